@@ -1,0 +1,249 @@
+"""The status engine: the only code that changes a release item's state or its order.
+
+Every change locks the row, re-checks the rule against the fresh row, refuses stale requests,
+and writes the change together with its journal row in one transaction.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from django.db import transaction
+from django.db.models import Max
+
+from items.models import ReleaseItem, ReleaseStatus
+from journal.models import ChangeKind
+from projects.access import Access
+from projects.roles import MOVE, MOVE_ANY
+
+Direction = Literal["next", "prev"]
+Shift = Literal["up", "down"]
+
+NO_RIGHT_TO_MOVE = "Your role in {code} does not allow moving items."
+NO_RIGHT_TO_SET_STATE = "Only release managers may set an item to any state."
+ITEM_NOT_FOUND = "There is no such item in {code}."
+STALE = (
+    "{key} was changed by someone else after this page was loaded, so nothing was changed. "
+    "Check its current state and try again."
+)
+PAST_LAST = "{key} is already in the last state, “{state}”."
+PAST_FIRST = "{key} is already in the first state, “{state}”."
+UNKNOWN_STATE = "There is no release state with id {state_id}."
+DISABLED_STATE = "“{state}” is disabled; items cannot be moved into it."
+CURRENT_STATE_DISABLED = (
+    "{key} is in the disabled state “{state}”; a release manager must set its state."
+)
+ALREADY_TOP = "{key} is already at the top of its column."
+ALREADY_BOTTOM = "{key} is already at the bottom of its column."
+BAD_DIRECTION = "Unknown direction “{direction}”."
+NOTHING_SELECTED = "Select at least one item."
+NO_STATE_ENABLED = "No release state is enabled; an administrator must enable one."
+
+POSITION_STEP = 10
+
+
+class EngineError(Exception):
+    """A refused change: nothing was written. `status_code` is the HTTP answer."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MoveNotAllowed(EngineError):
+    status_code = 403
+
+
+class ItemNotFound(EngineError):
+    status_code = 404
+
+
+class StaleItem(EngineError):
+    status_code = 409
+
+
+def states_in_order() -> list[ReleaseStatus]:
+    return list(ReleaseStatus.objects.order_by("position", "id"))
+
+
+def first_enabled_state() -> ReleaseStatus:
+    state = ReleaseStatus.objects.filter(enabled=True).order_by("position", "id").first()
+    if state is None:
+        raise EngineError(NO_STATE_ENABLED)
+    return state
+
+
+def neighbour_states(
+    *, state_id: int, states: Sequence[ReleaseStatus]
+) -> tuple[ReleaseStatus | None, ReleaseStatus | None]:
+    """The previous and next *enabled* states around `state_id` (None at either end)."""
+    enabled = [s for s in states if s.enabled]
+    ids = [s.id for s in enabled]
+    if state_id not in ids:
+        return None, None
+    index = ids.index(state_id)
+    previous = enabled[index - 1] if index > 0 else None
+    following = enabled[index + 1] if index + 1 < len(enabled) else None
+    return previous, following
+
+
+def item_lock(*, access: Access, item_id: int, expected_version: int) -> ReleaseItem:
+    """Lock an item of this project for writing; refuse it if it changed since `version`."""
+    try:
+        item = (
+            ReleaseItem.objects.select_for_update(of=("self",))
+            .select_related("project", "status")
+            .get(pk=item_id, project=access.project)
+        )
+    except ReleaseItem.DoesNotExist:
+        raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code)) from None
+    if item.version != expected_version:
+        raise StaleItem(STALE.format(key=item.key))
+    return item
+
+
+def column_bottom_position(*, item: ReleaseItem, status: ReleaseStatus) -> int:
+    top = ReleaseItem.objects.filter(project_id=item.project_id, status=status).aggregate(
+        top=Max("position")
+    )["top"]
+    return (top or 0) + POSITION_STEP
+
+
+def _target_state(
+    *,
+    access: Access,
+    item: ReleaseItem,
+    direction: str | None,
+    to_status_id: int | None,
+) -> ReleaseStatus:
+    states = states_in_order()
+    if to_status_id is not None:
+        if not access.can(MOVE_ANY):
+            raise MoveNotAllowed(NO_RIGHT_TO_SET_STATE)
+        target = next((s for s in states if s.id == to_status_id), None)
+        if target is None:
+            raise EngineError(UNKNOWN_STATE.format(state_id=to_status_id))
+        if not target.enabled:
+            raise EngineError(DISABLED_STATE.format(state=target.name))
+        return target
+    if direction not in ("next", "prev"):
+        raise EngineError(BAD_DIRECTION.format(direction=direction))
+    current = next(s for s in states if s.id == item.status_id)
+    if not current.enabled:
+        raise EngineError(CURRENT_STATE_DISABLED.format(key=item.key, state=current.name))
+    previous, following = neighbour_states(state_id=item.status_id, states=states)
+    if direction == "next":
+        if following is None:
+            raise EngineError(PAST_LAST.format(key=item.key, state=current.name))
+        return following
+    if previous is None:
+        raise EngineError(PAST_FIRST.format(key=item.key, state=current.name))
+    return previous
+
+
+@transaction.atomic
+def item_move(
+    *,
+    access: Access,
+    item_id: int,
+    expected_version: int,
+    direction: Direction | None = None,
+    to_status_id: int | None = None,
+    comment: str = "",
+    at: datetime | None = None,
+) -> ReleaseItem:
+    """Move one item to the next/previous enabled state, or (managers) to a chosen state.
+
+    `at` back-dates the journal row; only imports and the demo use it, never a view.
+    """
+    if not access.can(MOVE):
+        raise MoveNotAllowed(NO_RIGHT_TO_MOVE.format(code=access.project.code))
+    item = item_lock(access=access, item_id=item_id, expected_version=expected_version)
+    target = _target_state(access=access, item=item, direction=direction, to_status_id=to_status_id)
+    if target.id == item.status_id:
+        return item  # a no-op writes nothing
+    from_status_id = item.status_id
+    item.status = target
+    item.position = column_bottom_position(item=item, status=target)
+    item.version += 1
+    item._history_user = access.user
+    item._change_reason = comment.strip()
+    item._journal_kind = ChangeKind.MOVED
+    item._journal_from_status_id = from_status_id
+    if at is not None:
+        item._history_date = at
+    item.save(update_fields=["status", "position", "version", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def items_move_bulk(
+    *,
+    access: Access,
+    versions: dict[int, int],
+    to_status_id: int,
+    comment: str = "",
+) -> list[ReleaseItem]:
+    """Set the state of several items at once: all move, or (on any refusal) none."""
+    if not versions:
+        raise EngineError(NOTHING_SELECTED)
+    # One lock order for everyone, so two bulk moves cannot deadlock.
+    return [
+        item_move(
+            access=access,
+            item_id=item_id,
+            expected_version=versions[item_id],
+            to_status_id=to_status_id,
+            comment=comment,
+        )
+        for item_id in sorted(versions)
+    ]
+
+
+@transaction.atomic
+def item_reorder(
+    *, access: Access, item_id: int, expected_version: int, shift: Shift, comment: str = ""
+) -> ReleaseItem:
+    """Swap an item with its neighbour above or below in its column; both are journaled."""
+    if not access.can(MOVE):
+        raise MoveNotAllowed(NO_RIGHT_TO_MOVE.format(code=access.project.code))
+    if shift not in ("up", "down"):
+        raise EngineError(BAD_DIRECTION.format(direction=shift))
+    status_id = (
+        ReleaseItem.objects.filter(pk=item_id, project=access.project)
+        .values_list("status_id", flat=True)
+        .first()
+    )
+    if status_id is None:
+        raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code))
+    # Lock the whole column in primary-key order: concurrent reorders cannot deadlock.
+    column = list(
+        ReleaseItem.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(project=access.project, status_id=status_id)
+        .order_by("pk")
+    )
+    item = next((i for i in column if i.pk == item_id), None)
+    if item is None or item.version != expected_version:
+        # It left the column (or changed) between the read and the lock.
+        key = item.key if item else f"{access.project.code} item"
+        raise StaleItem(STALE.format(key=key))
+    column.sort(key=lambda i: (i.position, i.number))
+    index = column.index(item)
+    if shift == "up" and index == 0:
+        raise EngineError(ALREADY_TOP.format(key=item.key))
+    if shift == "down" and index == len(column) - 1:
+        raise EngineError(ALREADY_BOTTOM.format(key=item.key))
+    other = column[index - 1] if shift == "up" else column[index + 1]
+    item.position, other.position = other.position, item.position
+    if item.position == other.position:  # equal positions: break the tie explicitly
+        item.position += -1 if shift == "up" else 1
+    for row, reason in ((item, comment.strip()), (other, f"Reordered with {item.key}")):
+        row.version += 1
+        row._history_user = access.user
+        row._change_reason = reason
+        row._journal_kind = ChangeKind.REORDERED
+        row.save(update_fields=["position", "version", "updated_at"])
+    return item

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandParser
+
+from items.services import status_seed_defaults
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the eight default release states (ids 4500..4595). Idempotent: existing states "
+        "keep an administrator's edits unless --reset is given."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Restore the default name, position, enabled flag and description.",
+        )
+
+    def handle(self, *args: object, reset: bool, **options: object) -> None:
+        result = status_seed_defaults(reset=reset)
+        self.stdout.write(
+            f"Release states: {result.created} created, {result.reset} reset, "
+            f"{result.unchanged} left as they were."
+        )

@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from journal.models import JournalFields
+from projects.models import ReleaseProject
+
+STATE_STILL_HOLDS_ITEMS = (
+    "“{name}” still holds {count} item(s); move them to another state before disabling it."
+)
+
+
+class ReleaseStatus(models.Model):
+    """One entry of the "Intranet Release Status" category table; ordered, may be disabled."""
+
+    id = models.PositiveIntegerField(
+        primary_key=True, help_text="The category id, e.g. 4500 for 0 - Developing."
+    )
+    name = models.CharField(max_length=100, unique=True)
+    position = models.IntegerField(default=0, db_index=True)
+    enabled = models.BooleanField(default=True)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "release state"
+        verbose_name_plural = "release states"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # An item must never vanish from the board into a disabled column.
+        if not self.enabled and not self._state.adding:
+            count = self.items.count()
+            if count:
+                raise ValidationError(
+                    {"enabled": STATE_STILL_HOLDS_ITEMS.format(name=self.name, count=count)}
+                )
+
+
+class Kind(models.TextChoices):
+    CHANGE_REQUEST = "change_request", "Change request"
+    BUG = "bug", "Bug"
+    INCIDENT = "incident", "Incident"
+    PROBLEM = "problem", "Problem"
+    TASK = "task", "Task"
+    FEATURE = "feature", "Feature"
+
+
+class Priority(models.IntegerChoices):
+    CRITICAL = 1, "Critical"
+    HIGH = 2, "High"
+    MEDIUM = 3, "Medium"
+    LOW = 4, "Low"
+
+
+class ItemJournalFields(JournalFields):
+    """An item's journal row also keeps the state a move came from."""
+
+    from_status_id = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReleaseItem(models.Model):
+    project = models.ForeignKey(ReleaseProject, on_delete=models.PROTECT, related_name="items")
+    number = models.PositiveIntegerField(editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CHANGE_REQUEST)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    external_key = models.CharField(
+        "external key", max_length=50, blank=True, help_text="Key in the tracker, e.g. JIRA-123."
+    )
+    external_url = models.URLField("external URL", blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_release_items",
+    )
+    # Changed only by the status engine (items.engine).
+    status = models.ForeignKey(
+        ReleaseStatus, on_delete=models.PROTECT, related_name="items", editable=False
+    )
+    position = models.IntegerField(default=0, editable=False)
+    # Bumped on every save; a form rendered with an older version is stale (409).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[ItemJournalFields])
+
+    class Meta:
+        ordering = ["project", "status__position", "position", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="unique_item_number")
+        ]
+        indexes = [models.Index(fields=["project", "status", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("items:detail", kwargs={"code": self.project.code, "number": self.number})
+
+    @property
+    def key(self) -> str:
+        """The human key, e.g. PAY-12 (needs `project` loaded)."""
+        return f"{self.project.code}-{self.number}"

@@ -1,0 +1,297 @@
+"""Board, items list and item pages. Views parse the request, call one service, render."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from items import engine, services
+from items.engine import EngineError
+from items.filters import BoardFilter, ItemFilter
+from items.forms import BulkMoveForm, DeleteForm, ItemForm, MoveForm, ReorderForm, VersionedForm
+from items.models import ReleaseItem
+from items.selectors import board_columns_for_project, item_for_project, items_for_project
+from items.tables import ItemTable
+from projects.access import Access, project_access
+from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
+
+ITEMS_PER_PAGE = 25
+ORIGINS = ("board", "item", "list")
+
+
+def _item_or_404(access: Access, number: int) -> ReleaseItem:
+    item = item_for_project(project=access.project, number=number)
+    if item is None:
+        raise Http404(engine.ITEM_NOT_FOUND.format(code=access.project.code))
+    return item
+
+
+def _form_error(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+# --- The board -------------------------------------------------------------------------
+
+
+def _board_context(request: HttpRequest, access: Access) -> dict:
+    states = engine.states_in_order()
+    board_filter = BoardFilter(
+        request.GET, queryset=items_for_project(project=access.project), project=access.project
+    )
+    return {
+        "access": access,
+        "project": access.project,
+        "filter": board_filter,
+        "columns": board_columns_for_project(items=board_filter.qs, states=states),
+        "can_move": access.can(MOVE),
+        "query": request.GET.urlencode(),
+        "focus": request.POST.get("focus", ""),
+    }
+
+
+def _render_board(request: HttpRequest, access: Access, *, status: int = 200) -> HttpResponse:
+    template = "items/board.html#board" if request.htmx else "items/board.html"
+    return render(request, template, _board_context(request, access), status=status)
+
+
+@require_GET
+def board(request: HttpRequest, code: str) -> HttpResponse:
+    return _render_board(request, project_access(user=request.user, code=code))
+
+
+# --- Moves and reorders ------------------------------------------------------------------
+
+
+def _origin(request: HttpRequest) -> str:
+    origin = request.POST.get("origin", "board")
+    return origin if origin in ORIGINS else "board"
+
+
+def _after_change(
+    request: HttpRequest, access: Access, *, item: ReleaseItem, status: int = 200
+) -> HttpResponse:
+    """Answer a move: the board in place for htmx, otherwise back where the user came from.
+
+    A refusal renders the page with its message instead of redirecting, so the HTTP status
+    says what happened.
+    """
+    origin = _origin(request)
+    if status >= 400 and origin == "item" and not request.htmx:
+        return render(request, "items/item_detail.html", _item_context(access, item), status=status)
+    if request.htmx or status >= 400:
+        return _render_board(request, access, status=status)
+    if origin == "item":
+        return redirect(item.get_absolute_url())
+    url = reverse(f"items:{origin}", kwargs={"code": access.project.code})
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@require_POST
+def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=MOVE)
+    item = _item_or_404(access, number)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return _after_change(request, access, item=item, status=400)
+    try:
+        moved = engine.item_move(
+            access=access,
+            item_id=item.pk,
+            expected_version=form.cleaned_data["version"],
+            direction=form.cleaned_data["direction"] or None,
+            to_status_id=form.cleaned_data["to_status"],
+            comment=form.cleaned_data["comment"],
+        )
+    except EngineError as error:
+        messages.error(request, error.message)
+        return _after_change(request, access, item=item, status=error.status_code)
+    messages.success(request, f"Moved {moved.key} to {moved.status.name}.")
+    return _after_change(request, access, item=item)
+
+
+@require_POST
+def item_reorder(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=MOVE)
+    item = _item_or_404(access, number)
+    form = ReorderForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return _after_change(request, access, item=item, status=400)
+    try:
+        engine.item_reorder(
+            access=access,
+            item_id=item.pk,
+            expected_version=form.cleaned_data["version"],
+            shift=form.cleaned_data["shift"],
+            comment=form.cleaned_data["comment"],
+        )
+    except EngineError as error:
+        messages.error(request, error.message)
+        return _after_change(request, access, item=item, status=error.status_code)
+    messages.success(request, f"Moved {item.key} {form.cleaned_data['shift']}.")
+    return _after_change(request, access, item=item)
+
+
+@require_POST
+def items_bulk_move(request: HttpRequest, code: str) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=MOVE_ANY)
+    form = BulkMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return _render_list(request, access, status=400)
+    try:
+        moved = engine.items_move_bulk(
+            access=access,
+            versions=form.cleaned_data["versions"],
+            to_status_id=form.cleaned_data["to_status"],
+            comment=form.cleaned_data["comment"],
+        )
+    except EngineError as error:
+        messages.error(request, f"Nothing was moved: {error.message}")
+        return _render_list(request, access, status=error.status_code)
+    messages.success(request, f"Moved {len(moved)} item(s) to {moved[0].status.name}.")
+    url = reverse("items:list", kwargs={"code": code})
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
+
+
+# --- The items list ------------------------------------------------------------------------
+
+
+def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> HttpResponse:
+    item_filter = ItemFilter(
+        request.GET, queryset=items_for_project(project=access.project), project=access.project
+    )
+    table = ItemTable(item_filter.qs, selectable=access.can(MOVE_ANY))
+    RequestConfig(request, paginate={"per_page": ITEMS_PER_PAGE}).configure(table)
+    export_format = request.GET.get("_export")
+    if status == 200 and TableExport.is_valid_format(export_format):
+        exporter = TableExport(export_format, table, exclude_columns=("select",))
+        return exporter.response(f"{access.project.code}-items.{export_format}")
+    context = {
+        "access": access,
+        "project": access.project,
+        "filter": item_filter,
+        "table": table,
+        "states": [s for s in engine.states_in_order() if s.enabled]
+        if access.can(MOVE_ANY)
+        else [],
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "items/item_list.html", context, status=status)
+
+
+@require_GET
+def item_list(request: HttpRequest, code: str) -> HttpResponse:
+    return _render_list(request, project_access(user=request.user, code=code))
+
+
+# --- One item ------------------------------------------------------------------------------
+
+
+def _item_context(access: Access, item: ReleaseItem) -> dict:
+    states = engine.states_in_order()
+    previous, following = engine.neighbour_states(state_id=item.status_id, states=states)
+    return {
+        "access": access,
+        "project": access.project,
+        "item": item,
+        "previous": previous,
+        "following": following,
+        "states": [s for s in states if s.enabled],
+        "can_move": access.can(MOVE),
+        "can_move_any": access.can(MOVE_ANY),
+        "can_edit": access.can(EDIT_ITEMS),
+        "can_delete": access.can(MANAGE),
+    }
+
+
+@require_GET
+def item_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    access = project_access(user=request.user, code=code)
+    item = _item_or_404(access, number)
+    return render(request, "items/item_detail.html", _item_context(access, item))
+
+
+@require_http_methods(["GET", "POST"])
+def item_create(request: HttpRequest, code: str) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=EDIT_ITEMS)
+    form = ItemForm(request.POST or None, project=access.project)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                item = services.item_create(access=access, fields=form.cleaned_data)
+            except EngineError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Added {item.key}.")
+                return redirect(item.get_absolute_url())
+        status = 400
+    else:
+        status = 200
+    context = {"access": access, "project": access.project, "form": form, "item": None}
+    return render(request, "items/item_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=EDIT_ITEMS)
+    item = _item_or_404(access, number)
+    form = ItemForm(request.POST or None, instance=item, project=access.project)
+    version_form = VersionedForm(request.POST or None, initial={"version": item.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and version_form.is_valid():
+            try:
+                services.item_update(
+                    access=access,
+                    item_id=item.pk,
+                    expected_version=version_form.cleaned_data["version"],
+                    fields=form.cleaned_data,
+                )
+            except EngineError as error:
+                messages.error(request, error.message)
+                status = error.status_code
+            else:
+                messages.success(request, f"Saved {item.key}.")
+                return redirect("items:detail", code=code, number=number)
+        elif not version_form.is_valid():
+            messages.error(request, _form_error(version_form))
+    context = {
+        "access": access,
+        "project": access.project,
+        "form": form,
+        "version_form": version_form,
+        "item": item,
+    }
+    return render(request, "items/item_form.html", context, status=status)
+
+
+@require_POST
+def item_delete(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=MANAGE)
+    item = _item_or_404(access, number)
+    form = DeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return render(request, "items/item_detail.html", _item_context(access, item), status=400)
+    try:
+        key = services.item_delete(
+            access=access,
+            item_id=item.pk,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except EngineError as error:
+        messages.error(request, error.message)
+        return render(
+            request, "items/item_detail.html", _item_context(access, item), status=error.status_code
+        )
+    messages.success(request, f"Removed {key}; its journal is kept.")
+    return redirect("items:list", code=code)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class JournalConfig(AppConfig):
+    name = "journal"
+    verbose_name = "Journal"
+
+    def ready(self) -> None:
+        from journal import signals  # noqa: F401  (connects the history receivers)

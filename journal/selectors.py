@@ -1,0 +1,306 @@
+"""Reads of the journal: the django-simple-history rows of states, projects, members, items.
+
+Every page is a merge of the newest rows of each source, with keyset pagination (never an
+OFFSET or COUNT over the whole journal), so its query count does not grow with the data.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from items.models import ReleaseItem, ReleaseStatus
+from journal.models import ChangeKind
+from projects.models import ReleaseMember, ReleaseProject
+
+User = get_user_model()
+
+PAGE_SIZE = 50
+BAD_CURSOR = "That page of the journal does not exist; start again from the newest entry."
+
+# Columns that change on every save and say nothing to a reader.
+NOISE = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+    "ip_address",
+    "change_kind",
+    "from_status_id",
+    "version",
+    "updated_at",
+    "created_at",
+    "position",
+    "id",
+}
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(slots=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(slots=True)
+class Entry:
+    source: str
+    rank: int
+    history_id: int
+    when: datetime
+    user: Any
+    ip: str | None
+    kind: str
+    subject: str
+    subject_url: str | None
+    summary: str
+    reason: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def cursor(self) -> str:
+        return f"{self.when.isoformat()}|{self.rank}|{self.history_id}"
+
+    @property
+    def kind_label(self) -> str:
+        return ChangeKind(self.kind).label if self.kind in ChangeKind.values else self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    label: str
+    rank: int
+    model: type[Model]
+
+
+SOURCES = {
+    s.name: s
+    for s in (
+        Source("items", "Items", 0, ReleaseItem.history.model),
+        Source("members", "Members", 1, ReleaseMember.history.model),
+        Source("projects", "Projects", 2, ReleaseProject.history.model),
+        Source("states", "Release states", 3, ReleaseStatus.history.model),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JournalQuery:
+    user_id: int | None = None
+    kind: str | None = None
+    source: str | None = None
+    since: date | None = None
+    until: date | None = None
+    before: tuple[datetime, int, int] | None = None  # the keyset cursor
+
+
+def parse_cursor(value: str) -> tuple[datetime, int, int]:
+    try:
+        when, rank, history_id = value.split("|")
+        parsed = datetime.fromisoformat(when)
+        if parsed.tzinfo is None:
+            raise ValueError(value)
+        return parsed, int(rank), int(history_id)
+    except (ValueError, OverflowError):
+        raise BadCursor(BAD_CURSOR) from None
+
+
+def _before(source: Source, cursor: tuple[datetime, int, int]) -> Q:
+    """Rows strictly older than the cursor in the order (date, rank, history_id) descending."""
+    when, rank, history_id = cursor
+    if source.rank < rank:
+        return Q(history_date__lte=when)
+    if source.rank > rank:
+        return Q(history_date__lt=when)
+    return Q(history_date__lt=when) | Q(history_date=when, history_id__lt=history_id)
+
+
+def _filtered(rows: QuerySet, query: JournalQuery, source: Source) -> QuerySet:
+    if query.user_id is not None:
+        rows = rows.filter(history_user_id=query.user_id)
+    if query.kind:
+        rows = rows.filter(change_kind=query.kind)
+    tz = timezone.get_current_timezone()
+    if query.since:
+        rows = rows.filter(history_date__gte=datetime.combine(query.since, time.min, tz))
+    if query.until:
+        rows = rows.filter(history_date__lte=datetime.combine(query.until, time.max, tz))
+    if query.before:
+        rows = rows.filter(_before(source, query.before))
+    return rows
+
+
+def _with_previous(rows: list[Model], model: type[Model]) -> dict[int, Model]:
+    """The row before each edited row (one query), to show what an edit changed."""
+    wanted = [r.prev_history_id for r in rows if r.history_type == "~" and r.prev_history_id]
+    if not wanted:
+        return {}
+    return {r.history_id: r for r in model.objects.filter(history_id__in=wanted)}
+
+
+def _changes(row: Model, previous: Model | None, names: Callable[[str, Any], str]) -> list[Change]:
+    if previous is None:
+        return []
+    changes = []
+    for f in row._meta.concrete_fields:
+        attname = f.attname
+        if attname in NOISE or f.name in NOISE:
+            continue
+        old, new = getattr(previous, attname), getattr(row, attname)
+        if old != new:
+            label = str(f.verbose_name).removesuffix(" id")
+            changes.append(Change(label, names(f.name, old), names(f.name, new)))
+    return changes
+
+
+def journal_entries(
+    *,
+    sources: Iterable[str],
+    query: JournalQuery,
+    project: ReleaseProject | None = None,
+    item_id: int | None = None,
+    page_size: int = PAGE_SIZE,
+) -> tuple[list[Entry], bool]:
+    """The newest `page_size` entries older than the cursor, and whether there are more.
+
+    Two queries per source (the rows, and the rows before edited ones) plus two for the
+    names of states, users and projects mentioned: constant whatever the journal's size.
+    """
+    picked = [SOURCES[name] for name in sources if not query.source or query.source == name]
+    fetched: list[tuple[Source, list[Model]]] = []
+    for source in picked:
+        rows = source.model.objects.select_related("history_user")
+        if item_id is not None:
+            rows = rows.filter(id=item_id)
+        elif project is not None:
+            rows = (
+                rows.filter(id=project.pk)
+                if source.name == "projects"
+                else rows.filter(project_id=project.pk)
+            )
+        rows = _filtered(rows, query, source)
+        previous = source.model.objects.filter(
+            id=OuterRef("id"), history_date__lt=OuterRef("history_date")
+        ).order_by("-history_date", "-history_id")
+        rows = rows.annotate(prev_history_id=Subquery(previous.values("history_id")[:1])).order_by(
+            "-history_date", "-history_id"
+        )[: page_size + 1]
+        fetched.append((source, list(rows)))
+
+    merged = sorted(
+        ((source, row) for source, rows in fetched for row in rows),
+        key=lambda pair: (pair[1].history_date, pair[0].rank, pair[1].history_id),
+        reverse=True,
+    )
+    has_more = len(merged) > page_size
+    page = merged[:page_size]
+
+    previous_rows: dict[int, Model] = {}
+    for source in picked:
+        previous_rows |= _with_previous([r for s, r in page if s is source], source.model)
+    names = _Names(page=page, previous=previous_rows.values(), project=project)
+    return [_entry(source, row, previous_rows, names) for source, row in page], has_more
+
+
+class _Names:
+    """Names for the ids a page mentions: two queries (states with users, projects)."""
+
+    def __init__(self, *, page: list, previous: Iterable[Model], project: ReleaseProject | None):
+        rows = [row for _, row in page] + list(previous)
+        user_ids = {
+            getattr(r, a, None)
+            for r in rows
+            for a in ("assignee_id", "user_id", "release_manager_id")
+        }
+        user_ids.discard(None)
+        self.states = dict(ReleaseStatus.objects.values_list("id", "name"))
+        self.users = (
+            {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+        )
+        project_ids = {getattr(r, "project_id", None) for r in rows} - {None}
+        if project is not None:
+            self.codes = {project.pk: project.code}
+        elif project_ids:
+            self.codes = dict(
+                ReleaseProject.objects.filter(pk__in=project_ids).values_list("id", "code")
+            )
+        else:
+            self.codes = {}
+
+    def __call__(self, name: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if name in ("assignee", "user", "release_manager"):
+            return self.users.get(value, f"user #{value}")
+        if name == "status":
+            return self.states.get(value, f"state #{value}")
+        return str(value)
+
+
+def _entry(source: Source, row: Model, previous: dict[int, Model], names: _Names) -> Entry:
+    kind = row.change_kind
+    changes = _changes(row, previous.get(row.prev_history_id), names) if kind == "edited" else []
+    subject_url = None
+    if source.name == "items":
+        code = names.codes.get(row.project_id, "?")
+        subject = f"{code}-{row.number}"
+        subject_url = reverse("journal:item", kwargs={"code": code, "number": row.number})
+        state = names.states.get(row.status_id, "?")
+        summary = {
+            "created": f"Created in {state}",
+            "moved": f"Moved from {names.states.get(row.from_status_id, '?')} to {state}",
+            "reordered": f"Reordered within {state}",
+            "removed": "Removed",
+        }.get(kind, "Edited")
+        summary = f"{summary}: {row.title}" if kind in ("created", "removed") else summary
+    elif source.name == "members":
+        subject = f"Member {names('user', row.user_id)}"
+        role = ReleaseMember(role=row.role).get_role_display()
+        summary = {"created": f"Added as {role}", "removed": "Removed from the project"}.get(
+            kind, f"Role set to {role}"
+        )
+    elif source.name == "projects":
+        subject = f"Project {row.code}"
+        summary = {"created": f"Created “{row.name}”", "removed": "Deleted"}.get(kind, "Edited")
+    else:
+        subject = f"State {row.id}"
+        summary = {"created": f"Created “{row.name}”", "removed": f"Deleted “{row.name}”"}.get(
+            kind, "Edited"
+        )
+    return Entry(
+        source=source.name,
+        rank=source.rank,
+        history_id=row.history_id,
+        when=row.history_date,
+        user=row.history_user,
+        ip=row.ip_address,
+        kind=kind,
+        subject=subject,
+        subject_url=subject_url,
+        summary=summary,
+        reason=row.history_change_reason or "",
+        changes=changes,
+    )
+
+
+def item_history_identity(*, project: ReleaseProject, number: int) -> tuple[int, str] | None:
+    """The id and latest title of an item, from its journal, so removed items stay readable."""
+    row = (
+        ReleaseItem.history.model.objects.filter(project_id=project.pk, number=number)
+        .order_by("-history_date")
+        .values_list("id", "title")
+        .first()
+    )
+    return row

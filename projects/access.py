@@ -1,0 +1,71 @@
+"""Who may see and change a release project: outsiders get 404, read-only members 403."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from projects.models import ReleaseMember, ReleaseProject
+from projects.roles import MANAGE, RIGHTS, SUPERUSER_RIGHTS
+
+NOT_FOUND = "No such release project."
+READ_ONLY = "You can read this release project but not change it."
+NOT_ALLOWED = "Your role in this release project does not allow that."
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What one user may do in one release project."""
+
+    project: ReleaseProject
+    user: User
+    role: str | None  # None for a superuser who is not a member
+    rights: frozenset[str]
+
+    def can(self, right: str) -> bool:
+        return right in self.rights
+
+    def require(self, right: str) -> None:
+        """Raise PermissionDenied (403) with a clear message unless the user has `right`."""
+        if not self.can(right):
+            raise PermissionDenied(READ_ONLY if not self.can_write else NOT_ALLOWED)
+
+    @property
+    def can_write(self) -> bool:
+        return bool(self.rights)
+
+    @property
+    def can_manage(self) -> bool:
+        return MANAGE in self.rights
+
+
+def project_access(*, user: User, code: str, right: str | None = None) -> Access:
+    """The project and the user's rights in it, in one query.
+
+    Raises Http404 for outsiders and PermissionDenied when `right` is asked for and missing.
+    """
+    try:
+        project = ReleaseProject.objects.select_related("release_manager").get(code=code)
+    except ReleaseProject.DoesNotExist:
+        raise Http404(NOT_FOUND) from None
+    membership = (
+        ReleaseMember.objects.filter(project=project, user_id=user.pk).values_list(
+            "role", flat=True
+        )
+        if user.is_authenticated
+        else []
+    )
+    role = next(iter(membership), None)
+    if user.is_superuser:
+        rights = SUPERUSER_RIGHTS
+    elif role is None:
+        raise Http404(NOT_FOUND)
+    else:
+        rights = RIGHTS[role]
+    access = Access(project=project, user=user, role=role, rights=rights)
+    if right is not None:
+        access.require(right)
+    return access

@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from journal.models import JournalFields
+from projects.roles import Role
+
+
+class Lifecycle(models.TextChoices):
+    PLANNING = "planning", "Planning"
+    IN_PROGRESS = "in_progress", "In progress"
+    RELEASED = "released", "Released"
+    CLOSED = "closed", "Closed"
+
+
+code_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]{1,9}$",
+    "Use 2 to 10 capital letters or digits, starting with a letter (e.g. PAY).",
+)
+
+
+class ReleaseProject(models.Model):
+    name = models.CharField(max_length=200)
+    code = models.CharField(
+        max_length=10,
+        unique=True,
+        validators=[code_validator],
+        help_text="Short code that prefixes item keys (PAY-12). Cannot be changed later.",
+    )
+    description = models.TextField(blank=True)
+    planned_release_date = models.DateField(null=True, blank=True)
+    actual_release_date = models.DateField(null=True, blank=True)
+    release_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="managed_releases",
+    )
+    lifecycle = models.CharField(
+        max_length=20, choices=Lifecycle.choices, default=Lifecycle.PLANNING, db_index=True
+    )
+    # Item numbers are never reused, even after an item is removed.
+    next_item_number = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[JournalFields], excluded_fields=["next_item_number"])
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} - {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:detail", kwargs={"code": self.code})
+
+
+class ReleaseMember(models.Model):
+    project = models.ForeignKey(ReleaseProject, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="release_memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="unique_member_per_project")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) in {self.project.code}"

@@ -1,0 +1,100 @@
+"""Writes on release projects and their members."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from projects.access import Access
+from projects.models import ReleaseMember, ReleaseProject
+from projects.roles import MANAGE, Role
+
+ALREADY_MEMBER = "{user} is already a member of {code}."
+LAST_MANAGER = "{code} needs at least one release manager; add another before removing this one."
+MEMBER_NOT_FOUND = "There is no such member in {code}."
+
+PROJECT_FIELDS = (
+    "name",
+    "description",
+    "planned_release_date",
+    "actual_release_date",
+    "release_manager",
+    "lifecycle",
+)
+
+
+class MemberError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _ensure_manager_membership(*, project: ReleaseProject, actor: AbstractBaseUser) -> None:
+    """The project's named release manager is always a member with that role."""
+    member = ReleaseMember.objects.filter(project=project, user=project.release_manager).first()
+    if member is None:
+        member = ReleaseMember(project=project, user=project.release_manager)
+    elif member.role == Role.RELEASE_MANAGER:
+        return
+    member.role = Role.RELEASE_MANAGER
+    member._history_user = actor
+    member.save()
+
+
+@transaction.atomic
+def project_create(*, actor: AbstractBaseUser, code: str, fields: dict[str, Any]) -> ReleaseProject:
+    project = ReleaseProject(code=code)
+    for name in PROJECT_FIELDS:
+        if name in fields:
+            setattr(project, name, fields[name])
+    project._history_user = actor
+    project.save()
+    _ensure_manager_membership(project=project, actor=actor)
+    return project
+
+
+@transaction.atomic
+def project_update(*, access: Access, fields: dict[str, Any]) -> ReleaseProject:
+    access.require(MANAGE)
+    project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
+    changed = [n for n in PROJECT_FIELDS if n in fields and getattr(project, n) != fields[n]]
+    if not changed:
+        return project
+    for name in changed:
+        setattr(project, name, fields[name])
+    project._history_user = access.user
+    project.save(update_fields=[*changed, "updated_at"])
+    _ensure_manager_membership(project=project, actor=access.user)
+    return project
+
+
+@transaction.atomic
+def project_add_member(*, access: Access, user: AbstractBaseUser, role: str) -> ReleaseMember:
+    access.require(MANAGE)
+    if ReleaseMember.objects.filter(project=access.project, user=user).exists():
+        raise MemberError(ALREADY_MEMBER.format(user=user, code=access.project.code))
+    member = ReleaseMember(project=access.project, user=user, role=role)
+    member._history_user = access.user
+    member.save()
+    return member
+
+
+@transaction.atomic
+def project_remove_member(*, access: Access, member_id: int) -> None:
+    access.require(MANAGE)
+    project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
+    member = ReleaseMember.objects.filter(project=project, pk=member_id).first()
+    if member is None:
+        raise MemberError(MEMBER_NOT_FOUND.format(code=project.code))
+    managers = ReleaseMember.objects.filter(project=project, role=Role.RELEASE_MANAGER)
+    if member.role == Role.RELEASE_MANAGER and managers.count() == 1:
+        raise MemberError(LAST_MANAGER.format(code=project.code))
+    if member.user_id == project.release_manager_id:
+        raise MemberError(
+            f"{member.user} is the named release manager of {project.code}; "
+            "name another release manager on the project first."
+        )
+    member._history_user = access.user
+    member.delete()

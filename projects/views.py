@@ -1,0 +1,106 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from projects import services
+from projects.access import Access, project_access
+from projects.filters import ProjectFilter
+from projects.forms import MemberAddForm, ProjectForm
+from projects.roles import MANAGE
+from projects.selectors import project_members, projects_for_user
+from projects.tables import ProjectTable
+
+NO_RIGHT_TO_CREATE = "You may not create release projects; ask an administrator."
+PROJECTS_PER_PAGE = 25
+
+
+@require_GET
+def project_list(request: HttpRequest) -> HttpResponse:
+    project_filter = ProjectFilter(request.GET, queryset=projects_for_user(user=request.user))
+    table = ProjectTable(project_filter.qs)
+    RequestConfig(request, paginate={"per_page": PROJECTS_PER_PAGE}).configure(table)
+    export_format = request.GET.get("_export")
+    if TableExport.is_valid_format(export_format):
+        return TableExport(export_format, table).response(f"release-projects.{export_format}")
+    context = {
+        "filter": project_filter,
+        "table": table,
+        "can_create": request.user.has_perm("projects.add_releaseproject"),
+    }
+    return render(request, "projects/project_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def project_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("projects.add_releaseproject"):
+        raise PermissionDenied(NO_RIGHT_TO_CREATE)
+    form = ProjectForm(request.POST or None, initial={"release_manager": request.user})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        project = services.project_create(actor=request.user, code=data.pop("code"), fields=data)
+        messages.success(request, f"Created {project.code}.")
+        return redirect(project)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "projects/project_form.html", {"form": form}, status=status)
+
+
+def _detail_context(access: Access, member_form: MemberAddForm | None = None) -> dict:
+    return {
+        "access": access,
+        "project": access.project,
+        "members": project_members(project=access.project),
+        "member_form": member_form or (MemberAddForm() if access.can_manage else None),
+    }
+
+
+@require_GET
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    access = project_access(user=request.user, code=code)
+    return render(request, "projects/project_detail.html", _detail_context(access))
+
+
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, code: str) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=MANAGE)
+    form = ProjectForm(request.POST or None, instance=access.project)
+    if request.method == "POST" and form.is_valid():
+        services.project_update(access=access, fields=form.cleaned_data)
+        messages.success(request, f"Saved {code}.")
+        return redirect("projects:detail", code=code)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "project": access.project, "access": access}
+    return render(request, "projects/project_form.html", context, status=status)
+
+
+@require_POST
+def member_add(request: HttpRequest, code: str) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=MANAGE)
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        try:
+            member = services.project_add_member(
+                access=access, user=form.cleaned_data["user"], role=form.cleaned_data["role"]
+            )
+        except services.MemberError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Added {member.user} as {member.get_role_display()}.")
+            return redirect("projects:detail", code=code)
+    context = _detail_context(access, member_form=form)
+    return render(request, "projects/project_detail.html", context, status=400)
+
+
+@require_POST
+def member_remove(request: HttpRequest, code: str, member_id: int) -> HttpResponse:
+    access = project_access(user=request.user, code=code, right=MANAGE)
+    try:
+        services.project_remove_member(access=access, member_id=member_id)
+    except services.MemberError as error:
+        messages.error(request, error.message)
+        return render(request, "projects/project_detail.html", _detail_context(access), status=400)
+    messages.success(request, "Member removed.")
+    return redirect("projects:detail", code=code)

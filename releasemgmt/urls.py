@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, register_converter
+from django.views.generic import RedirectView
+
+from projects.converters import ItemNumberConverter, ProjectCodeConverter
+
+register_converter(ProjectCodeConverter, "code")
+register_converter(ItemNumberConverter, "number")
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="projects:list", permanent=False)),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("projects/", include("projects.urls")),
+    path("projects/<code:code>/", include("items.urls")),
+    path("", include("journal.urls")),
+]
