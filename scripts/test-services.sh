@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# What the test suite needs besides Python packages: a running PostgreSQL server and
+# Debian's Chromium. Starts or installs them when this machine lacks them; fails loudly.
+set -euo pipefail
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    echo "PostgreSQL is not answering on 127.0.0.1:5432; starting it."
+    version=$(ls /etc/postgresql | sort -n | tail -n 1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    pg_isready -h 127.0.0.1 -p 5432
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "Chromium is missing; installing Debian's package."
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Run as root or install it yourself: apt-get install chromium" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+chromium --version
