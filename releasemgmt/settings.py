@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "releasemgmt.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "releasemgmt.urls"

@@ -22,6 +22,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError("CI runs the suite against PostgreSQL: set DATABASE_URL.")
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings: object) -> None:
+    """Hashing test passwords with PBKDF2 would dominate the suite's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def postgres(db: None) -> None:
     """Tests of row locks and concurrency need the real server; elsewhere they fail, not skip."""
