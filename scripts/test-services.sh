@@ -11,6 +11,11 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     pg_isready -h 127.0.0.1 -p 5432
 fi
 
+# The suite's database (pytest creates test_<name> beside it; `check` connects to it).
+if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'releasemgmt'" | grep -q 1; then
+    createdb -h 127.0.0.1 -U postgres releasemgmt
+fi
+
 if ! command -v chromium >/dev/null 2>&1; then
     echo "Chromium is missing; installing Debian's package."
     if [ "$(id -u)" -ne 0 ]; then
