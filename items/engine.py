@@ -92,9 +92,11 @@ def neighbour_states(
 def item_lock(*, access: Access, item_id: int, expected_version: int) -> ReleaseItem:
     """Lock an item of this project for writing; refuse it if it changed since `version`."""
     try:
+        # No join on status: PostgreSQL re-checks a join against the row a concurrent move just
+        # changed and would drop it (a false 404 instead of 409). The project never changes.
         item = (
             ReleaseItem.objects.select_for_update(of=("self",))
-            .select_related("project", "status")
+            .select_related("project")
             .get(pk=item_id, project=access.project)
         )
     except ReleaseItem.DoesNotExist:

@@ -1,0 +1,146 @@
+"""Races for real: threads on PostgreSQL moving one item and creating items at the same time."""
+
+import random
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from items import engine
+from items.models import ReleaseItem
+from items.services import item_create
+from journal.models import ChangeKind
+from projects.access import project_access
+from tests.conftest import Team
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 8
+ATTEMPTS = 6
+
+
+def run_together(worker: Callable[[int], Any], threads: int = THREADS) -> list[Any]:
+    """Start `threads` workers at the same instant; return their results, re-raise any crash."""
+    barrier = threading.Barrier(threads)
+    results: list[Any] = [None] * threads
+    crashes: list[BaseException] = []
+
+    def target(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = worker(index)
+        except BaseException as error:  # reported to the test below
+            crashes.append(error)
+        finally:
+            connection.close()  # each thread has its own connection
+
+    pool = [threading.Thread(target=target, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in pool), "a worker hung (deadlock?)"
+    if crashes:
+        raise crashes[0]
+    return results
+
+
+def test_concurrent_moves_lose_no_update_and_the_journal_replays_to_the_state(
+    postgres: None, team: Team, states
+):
+    item = team.item(status=states[3])
+    users = [team.manager, team.developer, team.qa]
+
+    def worker(index: int) -> dict[str, list]:
+        rng = random.Random(index)
+        outcome: dict[str, list] = {"moved": [], "refused": []}
+        access = project_access(user=users[index % len(users)], code="PAY")
+        for _ in range(ATTEMPTS):
+            seen = ReleaseItem.objects.get(pk=item.pk)
+            try:
+                moved = engine.item_move(
+                    access=access,
+                    item_id=item.pk,
+                    expected_version=seen.version,
+                    direction=rng.choice(["next", "prev"]),
+                    comment=f"thread {index}",
+                )
+            except engine.EngineError as error:
+                outcome["refused"].append(type(error))
+            else:
+                outcome["moved"].append((seen.version, moved.version))
+        return outcome
+
+    outcomes = run_together(worker)
+    successes = [pair for outcome in outcomes for pair in outcome["moved"]]
+    refusals = [kind for outcome in outcomes for kind in outcome["refused"]]
+    assert len(successes) + len(refusals) == THREADS * ATTEMPTS
+    assert successes, "no move got through"
+    assert refusals, "the threads never collided; the test proves nothing"
+    assert set(refusals) <= {engine.StaleItem, engine.EngineError}
+
+    # No lost update: each success moved on from the version it read, one step each.
+    item.refresh_from_db()
+    assert all(after == before + 1 for before, after in successes)
+    assert sorted(after for _before, after in successes) == list(range(2, len(successes) + 2))
+    assert item.version == 1 + len(successes)
+
+    # Exactly one journal row per successful move, and the journal replays to the state.
+    rows = list(
+        ReleaseItem.history.filter(id=item.pk, change_kind=ChangeKind.MOVED).order_by(
+            "history_date", "history_id"
+        )
+    )
+    assert len(rows) == len(successes)
+    current = states[3].id
+    for row in rows:
+        assert row.from_status_id == current
+        assert row.status_id != current
+        current = row.status_id
+    assert current == item.status_id
+    assert [row.version for row in rows] == list(range(2, len(successes) + 2))
+
+
+def test_concurrent_moves_with_the_same_version_let_exactly_one_through(
+    postgres: None, team: Team, states
+):
+    item = team.item(status=states[2])
+
+    def worker(index: int) -> bool:
+        access = project_access(user=team.developer, code="PAY")
+        try:
+            engine.item_move(
+                access=access, item_id=item.pk, expected_version=1, direction="next"
+            )
+        except engine.StaleItem:
+            return False
+        return True
+
+    assert sorted(run_together(worker)) == [False] * (THREADS - 1) + [True]
+    item.refresh_from_db()
+    assert (item.status, item.version) == (states[3], 2)
+    assert ReleaseItem.history.filter(id=item.pk, change_kind=ChangeKind.MOVED).count() == 1
+
+
+def test_concurrent_item_creation_never_duplicates_a_number(postgres: None, team: Team, states):
+    per_thread = 5
+
+    def worker(index: int) -> list[int]:
+        access = project_access(user=team.developer, code="PAY")
+        return [
+            item_create(access=access, fields={"title": f"Thread {index} item {n}"}).number
+            for n in range(per_thread)
+        ]
+
+    numbers = [number for batch in run_together(worker) for number in batch]
+    total = THREADS * per_thread
+    assert sorted(numbers) == list(range(1, total + 1))
+    assert sorted(
+        ReleaseItem.objects.filter(project=team.project).values_list("number", flat=True)
+    ) == list(range(1, total + 1))
+    team.project.refresh_from_db()
+    assert team.project.next_item_number == total + 1
+    created = ReleaseItem.history.filter(change_kind=ChangeKind.CREATED, project=team.project)
+    assert created.count() == total
