@@ -12,6 +12,10 @@ from projects.roles import MANAGE, Role
 ALREADY_MEMBER = "{user} is already a member of {code}."
 LAST_MANAGER = "{code} needs at least one release manager; add another before removing this one."
 MEMBER_NOT_FOUND = "There is no such member in {code}."
+NAMED_MANAGER = (
+    "{user} is the named release manager of {code}; "
+    "name another release manager on the project first."
+)
 
 PROJECT_FIELDS = (
     "name",
@@ -92,9 +96,6 @@ def project_remove_member(*, access: Access, member_id: int) -> None:
     if member.role == Role.RELEASE_MANAGER and managers.count() == 1:
         raise MemberError(LAST_MANAGER.format(code=project.code))
     if member.user_id == project.release_manager_id:
-        raise MemberError(
-            f"{member.user} is the named release manager of {project.code}; "
-            "name another release manager on the project first."
-        )
+        raise MemberError(NAMED_MANAGER.format(user=member.user, code=project.code))
     member._history_user = access.user
     member.delete()

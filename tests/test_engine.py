@@ -447,9 +447,7 @@ def test_read_only_members_may_not_use_the_arrows(team: Team, states, role, dire
             expected_version=item.version,
             direction=direction,
         )
-    assert_refused(
-        excinfo, engine.MoveNotAllowed, 403, engine.NO_RIGHT_TO_MOVE.format(code="PAY")
-    )
+    assert_refused(excinfo, engine.MoveNotAllowed, 403, engine.NO_RIGHT_TO_MOVE.format(code="PAY"))
 
 
 @pytest.mark.parametrize("role", ["viewer", "approver"])
@@ -462,9 +460,7 @@ def test_read_only_members_may_not_set_a_state(team: Team, states, role):
             expected_version=item.version,
             to_status_id=states[5].id,
         )
-    assert_refused(
-        excinfo, engine.MoveNotAllowed, 403, engine.NO_RIGHT_TO_MOVE.format(code="PAY")
-    )
+    assert_refused(excinfo, engine.MoveNotAllowed, 403, engine.NO_RIGHT_TO_MOVE.format(code="PAY"))
 
 
 @pytest.mark.parametrize("role", ["developer", "qa"])
@@ -532,8 +528,7 @@ def test_a_disabled_state_has_no_neighbours(states):
 def column(team: Team, states) -> list[ReleaseItem]:
     """Three items in the first state at positions 10, 20, 30 (top to bottom)."""
     return [
-        team.item(status=states[0], number=number, position=number * 10)
-        for number in (1, 2, 3)
+        team.item(status=states[0], number=number, position=number * 10) for number in (1, 2, 3)
     ]
 
 
@@ -639,9 +634,7 @@ def test_read_only_members_may_not_reorder(team: Team, column, role):
             expected_version=1,
             shift="up",
         )
-    assert_refused(
-        excinfo, engine.MoveNotAllowed, 403, engine.NO_RIGHT_TO_MOVE.format(code="PAY")
-    )
+    assert_refused(excinfo, engine.MoveNotAllowed, 403, engine.NO_RIGHT_TO_MOVE.format(code="PAY"))
 
 
 def test_reorder_with_an_unknown_shift_is_refused(team: Team, column):

@@ -111,9 +111,7 @@ def test_concurrent_moves_with_the_same_version_let_exactly_one_through(
     def worker(index: int) -> bool:
         access = project_access(user=team.developer, code="PAY")
         try:
-            engine.item_move(
-                access=access, item_id=item.pk, expected_version=1, direction="next"
-            )
+            engine.item_move(access=access, item_id=item.pk, expected_version=1, direction="next")
         except engine.StaleItem:
             return False
         return True
@@ -122,6 +120,38 @@ def test_concurrent_moves_with_the_same_version_let_exactly_one_through(
     item.refresh_from_db()
     assert (item.status, item.version) == (states[3], 2)
     assert ReleaseItem.history.filter(id=item.pk, change_kind=ChangeKind.MOVED).count() == 1
+
+
+def test_concurrent_reorders_neither_deadlock_nor_lose_a_position(
+    postgres: None, team: Team, states
+):
+    column = [team.item(status=states[0], number=n, position=n * 10) for n in range(1, 6)]
+
+    def worker(index: int) -> int:
+        rng = random.Random(index)
+        access = project_access(user=team.developer, code="PAY")
+        done = 0
+        for _ in range(ATTEMPTS):
+            seen = ReleaseItem.objects.get(pk=rng.choice(column).pk)
+            try:
+                engine.item_reorder(
+                    access=access,
+                    item_id=seen.pk,
+                    expected_version=seen.version,
+                    shift=rng.choice(["up", "down"]),
+                )
+            except engine.EngineError:
+                continue
+            done += 1
+        return done
+
+    successes = sum(run_together(worker))
+    assert successes
+    rows = ReleaseItem.objects.filter(pk__in=[item.pk for item in column])
+    assert sorted(rows.values_list("position", flat=True)) == [10, 20, 30, 40, 50]
+    assert sum(row.version - 1 for row in rows) == 2 * successes
+    reordered = ReleaseItem.history.filter(change_kind=ChangeKind.REORDERED)
+    assert reordered.count() == 2 * successes
 
 
 def test_concurrent_item_creation_never_duplicates_a_number(postgres: None, team: Team, states):

@@ -1,7 +1,7 @@
-"""Browser tests: Debian's Chromium driven by pytest-playwright against pytest-django's live_server."""
+"""Browser tests: Debian's Chromium, driven by pytest-playwright, against `live_server`."""
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +32,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(
-    browser_context_args: dict[str, Any], live_server: Any
-) -> dict[str, Any]:
+def browser_context_args(browser_context_args: dict[str, Any], live_server: Any) -> dict[str, Any]:
     # Relative URLs in page.goto() resolve against the live server.
     return {**browser_context_args, "base_url": live_server.url}
 
@@ -69,8 +67,7 @@ class PageProblems:
     def on_console(self, message: ConsoleMessage) -> None:
         text = message.text
         url = message.location.get("url", "")
-        # Browsers ask for /favicon.ico on their own; the portal has none (not a page error).
-        if message.type == "error" and not url.endswith("/favicon.ico"):
+        if message.type == "error":
             self.errors.append(f"{text} ({url})" if url else text)
         if "securitypolicyviolation" in text or "Content Security Policy" in text:
             self.csp_violations.append(text)
@@ -85,10 +82,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture
-def page_problems(page: Page) -> Iterator[PageProblems]:
+def page_problems(page: Page) -> PageProblems:
     """Collect console errors and CSP violations of `page` for the whole test."""
     problems = PageProblems()
     page.add_init_script(_REPORT_CSP_VIOLATIONS)
     page.on("console", problems.on_console)
     page.on("pageerror", lambda error: problems.errors.append(f"uncaught: {error}"))
-    yield problems
+    return problems

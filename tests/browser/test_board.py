@@ -1,4 +1,4 @@
-"""The task board in a real browser: arrows move cards with htmx, without JavaScript, by keyboard."""
+"""The task board in a real browser: arrows move cards via htmx, without JavaScript, by keyboard."""
 
 import re
 
@@ -22,6 +22,11 @@ def column(page: Page, state: str) -> Locator:
     )
 
 
+def card(page: Page, state: str, key: str) -> Locator:
+    """The link of one card (PAY-1, not PAY-10) inside a state's column."""
+    return column(page, state).get_by_role("link", name=key, exact=True)
+
+
 def card_keys(page: Page, state: str) -> list[str]:
     return column(page, state).locator(".card .key").all_inner_texts()
 
@@ -37,7 +42,7 @@ def test_right_arrow_moves_the_card_in_place_with_htmx(team, page: Page) -> None
     team.item(number=1, title="Add SEPA instant transfer limit check")
     login(page, "david")
     page.goto(BOARD)
-    expect(column(page, "0 - Developing").get_by_role("link", name="PAY-1", exact=True)).to_be_visible()
+    expect(card(page, "0 - Developing", "PAY-1")).to_be_visible()
     # A full page load would wipe this marker; htmx swapping #board keeps it.
     page.evaluate("window.boardNotReloaded = true")
 
@@ -45,9 +50,8 @@ def test_right_arrow_moves_the_card_in_place_with_htmx(team, page: Page) -> None
         page.get_by_role("button", name=MOVE_RIGHT).click()
 
     assert posted.value.headers.get("hx-request") == "true"
-    ready = column(page, "1 - Ready for Review")
-    expect(ready.get_by_role("link", name="PAY-1", exact=True)).to_be_visible()
-    expect(column(page, "0 - Developing").get_by_role("link", name="PAY-1", exact=True)).to_have_count(0)
+    expect(card(page, "1 - Ready for Review", "PAY-1")).to_be_visible()
+    expect(card(page, "0 - Developing", "PAY-1")).to_have_count(0)
     expect(page.get_by_role("status")).to_contain_text("Moved PAY-1 to 1 - Ready for Review.")
     assert page.evaluate("window.boardNotReloaded") is True
 
@@ -72,7 +76,7 @@ def test_right_arrow_without_javascript_posts_a_form_and_reloads(team, no_js_pag
     assert navigation.value.request.redirected_from is not None
     assert navigation.value.request.redirected_from.method == "POST"
     expect(page).to_have_url(re.compile(r"/projects/PAY/board/$"))
-    expect(column(page, "1 - Ready for Review").get_by_role("link", name="PAY-1", exact=True)).to_be_visible()
+    expect(card(page, "1 - Ready for Review", "PAY-1")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Moved PAY-1 to 1 - Ready for Review.")
 
     expect_move_in_journal(page, who="david")
@@ -91,7 +95,7 @@ def test_keyboard_moves_a_card_and_focus_follows_it(team, page: Page) -> None:
         pytest.fail(f"Tab never reached the button “{MOVE_RIGHT}”")
     page.keyboard.press("Enter")
 
-    expect(column(page, "1 - Ready for Review").get_by_role("link", name="PAY-1", exact=True)).to_be_visible()
+    expect(card(page, "1 - Ready for Review", "PAY-1")).to_be_visible()
     # The swapped board autofocuses the moved card's arrow in the same direction.
     focused = page.locator(":focus")
     expect(focused).to_have_attribute("aria-label", "Move PAY-1 to 2 - Ready for Integration")
@@ -99,9 +103,7 @@ def test_keyboard_moves_a_card_and_focus_follows_it(team, page: Page) -> None:
 
     # Enter again keeps going: the user can walk a card across the board from the keyboard.
     page.keyboard.press("Enter")
-    expect(
-        column(page, "2 - Ready for Integration").get_by_role("link", name="PAY-1", exact=True)
-    ).to_be_visible()
+    expect(card(page, "2 - Ready for Integration", "PAY-1")).to_be_visible()
 
 
 def test_viewer_sees_the_board_without_arrows(team, page: Page) -> None:
@@ -109,7 +111,7 @@ def test_viewer_sees_the_board_without_arrows(team, page: Page) -> None:
     login(page, "victor")
     page.goto(BOARD)
 
-    expect(column(page, "0 - Developing").get_by_role("link", name="PAY-1", exact=True)).to_be_visible()
+    expect(card(page, "0 - Developing", "PAY-1")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"^Move "))).to_have_count(0)
     expect(page.locator(".arrows")).to_have_count(0)
 

@@ -1,0 +1,317 @@
+"""The task board: its columns and cards, its arrows, and moves made with them over HTTP."""
+
+import re
+from html import unescape
+
+import pytest
+
+from items import engine
+from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
+from tests.conftest import Team
+
+DEVELOPING, READY_FOR_REVIEW, READY_FOR_INTEGRATION, CLOSED = 4500, 4540, 4550, 4595
+BOARD = "/projects/PAY/board/"
+
+
+def board_columns(html: str) -> dict[str, list[str]]:
+    """Column heading -> the keys of its cards, in the order the board shows them."""
+    columns = {}
+    for section in html.split('<section class="column"')[1:]:
+        name = re.search(r'<h2 id="col-\d+">(.*?) <span class="count"', section)[1]
+        columns[unescape(name)] = re.findall(r'<a class="key" href="[^"]*">([^<]*)</a>', section)
+    return columns
+
+
+def column_counts(html: str) -> list[str]:
+    return re.findall(r'<span class="count" aria-label="(\d+) items">\1</span>', html)
+
+
+def arrow_labels(html: str) -> list[str]:
+    return [unescape(label) for label in re.findall(r'<button[^>]*aria-label="([^"]*)"', html)]
+
+
+def state(state_id: int) -> ReleaseStatus:
+    return ReleaseStatus.objects.get(pk=state_id)
+
+
+def move(client, item: ReleaseItem, direction: str, **extra):
+    return client.post(
+        f"/projects/PAY/items/{item.number}/move/",
+        {"version": item.version, "direction": direction},
+        **extra,
+    )
+
+
+# --- What the board shows ------------------------------------------------------------------
+
+
+def test_board_has_one_column_per_enabled_state_in_position_order(
+    team: Team, states: list[ReleaseStatus]
+) -> None:
+    response = team.client(team.viewer).get(BOARD)
+
+    assert response.status_code == 200
+    assert list(board_columns(response.text)) == [s.name for s in states]
+
+
+def test_disabled_state_has_no_column_and_columns_follow_positions(team: Team) -> None:
+    ReleaseStatus.objects.filter(pk=READY_FOR_INTEGRATION).update(enabled=False)
+    ReleaseStatus.objects.filter(pk=CLOSED).update(position=-10)
+
+    names = list(board_columns(team.client(team.viewer).get(BOARD).text))
+
+    assert "2 - Ready for Integration" not in names
+    assert names[0] == "7 - Closed"
+    assert len(names) == 7
+
+
+def test_column_headers_count_their_items(team: Team) -> None:
+    team.item(number=1)
+    team.item(number=2)
+    team.item(number=3, status=state(READY_FOR_REVIEW))
+
+    html = team.client(team.viewer).get(BOARD).text
+
+    assert column_counts(html) == ["2", "1", "0", "0", "0", "0", "0", "0"]
+    assert board_columns(html)["0 - Developing"] == ["PAY-1", "PAY-2"]
+    assert board_columns(html)["1 - Ready for Review"] == ["PAY-3"]
+
+
+def test_card_shows_key_title_kind_priority_and_assignee(team: Team) -> None:
+    team.item(
+        number=1,
+        title="Round fees to the cent",
+        kind=Kind.BUG,
+        priority=Priority.CRITICAL,
+        assignee=team.developer,
+    )
+    team.item(number=2, title="Nobody's job yet")
+
+    html = team.client(team.viewer).get(BOARD).text
+
+    card = html.split('<li class="card prio-1"')[1].split("</li>")[0]
+    assert 'href="/projects/PAY/items/1/">PAY-1</a>' in card
+    assert "Round fees to the cent" in card
+    assert ">Bug</span>" in card
+    assert ">Critical</span>" in card
+    assert f'<p class="assignee">{team.developer.get_full_name()}</p>' in card
+    assert "Unassigned" in html.split("PAY-2</a>")[1]
+
+
+def test_arrow_buttons_say_what_they_do(team: Team) -> None:
+    team.item(number=1)
+    team.item(number=2)
+    team.item(number=3, status=state(READY_FOR_REVIEW))
+
+    labels = arrow_labels(team.client(team.developer).get(BOARD).text)
+
+    assert labels == [
+        "Move PAY-1 down",
+        "Move PAY-1 to 1 - Ready for Review",
+        "Move PAY-2 up",
+        "Move PAY-2 to 1 - Ready for Review",
+        "Move PAY-3 to 0 - Developing",
+        "Move PAY-3 to 2 - Ready for Integration",
+    ]
+
+
+def test_first_column_has_no_left_arrow_and_last_column_no_right_arrow(team: Team) -> None:
+    team.item(number=1)
+    team.item(number=2, status=state(CLOSED))
+
+    labels = arrow_labels(team.client(team.qa).get(BOARD).text)
+
+    assert labels == ["Move PAY-1 to 1 - Ready for Review", "Move PAY-2 to 6 - Ready to be closed"]
+
+
+def test_arrows_skip_a_disabled_state(team: Team) -> None:
+    ReleaseStatus.objects.filter(pk=READY_FOR_REVIEW).update(enabled=False)
+    team.item(number=1)
+
+    labels = arrow_labels(team.client(team.qa).get(BOARD).text)
+
+    assert labels == ["Move PAY-1 to 2 - Ready for Integration"]
+
+
+@pytest.mark.parametrize("person", ["viewer", "approver"])
+def test_read_only_members_see_no_arrow_buttons(team: Team, person: str) -> None:
+    team.item(number=1)
+    team.item(number=2)
+
+    html = team.client(getattr(team, person)).get(BOARD).text
+
+    assert "PAY-1" in html
+    assert 'class="arrow' not in html
+    assert arrow_labels(html) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("kind=bug", ["PAY-1"]),
+        ("priority=1", ["PAY-2"]),
+        ("assignee={developer}", ["PAY-1", "PAY-3"]),
+        ("kind=task&assignee={developer}", ["PAY-3"]),
+        ("", ["PAY-1", "PAY-2", "PAY-3"]),
+    ],
+)
+def test_board_filters_by_kind_priority_and_assignee(
+    team: Team, query: str, shown: list[str]
+) -> None:
+    team.item(number=1, kind=Kind.BUG, priority=Priority.LOW, assignee=team.developer)
+    team.item(number=2, kind=Kind.FEATURE, priority=Priority.CRITICAL, assignee=team.qa)
+    team.item(number=3, kind=Kind.TASK, priority=Priority.LOW, assignee=team.developer)
+
+    response = team.client(team.viewer).get(f"{BOARD}?{query.format(developer=team.developer.pk)}")
+
+    assert response.status_code == 200
+    assert board_columns(response.text)["0 - Developing"] == shown
+
+
+@pytest.mark.parametrize("assignee", ["{outsider}", "abc", "99999999999999999999"])
+def test_board_filter_with_a_bad_assignee_is_ignored_rather_than_failing(
+    team: Team, assignee: str
+) -> None:
+    team.item(number=1, assignee=team.developer)
+
+    query = f"assignee={assignee.format(outsider=team.outsider.pk)}"
+    response = team.client(team.viewer).get(f"{BOARD}?{query}")
+
+    assert response.status_code == 200
+    assert board_columns(response.text)["0 - Developing"] == ["PAY-1"]
+
+
+# --- Moves and reorders from the board -----------------------------------------------------
+
+
+def test_right_arrow_moves_the_item_and_redirects_back_to_the_board(team: Team) -> None:
+    item = team.item(number=1)
+
+    response = move(team.client(team.qa), item, "next")
+
+    assert response.status_code == 302
+    assert response.url == BOARD
+    item.refresh_from_db()
+    assert item.status_id == READY_FOR_REVIEW
+    assert item.version == 2
+    follow = team.client(team.qa).get(BOARD)
+    assert board_columns(follow.text)["1 - Ready for Review"] == ["PAY-1"]
+
+
+def test_left_arrow_moves_the_item_back(team: Team) -> None:
+    item = team.item(number=1, status=state(READY_FOR_INTEGRATION))
+
+    response = move(team.client(team.developer), item, "prev")
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status_id == READY_FOR_REVIEW
+
+
+def test_moved_item_goes_to_the_bottom_of_its_new_column(team: Team) -> None:
+    team.item(number=1, status=state(READY_FOR_REVIEW), position=500)
+    item = team.item(number=2, position=10)
+
+    move(team.client(team.qa), item, "next")
+
+    html = team.client(team.qa).get(BOARD).text
+    assert board_columns(html)["1 - Ready for Review"] == ["PAY-1", "PAY-2"]
+
+
+def test_redirect_after_a_move_keeps_the_board_filters(team: Team) -> None:
+    item = team.item(number=1, kind=Kind.BUG)
+
+    response = team.client(team.qa).post(
+        f"/projects/PAY/items/1/move/?kind=bug", {"version": item.version, "direction": "next"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == f"{BOARD}?kind=bug"
+
+
+def test_htmx_move_answers_the_board_partial_in_place(team: Team) -> None:
+    item = team.item(number=1)
+
+    response = team.client(team.qa).post(
+        f"/projects/PAY/items/1/move/",
+        {"version": item.version, "direction": "next", "focus": f"{item.pk}-next"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert response.text.lstrip().startswith('<div id="board"')
+    assert board_columns(response.text)["1 - Ready for Review"] == ["PAY-1"]
+    assert "Moved PAY-1 to 1 - Ready for Review." in response.text
+    # Keyboard users keep their place: the same arrow of the moved card has the focus.
+    assert re.search(r'aria-label="Move PAY-1 to 2 - Ready for Integration"[^>]*autofocus', response.text)
+
+
+def test_htmx_refusal_answers_the_partial_with_the_message_and_its_status(team: Team) -> None:
+    item = team.item(number=1, status=state(CLOSED))
+
+    response = move(team.client(team.qa), item, "next", headers={"HX-Request": "true"})
+
+    assert response.status_code == 400
+    assert "<html" not in response.text
+    assert engine.PAST_LAST.format(key="PAY-1", state="7 - Closed") in response.text
+    item.refresh_from_db()
+    assert item.status_id == CLOSED
+    assert item.version == 1
+
+
+def test_reorder_down_and_up_swap_neighbours_in_the_column(team: Team) -> None:
+    first = team.item(number=1)
+    second = team.item(number=2)
+    third = team.item(number=3)
+    client = team.client(team.developer)
+
+    down = client.post("/projects/PAY/items/1/reorder/", {"version": 1, "shift": "down"})
+    up = client.post("/projects/PAY/items/3/reorder/", {"version": 1, "shift": "up"})
+
+    assert (down.status_code, up.status_code) == (302, 302)
+    assert down.url == BOARD
+    html = client.get(BOARD).text
+    assert board_columns(html)["0 - Developing"] == ["PAY-2", "PAY-3", "PAY-1"]
+    for item, version in ((first, 3), (second, 2), (third, 2)):
+        item.refresh_from_db()
+        assert item.version == version  # both swapped rows are journaled, so both change
+
+
+def test_reorder_past_the_top_is_refused_with_its_message(team: Team) -> None:
+    team.item(number=1)
+    team.item(number=2)
+
+    response = team.client(team.developer).post(
+        "/projects/PAY/items/1/reorder/", {"version": 1, "shift": "up"}
+    )
+
+    assert response.status_code == 400
+    assert engine.ALREADY_TOP.format(key="PAY-1") in response.text
+    assert ReleaseItem.history.filter(change_kind="reordered").count() == 0
+
+
+def test_reorder_with_a_stale_version_is_refused_with_409(team: Team) -> None:
+    team.item(number=1)
+    team.item(number=2)
+
+    response = team.client(team.developer).post(
+        "/projects/PAY/items/2/reorder/", {"version": 7, "shift": "up"}
+    )
+
+    assert response.status_code == 409
+    assert engine.STALE.format(key="PAY-2") in response.text
+    assert board_columns(response.text)["0 - Developing"] == ["PAY-1", "PAY-2"]
+
+
+@pytest.mark.parametrize("shift", ["sideways", ""])
+def test_reorder_with_an_unknown_shift_is_a_bad_request(team: Team, shift: str) -> None:
+    team.item(number=1)
+    team.item(number=2)
+
+    response = team.client(team.developer).post(
+        "/projects/PAY/items/1/reorder/", {"version": 1, "shift": shift}
+    )
+
+    assert response.status_code == 400
+    assert ReleaseItem.objects.get(number=1).version == 1

@@ -1,0 +1,261 @@
+"""Seeding: the default release states (command and fixture), the demo, and disabling a state."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from items.defaults import DEFAULT_STATES
+from items.models import STATE_STILL_HOLDS_ITEMS, ReleaseItem, ReleaseStatus
+from journal.models import ChangeKind
+from projects.models import ReleaseMember, ReleaseProject
+from projects.roles import Role
+from tests.conftest import Team
+
+pytestmark = pytest.mark.django_db
+
+StatusHistory = ReleaseStatus.history.model
+
+EXPECTED_TABLE = [
+    (4500, "0 - Developing", 0, True),
+    (4540, "1 - Ready for Review", 10, True),
+    (4550, "2 - Ready for Integration", 20, True),
+    (4560, "3 - Ready for Integration Test", 30, True),
+    (4570, "4 - Ready for Acceptance Test", 40, True),
+    (4585, "5 - Ready for Production", 50, True),
+    (4590, "6 - Ready to be closed", 60, True),
+    (4595, "7 - Closed", 70, True),
+]
+FIXTURE = settings.BASE_DIR / "fixtures" / "release_statuses.json"
+
+
+def table() -> list[tuple[int, str, int, bool]]:
+    return list(
+        ReleaseStatus.objects.order_by("position", "id").values_list(
+            "id", "name", "position", "enabled"
+        )
+    )
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_release_statuses", *args, stdout=out)
+    return out.getvalue()
+
+
+# seed_release_statuses --------------------------------------------------------------------
+
+
+def test_seeding_creates_exactly_the_eight_default_states_in_order():
+    output = seed()
+    assert table() == EXPECTED_TABLE
+    assert "8 created, 0 reset, 0 left as they were" in output
+
+
+def test_seeded_states_carry_the_default_descriptions():
+    seed()
+    descriptions = dict(ReleaseStatus.objects.values_list("id", "description"))
+    assert descriptions == {state_id: text for state_id, _name, text in DEFAULT_STATES}
+
+
+def test_seeding_journals_each_created_state():
+    seed()
+    rows = StatusHistory.objects.all()
+    assert rows.count() == 8
+    assert {row.change_kind for row in rows} == {ChangeKind.CREATED}
+    assert {row.history_change_reason for row in rows} == {"Default release states seeded"}
+
+
+def test_seeding_twice_changes_nothing():
+    seed()
+    rows_before = StatusHistory.objects.count()
+    output = seed()
+    assert table() == EXPECTED_TABLE
+    assert StatusHistory.objects.count() == rows_before
+    assert "0 created, 0 reset, 8 left as they were" in output
+
+
+def test_an_administrators_rename_and_disable_survive_a_rerun():
+    seed()
+    review = ReleaseStatus.objects.get(pk=4540)
+    review.name = "1 - Code review"
+    review.save()
+    closed = ReleaseStatus.objects.get(pk=4595)
+    closed.enabled = False
+    closed.save()
+    rows_before = StatusHistory.objects.count()
+    seed()
+    assert ReleaseStatus.objects.get(pk=4540).name == "1 - Code review"
+    assert ReleaseStatus.objects.get(pk=4595).enabled is False
+    assert StatusHistory.objects.count() == rows_before
+
+
+def test_a_deleted_default_state_is_recreated_by_a_rerun():
+    seed()
+    ReleaseStatus.objects.get(pk=4560).delete()
+    output = seed()
+    assert table() == EXPECTED_TABLE
+    assert "1 created, 0 reset, 7 left as they were" in output
+
+
+def test_reset_restores_the_defaults():
+    seed()
+    review = ReleaseStatus.objects.get(pk=4540)
+    review.name, review.position, review.description = "1 - Code review", 99, "Custom"
+    review.save()
+    closed = ReleaseStatus.objects.get(pk=4595)
+    closed.enabled = False
+    closed.save()
+    output = seed("--reset")
+    assert table() == EXPECTED_TABLE
+    assert ReleaseStatus.objects.get(pk=4540).description == DEFAULT_STATES[1][2]
+    assert "0 created, 2 reset, 6 left as they were" in output
+
+
+def test_reset_journals_only_the_states_it_restored():
+    seed()
+    review = ReleaseStatus.objects.get(pk=4540)
+    review.name = "1 - Code review"
+    review.save()
+    rows_before = StatusHistory.objects.count()
+    seed("--reset")
+    assert StatusHistory.objects.count() == rows_before + 1
+    row = StatusHistory.objects.latest("history_id")
+    assert (row.id, row.name, row.change_kind) == (4540, "1 - Ready for Review", ChangeKind.EDITED)
+
+
+def test_a_custom_state_holding_a_default_name_is_left_alone():
+    ReleaseStatus.objects.create(id=27000, name="0 - Developing", position=0)
+    seed()
+    assert not ReleaseStatus.objects.filter(pk=4500).exists()
+    assert ReleaseStatus.objects.get(pk=27000).name == "0 - Developing"
+    assert ReleaseStatus.objects.count() == 8
+
+
+# The fixture file ---------------------------------------------------------------------------
+
+
+def test_the_fixture_file_matches_the_defaults():
+    records = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    assert {record["model"] for record in records} == {"items.releasestatus"}
+    assert [
+        (record["pk"], record["fields"]["name"], record["fields"]["description"])
+        for record in records
+    ] == DEFAULT_STATES
+    assert [record["fields"]["position"] for record in records] == list(range(0, 80, 10))
+    assert all(record["fields"]["enabled"] is True for record in records)
+
+
+def test_the_fixture_loads_the_same_table_as_the_command():
+    call_command("loaddata", "release_statuses", stdout=StringIO())
+    assert table() == EXPECTED_TABLE
+    descriptions = dict(ReleaseStatus.objects.values_list("id", "description"))
+    assert descriptions == {state_id: text for state_id, _name, text in DEFAULT_STATES}
+
+
+def test_seeding_after_loading_the_fixture_changes_nothing():
+    call_command("loaddata", "release_statuses", stdout=StringIO())
+    output = seed()
+    assert table() == EXPECTED_TABLE
+    assert "0 created, 0 reset, 8 left as they were" in output
+
+
+# Disabling a state --------------------------------------------------------------------------
+
+
+def test_disabling_a_state_that_holds_items_is_refused(team: Team, states):
+    review = states[1]
+    team.item(status=review)
+    team.item(status=review)
+    review.enabled = False
+    with pytest.raises(ValidationError) as excinfo:
+        review.full_clean()
+    assert excinfo.value.message_dict == {
+        "enabled": [STATE_STILL_HOLDS_ITEMS.format(name="1 - Ready for Review", count=2)]
+    }
+
+
+def test_disabling_an_empty_state_is_allowed(team: Team, states):
+    team.item(status=states[0])
+    review = states[1]
+    review.enabled = False
+    review.full_clean()
+    review.save()
+    assert ReleaseStatus.objects.get(pk=review.pk).enabled is False
+
+
+def test_a_new_disabled_state_is_allowed(states):
+    ReleaseStatus(id=4599, name="8 - Archived", position=80, enabled=False).full_clean()
+
+
+# seed_demo ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_creates_the_five_users_with_the_given_password(demo: str):
+    users = get_user_model().objects.filter(
+        username__in=["admin", "manager", "developer", "qa", "viewer"]
+    )
+    assert users.count() == 5
+    assert all(user.check_password("demo-password-for-tests") for user in users)
+    assert users.get(username="admin").is_superuser
+    assert not users.filter(is_superuser=True).exclude(username="admin").exists()
+    assert "demo-password-for-tests" in demo
+
+
+def test_demo_creates_three_projects_with_their_members(demo: str):
+    assert list(ReleaseProject.objects.values_list("code", flat=True)) == ["CRM", "PAY", "WEB"]
+    for project in ReleaseProject.objects.all():
+        roles = dict(
+            ReleaseMember.objects.filter(project=project).values_list("user__username", "role")
+        )
+        assert roles == {
+            "manager": Role.RELEASE_MANAGER,
+            "developer": Role.DEVELOPER,
+            "qa": Role.QA_TESTER,
+            "viewer": Role.VIEWER,
+        }
+
+
+def test_demo_creates_about_sixty_items_in_the_default_states(demo: str):
+    assert 50 <= ReleaseItem.objects.count() <= 70
+    assert table() == EXPECTED_TABLE
+    for project in ReleaseProject.objects.all():
+        numbers = sorted(project.items.values_list("number", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_demo_journal_has_creations_and_consistent_moves(demo: str):
+    history = ReleaseItem.history
+    assert history.filter(change_kind=ChangeKind.CREATED).count() == ReleaseItem.objects.count()
+    assert history.filter(change_kind=ChangeKind.MOVED).count() > 0
+    for item in ReleaseItem.objects.all():
+        current = None
+        for row in history.filter(id=item.pk).order_by("history_date", "history_id"):
+            if row.change_kind == ChangeKind.MOVED:
+                assert row.from_status_id == current
+                assert row.history_user is not None
+            current = row.status_id
+        assert current == item.status_id
+
+
+def test_running_the_demo_twice_creates_nothing_new(demo: str):
+    items, rows = ReleaseItem.objects.count(), ReleaseItem.history.count()
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert ReleaseItem.objects.count() == items
+    assert ReleaseItem.history.count() == rows
+    assert ReleaseProject.objects.count() == 3
+    assert get_user_model().objects.count() == 5
+    assert "none (already there)" in out.getvalue()
