@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
 from items.models import ReleaseItem, ReleaseStatus
+from projects.admin import ReadOnlyHistoryAdmin
 
 
 @admin.register(ReleaseStatus)
-class ReleaseStatusAdmin(SimpleHistoryAdmin):
+class ReleaseStatusAdmin(ReadOnlyHistoryAdmin):
     list_display = ("id", "name", "position", "enabled", "item_count")
     list_display_links = ("id", "name")
     list_editable = ("position", "enabled")
@@ -27,7 +27,7 @@ class ReleaseStatusAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReleaseItem)
-class ReleaseItemAdmin(SimpleHistoryAdmin):
+class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
     list_display = ("__str__", "project", "status", "kind", "priority", "assignee", "updated_at")
     list_filter = ("project", "status", "kind", "priority")
     list_select_related = ("project", "status", "assignee")

@@ -52,7 +52,7 @@ def item_create(
     item.position = column_bottom_position(item=item, status=item.status)
     item._history_user = access.user
     if at is not None:
-        item._history_date = at
+        item.created_at = item._history_date = at
     item.save()
     return item
 

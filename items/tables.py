@@ -55,6 +55,9 @@ class ItemTable(tables.Table):
         order_by = ("status", "number")
         attrs = {"class": "table"}
 
+    def render_assignee(self, value) -> str:
+        return value.get_full_name() or value.get_username()
+
     def render_key(self, record: ReleaseItem) -> str:
         return record.key
 

@@ -1,5 +1,6 @@
 """Writes on release projects and their members."""
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -35,7 +36,9 @@ class MemberError(Exception):
         self.message = message
 
 
-def _ensure_manager_membership(*, project: ReleaseProject, actor: AbstractBaseUser) -> None:
+def _ensure_manager_membership(
+    *, project: ReleaseProject, actor: AbstractBaseUser, at: datetime | None = None
+) -> None:
     """The project's named release manager is always a member with that role."""
     member = ReleaseMember.objects.filter(project=project, user=project.release_manager).first()
     if member is None:
@@ -44,18 +47,25 @@ def _ensure_manager_membership(*, project: ReleaseProject, actor: AbstractBaseUs
         return
     member.role = Role.RELEASE_MANAGER
     member._history_user = actor
+    if at is not None:
+        member._history_date = at
     member.save()
 
 
 @transaction.atomic
-def project_create(*, actor: AbstractBaseUser, code: str, fields: dict[str, Any]) -> ReleaseProject:
+def project_create(
+    *, actor: AbstractBaseUser, code: str, fields: dict[str, Any], at: datetime | None = None
+) -> ReleaseProject:
+    """Create a project; `at` back-dates its journal rows (imports and the demo only)."""
     project = ReleaseProject(code=code)
     for name in PROJECT_FIELDS:
         if name in fields:
             setattr(project, name, fields[name])
     project._history_user = actor
+    if at is not None:
+        project._history_date = at
     project.save()
-    _ensure_manager_membership(project=project, actor=actor)
+    _ensure_manager_membership(project=project, actor=actor, at=at)
     return project
 
 
@@ -75,12 +85,16 @@ def project_update(*, access: Access, fields: dict[str, Any]) -> ReleaseProject:
 
 
 @transaction.atomic
-def project_add_member(*, access: Access, user: AbstractBaseUser, role: str) -> ReleaseMember:
+def project_add_member(
+    *, access: Access, user: AbstractBaseUser, role: str, at: datetime | None = None
+) -> ReleaseMember:
     access.require(MANAGE)
     if ReleaseMember.objects.filter(project=access.project, user=user).exists():
         raise MemberError(ALREADY_MEMBER.format(user=user, code=access.project.code))
     member = ReleaseMember(project=access.project, user=user, role=role)
     member._history_user = access.user
+    if at is not None:
+        member._history_date = at
     member.save()
     return member
 

@@ -45,9 +45,7 @@ class Endpoint:
     success: int = 302
 
     def url(self, setup: Setup) -> str:
-        return self.path.format(
-            number=setup.item.number, member=setup.member_id(setup.team.viewer)
-        )
+        return self.path.format(number=setup.item.number, member=setup.member_id(setup.team.viewer))
 
     def call(self, client: Client, setup: Setup):
         request = client.get if self.method == "GET" else client.post
@@ -194,9 +192,7 @@ def test_the_table_of_allowed_writes_matches_the_rights_in_roles() -> None:
 ALL_PROJECT_PAGES = {**READS, **WRITES}
 
 
-@pytest.mark.parametrize(
-    "name", [*ALL_PROJECT_PAGES, "global journal", "project create"], ids=str
-)
+@pytest.mark.parametrize("name", [*ALL_PROJECT_PAGES, "global journal", "project create"], ids=str)
 def test_anonymous_visitor_is_sent_to_the_login_page(setup: Setup, name: str) -> None:
     endpoint = {"global journal": GLOBAL_JOURNAL, "project create": PROJECT_CREATE}.get(
         name

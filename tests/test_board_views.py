@@ -222,7 +222,7 @@ def test_redirect_after_a_move_keeps_the_board_filters(team: Team) -> None:
     item = team.item(number=1, kind=Kind.BUG)
 
     response = team.client(team.qa).post(
-        f"/projects/PAY/items/1/move/?kind=bug", {"version": item.version, "direction": "next"}
+        "/projects/PAY/items/1/move/?kind=bug", {"version": item.version, "direction": "next"}
     )
 
     assert response.status_code == 302
@@ -233,7 +233,7 @@ def test_htmx_move_answers_the_board_partial_in_place(team: Team) -> None:
     item = team.item(number=1)
 
     response = team.client(team.qa).post(
-        f"/projects/PAY/items/1/move/",
+        "/projects/PAY/items/1/move/",
         {"version": item.version, "direction": "next", "focus": f"{item.pk}-next"},
         headers={"HX-Request": "true"},
     )
@@ -244,7 +244,9 @@ def test_htmx_move_answers_the_board_partial_in_place(team: Team) -> None:
     assert board_columns(response.text)["1 - Ready for Review"] == ["PAY-1"]
     assert "Moved PAY-1 to 1 - Ready for Review." in response.text
     # Keyboard users keep their place: the same arrow of the moved card has the focus.
-    assert re.search(r'aria-label="Move PAY-1 to 2 - Ready for Integration"[^>]*autofocus', response.text)
+    assert re.search(
+        r'aria-label="Move PAY-1 to 2 - Ready for Integration"[^>]*autofocus', response.text
+    )
 
 
 def test_htmx_refusal_answers_the_partial_with_the_message_and_its_status(team: Team) -> None:

@@ -112,7 +112,11 @@ def test_move_with_the_right_csrf_token_goes_through(team: Team, item: ReleaseIt
 
     response = client.post(
         move_url(1),
-        {"version": 1, "direction": "next", "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+        {
+            "version": 1,
+            "direction": "next",
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+        },
     )
 
     assert response.status_code == 302
@@ -379,9 +383,7 @@ def test_bulk_move_with_a_malformed_selection_is_a_bad_request(
     assert unchanged(item)
 
 
-def test_bulk_move_to_an_unknown_state_is_a_bad_request(
-    item: ReleaseItem, manager: Client
-) -> None:
+def test_bulk_move_to_an_unknown_state_is_a_bad_request(item: ReleaseItem, manager: Client) -> None:
     response = bulk(manager, [f"{item.pk}:1"], to_status=12345)
 
     assert response.status_code == 400
@@ -701,9 +703,7 @@ def test_assignee_must_still_be_a_member_when_editing(team: Team) -> None:
     team.item(number=1, assignee=leaver)
     team.project.members.filter(user=leaver).delete()
 
-    response = team.client(team.developer).post(
-        f"{ITEMS}1/edit/", edit_data(1, assignee=leaver.pk)
-    )
+    response = team.client(team.developer).post(f"{ITEMS}1/edit/", edit_data(1, assignee=leaver.pk))
 
     assert response.status_code == 400
     assert "Select a valid choice." in response.text

@@ -25,7 +25,9 @@ CLIENT_IP = "203.0.113.7"
 
 def entries(html: str) -> list[str]:
     """Each journal entry as one line of text, tags stripped."""
-    items = re.findall(r'<li class="entry kind-[a-z]+">(.*?)</li>\s*(?=<li class="entry|</ol>)', html, re.S)
+    items = re.findall(
+        r'<li class="entry kind-[a-z]+">(.*?)</li>\s*(?=<li class="entry|</ol>)', html, re.S
+    )
     return [" ".join(unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items]
 
 
@@ -173,9 +175,7 @@ def test_rows_written_over_http_record_the_client_address(
 
     assert response.status_code == 302
     written = [
-        row
-        for model in journals
-        for row in model.exclude(history_id__in=before[model.model])
+        row for model in journals for row in model.exclude(history_id__in=before[model.model])
     ]
     assert written
     assert {row.ip_address for row in written} == {CLIENT_IP}
@@ -215,9 +215,7 @@ def busy_day(team: Team) -> Team:
     """Moves by three people on three days (back-dated through the engine's `at`)."""
     for number in (1, 2, 3):
         team.item(number=number)
-    for number, (person, day) in enumerate(
-        [("qa", 1), ("developer", 2), ("manager", 3)], start=1
-    ):
+    for number, (person, day) in enumerate([("qa", 1), ("developer", 2), ("manager", 3)], start=1):
         engine.item_move(
             access=team.access(getattr(team, person)),
             item_id=ReleaseItem.objects.get(number=number).pk,
@@ -426,4 +424,3 @@ def test_global_journal_includes_release_states(team: Team) -> None:
     assert "State 4595 · Edited" in lines[0]
     assert any("State 4500 · Created “0 - Developing”" in line for line in lines)
     assert len(lines) == 8 + 1
-

@@ -91,9 +91,7 @@ def test_new_project_button_only_for_those_who_may_create(team: Team) -> None:
 # --- Create ----------------------------------------------------------------------------------
 
 
-def test_creating_a_project_makes_its_release_manager_a_member(
-    team: Team, manager: Client
-) -> None:
+def test_creating_a_project_makes_its_release_manager_a_member(team: Team, manager: Client) -> None:
     response = manager.post("/projects/new/", project_data(release_manager=team.developer.pk))
 
     assert response.status_code == 302
@@ -108,7 +106,9 @@ def test_creating_a_project_makes_its_release_manager_a_member(
 def test_creating_a_project_with_a_bad_or_taken_code_is_a_bad_request(
     team: Team, manager: Client, code: str
 ) -> None:
-    response = manager.post("/projects/new/", project_data(code=code, release_manager=team.manager.pk))
+    response = manager.post(
+        "/projects/new/", project_data(code=code, release_manager=team.manager.pk)
+    )
 
     assert response.status_code == 400
     assert ReleaseProject.objects.count() == 1

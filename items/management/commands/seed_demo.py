@@ -113,7 +113,9 @@ class Command(BaseCommand):
     ) -> str:
         today = timezone.localdate()
         manager = users["manager"]
+        start = timezone.now() - timedelta(days=42)
         project_services.project_create(
+            at=start,
             actor=manager,
             code=code,
             fields={
@@ -129,8 +131,10 @@ class Command(BaseCommand):
         )
         access = project_access(user=manager, code=code)
         for username, _f, _l, role in USERS[2:]:
-            project_services.project_add_member(access=access, user=users[username], role=role)
-        start = timezone.now() - timedelta(days=40)
+            project_services.project_add_member(
+                access=access, user=users[username], role=role, at=start + timedelta(hours=1)
+            )
+        start += timedelta(days=2)
         kinds, priorities = list(Kind), list(Priority)
         movers = [users["manager"], users["developer"], users["qa"]]
         for n in range(count):
