@@ -54,7 +54,10 @@ def _board_context(request: HttpRequest, access: Access) -> dict:
 
 def _render_board(request: HttpRequest, access: Access, *, status: int = 200) -> HttpResponse:
     template = "items/board.html#board" if request.htmx else "items/board.html"
-    return render(request, template, _board_context(request, access), status=status)
+    context = _board_context(request, access)
+    if status == 200 and context["filter"].form.errors:
+        status = 400  # the page still shows, with the filter's errors and the filter ignored
+    return render(request, template, context, status=status)
 
 
 @require_GET
@@ -183,6 +186,8 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
         else [],
         "query": request.GET.urlencode(),
     }
+    if status == 200 and item_filter.form.errors:
+        status = 400
     return render(request, "items/item_list.html", context, status=status)
 
 

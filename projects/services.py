@@ -36,6 +36,10 @@ class MemberError(Exception):
         self.message = message
 
 
+class MemberNotFound(MemberError):
+    status_code = 404
+
+
 def _ensure_manager_membership(
     *, project: ReleaseProject, actor: AbstractBaseUser, at: datetime | None = None
 ) -> None:
@@ -105,7 +109,7 @@ def project_remove_member(*, access: Access, member_id: int) -> None:
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
     member = ReleaseMember.objects.filter(project=project, pk=member_id).first()
     if member is None:
-        raise MemberError(MEMBER_NOT_FOUND.format(code=project.code))
+        raise MemberNotFound(MEMBER_NOT_FOUND.format(code=project.code))
     managers = ReleaseMember.objects.filter(project=project, role=Role.RELEASE_MANAGER)
     if member.role == Role.RELEASE_MANAGER and managers.count() == 1:
         raise MemberError(LAST_MANAGER.format(code=project.code))

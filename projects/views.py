@@ -101,6 +101,11 @@ def member_remove(request: HttpRequest, code: str, member_id: int) -> HttpRespon
         services.project_remove_member(access=access, member_id=member_id)
     except services.MemberError as error:
         messages.error(request, error.message)
-        return render(request, "projects/project_detail.html", _detail_context(access), status=400)
+        return render(
+            request,
+            "projects/project_detail.html",
+            _detail_context(access),
+            status=error.status_code,
+        )
     messages.success(request, "Member removed.")
     return redirect("projects:detail", code=code)

@@ -169,7 +169,7 @@ def test_board_filters_by_kind_priority_and_assignee(
 
 
 @pytest.mark.parametrize("assignee", ["{outsider}", "abc", "99999999999999999999"])
-def test_board_filter_with_a_bad_assignee_is_ignored_rather_than_failing(
+def test_board_filter_with_a_bad_assignee_is_a_bad_request_that_says_it_was_ignored(
     team: Team, assignee: str
 ) -> None:
     team.item(number=1, assignee=team.developer)
@@ -177,7 +177,8 @@ def test_board_filter_with_a_bad_assignee_is_ignored_rather_than_failing(
     query = f"assignee={assignee.format(outsider=team.outsider.pk)}"
     response = team.client(team.viewer).get(f"{BOARD}?{query}")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "This filter was ignored." in response.text
     assert board_columns(response.text)["0 - Developing"] == ["PAY-1"]
 
 

@@ -581,7 +581,10 @@ def test_developer_adds_an_item_in_the_first_enabled_state(team: Team) -> None:
         ({"kind": "bug", "priority": 2}, "This field is required."),
         ({"kind": "virus", "title": "x", "priority": 2}, "Select a valid choice."),
         ({"kind": "bug", "title": "x", "priority": 9}, "Select a valid choice."),
-        ({"kind": "bug", "title": "x", "priority": 2, "external_url": "javascript:alert(1)"}, ""),
+        (
+            {"kind": "bug", "title": "x", "priority": 2, "external_url": "javascript:alert(1)"},
+            "Enter a valid URL.",
+        ),
     ],
 )
 def test_invalid_item_form_is_a_bad_request(team: Team, data: dict, message: str) -> None:
@@ -707,3 +710,13 @@ def test_assignee_must_still_be_a_member_when_editing(team: Team) -> None:
 
     assert response.status_code == 400
     assert "Select a valid choice." in response.text
+
+
+def test_items_list_with_an_unknown_state_filter_is_a_bad_request_that_says_so(team: Team) -> None:
+    team.item(number=1)
+
+    response = team.client(team.viewer).get("/projects/PAY/items/?status=abc")
+
+    assert response.status_code == 400
+    assert "This filter was ignored." in response.text
+    assert "PAY-1" in response.text

@@ -270,7 +270,7 @@ def test_removing_a_member_of_another_project_is_refused(team: Team, manager: Cl
 
     response = manager.post(f"/projects/PAY/members/{elsewhere.pk}/remove/")
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert escape(services.MEMBER_NOT_FOUND.format(code="PAY")) in response.text
     assert ReleaseMember.objects.filter(pk=elsewhere.pk).exists()
 
