@@ -1,1 +1,0 @@
-"""Benchmarks, load and fault runs of releasemgmt (see docs/PERFORMANCE.md); not shipped code."""
