@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from items.models import ReleaseItem, ReleaseStatus
+from items.policy import NO_RIGHT_TO_MOVE, NO_RIGHT_TO_SET_STATE, MovePolicy
 from journal.models import ChangeKind
 from projects.access import Access
 from projects.roles import MOVE, MOVE_ANY
@@ -19,8 +20,10 @@ from projects.roles import MOVE, MOVE_ANY
 Direction = Literal["next", "prev"]
 Shift = Literal["up", "down"]
 
-NO_RIGHT_TO_MOVE = "Your role in {code} does not allow moving items."
-NO_RIGHT_TO_SET_STATE = "Only release managers may set an item to any state."
+COMMENT_REQUIRED = "Moving {key} from “{source}” to “{target}” needs a comment."
+EMERGENCY_ONLY_MANAGERS = "Only release managers may make an emergency move."
+EMERGENCY_NEEDS_JUSTIFICATION = "An emergency move needs a written justification."
+EMERGENCY_NOT_NEEDED = "Nothing blocks moving {key} to “{target}”; move it normally."
 ITEM_NOT_FOUND = "There is no such item in {code}."
 STALE = (
     "{key} was changed by someone else after this page was loaded, so nothing was changed. "
@@ -93,14 +96,14 @@ def item_lock(*, access: Access, item_id: int, expected_version: int) -> Release
     """Lock an item of this project for writing; refuse it if it changed since `version`."""
     try:
         # No join on status: PostgreSQL re-checks a join against the row a concurrent move just
-        # changed and would drop it (a false 404 instead of 409). The project never changes.
-        item = (
-            ReleaseItem.objects.select_for_update(of=("self",))
-            .select_related("project")
-            .get(pk=item_id, project=access.project)
+        # changed and would drop it (a false 404 instead of 409). The project never changes,
+        # and the caller has it: no join on it either.
+        item = ReleaseItem.objects.select_for_update(of=("self",)).get(
+            pk=item_id, project=access.project
         )
     except ReleaseItem.DoesNotExist:
         raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code)) from None
+    item.project = access.project
     if item.version != expected_version:
         raise StaleItem(STALE.format(key=item.key))
     return item
@@ -117,10 +120,11 @@ def _target_state(
     *,
     access: Access,
     item: ReleaseItem,
+    states: list[ReleaseStatus],
     direction: str | None,
     to_status_id: int | None,
 ) -> ReleaseStatus:
-    states = states_in_order()
+    """Where the request points, refused (400) when that is no state an item can be in."""
     if to_status_id is not None:
         if not access.can(MOVE_ANY):
             raise MoveNotAllowed(NO_RIGHT_TO_SET_STATE)
@@ -154,29 +158,69 @@ def item_move(
     direction: Direction | None = None,
     to_status_id: int | None = None,
     comment: str = "",
+    emergency: bool = False,
     at: datetime | None = None,
 ) -> ReleaseItem:
     """Move one item to the next/previous enabled state, or (managers) to a chosen state.
 
+    The transition rules decide (items.policy). An `emergency` move, by a release manager
+    with a written justification (`comment`), passes a rule's open gates; it is flagged in the
+    journal and the approvals it skipped are owed afterwards.
     `at` back-dates the journal row; only imports and the demo use it, never a view.
     """
     if not access.can(MOVE):
         raise MoveNotAllowed(NO_RIGHT_TO_MOVE.format(code=access.project.code))
+    if emergency and not access.can(MOVE_ANY):
+        raise MoveNotAllowed(EMERGENCY_ONLY_MANAGERS)
+    comment = comment.strip()
+    if emergency and not comment:
+        raise EngineError(EMERGENCY_NEEDS_JUSTIFICATION)
     item = item_lock(access=access, item_id=item_id, expected_version=expected_version)
-    target = _target_state(access=access, item=item, direction=direction, to_status_id=to_status_id)
+    states = states_in_order()
+    target = _target_state(
+        access=access, item=item, states=states, direction=direction, to_status_id=to_status_id
+    )
     if target.id == item.status_id:
         return item  # a no-op writes nothing
-    from_status_id = item.status_id
+    # Decided on the locked row: the gates' evidence cannot change under us.
+    policy = MovePolicy(access=access, states=states, items=[item])
+    decision = policy.decide(item, target, chosen=to_status_id is not None, emergency=emergency)
+    if not decision.allowed:
+        raise MoveNotAllowed(decision.reason)
+    source = policy.states[item.status_id]
+    if decision.rule and decision.rule.comment_required and not comment:
+        raise EngineError(
+            COMMENT_REQUIRED.format(key=item.key, source=source.name, target=target.name)
+        )
+    if emergency and not decision.blockers:
+        raise EngineError(EMERGENCY_NOT_NEEDED.format(key=item.key, target=target.name))
+    old_round = item.round
     item.status = target
     item.position = column_bottom_position(item=item, status=target)
     item.version += 1
+    item.round += 1
+    item.state_entered_by = access.user
     item._history_user = access.user
-    item._change_reason = comment.strip()
+    item._change_reason = comment
     item._journal_kind = ChangeKind.MOVED
-    item._journal_from_status_id = from_status_id
+    item._journal_from_status_id = source.id
+    item._journal_emergency = emergency
     if at is not None:
         item._history_date = at
-    item.save(update_fields=["status", "position", "version", "updated_at"])
+    item.save(
+        update_fields=["status", "position", "version", "round", "state_entered_by", "updated_at"]
+    )
+    if emergency:
+        from approvals.services import emergency_record
+
+        emergency_record(
+            access=access,
+            item=item,
+            rule=decision.rule,
+            round=old_round,
+            justification=comment,
+            blockers=decision.blockers,
+        )
     return item
 
 

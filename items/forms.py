@@ -41,6 +41,7 @@ class MoveForm(VersionedForm):
     direction = forms.ChoiceField(choices=[("next", "next"), ("prev", "previous")], required=False)
     to_status = forms.IntegerField(required=False, min_value=0, max_value=INT_MAX)
     comment = forms.CharField(required=False, max_length=COMMENT_MAX)
+    emergency = forms.BooleanField(required=False)
 
     def clean(self) -> dict:
         data = super().clean()

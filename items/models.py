@@ -61,9 +61,10 @@ class Priority(models.IntegerChoices):
 
 
 class ItemJournalFields(JournalFields):
-    """An item's journal row also keeps the state a move came from."""
+    """An item's journal row also keeps the state a move came from, and emergency flags."""
 
     from_status_id = models.PositiveIntegerField(null=True, blank=True)
+    emergency = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
@@ -94,6 +95,18 @@ class ReleaseItem(models.Model):
     position = models.IntegerField(default=0, editable=False)
     # Bumped on every save; a form rendered with an older version is stale (409).
     version = models.PositiveIntegerField(default=1, editable=False)
+    # The approval round: bumped by every state move and content edit. Approvals, sign-offs
+    # and acceptance decisions count only for the round they were given in.
+    round = models.PositiveIntegerField(default=1, editable=False)
+    # Who moved it into its current state: the requester of the next move's approvals.
+    state_entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -123,3 +136,69 @@ class ReleaseItem(models.Model):
     def key(self) -> str:
         """The human key, e.g. PAY-12 (needs `project` loaded)."""
         return f"{self.project.code}-{self.number}"
+
+
+class Direction(models.TextChoices):
+    FORWARD = "forward", "Forward"
+    BACK = "back", "Back"
+
+
+class TransitionRule(models.Model):
+    """One move that exists between two release states, who may make it, and its gates.
+
+    With no rules at all the installation keeps ]project-open['s simple policy (see
+    items.policy); once rules exist, a move without a rule does not exist.
+    """
+
+    from_state = models.ForeignKey(
+        ReleaseStatus, on_delete=models.CASCADE, related_name="rules_out"
+    )
+    to_state = models.ForeignKey(ReleaseStatus, on_delete=models.CASCADE, related_name="rules_in")
+    direction = models.CharField(max_length=8, choices=Direction.choices, editable=False)
+    roles = models.JSONField(
+        default=list, help_text="Roles that may make this move (release managers always may)."
+    )
+    comment_required = models.BooleanField(default=False)
+    approvals_required = models.PositiveSmallIntegerField(
+        default=0, help_text="How many approvals the move needs first (0: none)."
+    )
+    approver_roles = models.JSONField(
+        default=list, blank=True, help_text="Roles whose approvals count."
+    )
+    rejection_blocks = models.BooleanField(
+        default=True, help_text="One rejection blocks the move until it is withdrawn."
+    )
+    requires_passing_tests = models.BooleanField(
+        default=False, help_text="Every test case of the item has a passing latest run."
+    )
+    requires_qa_signoff = models.BooleanField(default=False)
+    requires_acceptance = models.BooleanField(
+        default=False, help_text="An acceptance decision 'accepted' for this round."
+    )
+    segregation_of_duties = models.BooleanField(
+        default=True,
+        help_text="Approvers and QA are not the item's author, assignee or requester.",
+    )
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["from_state__position", "to_state__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_state", "to_state"], name="unique_rule_per_move"),
+            models.CheckConstraint(
+                condition=~models.Q(from_state=models.F("to_state")), name="rule_changes_state"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_state_id} → {self.to_state_id}"
+
+    @property
+    def has_gates(self) -> bool:
+        return bool(
+            self.approvals_required
+            or self.requires_passing_tests
+            or self.requires_qa_signoff
+            or self.requires_acceptance
+        )

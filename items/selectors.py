@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from items.models import ReleaseItem, ReleaseStatus
+from items.policy import MovePolicy
 from projects.models import ReleaseProject
 
 User = get_user_model()
@@ -47,12 +48,40 @@ def board_columns_for_project(
 
 
 def item_for_project(*, project: ReleaseProject, number: int) -> ReleaseItem | None:
-    return (
-        ReleaseItem.objects.select_related("project", "status", "assignee", "created_by")
-        .filter(project=project, number=number)
-        .first()
-    )
+    # get(), not first(): (project, number) is unique, and first() would sort by the model's
+    # ordering, whose joins cost more to compile than the query takes (docs/PERFORMANCE.md).
+    try:
+        return ReleaseItem.objects.select_related(
+            "project", "status", "assignee", "created_by"
+        ).get(project=project, number=number)
+    except ReleaseItem.DoesNotExist:
+        return None
+
+
+def item_to_change(*, project: ReleaseProject, number: int) -> ReleaseItem | None:
+    """The item a move or reorder names: its own row only, since the engine locks and re-reads
+    it; the project is the caller's (no join). Refusal pages load the rest lazily."""
+    try:
+        item = ReleaseItem.objects.get(project=project, number=number)
+    except ReleaseItem.DoesNotExist:
+        return None
+    item.project = project
+    return item
 
 
 def project_member_users(*, project: ReleaseProject) -> QuerySet:
     return User.objects.filter(release_memberships__project=project).order_by("username")
+
+
+def board_with_decisions(*, columns: list[BoardColumn], policy: MovePolicy) -> None:
+    """Give every card its arrows: `move_prev` / `move_next` decisions (None at either end)
+    and `notes` (open gates, owed retrospective approvals). No queries: the policy has it all.
+    """
+    for column in columns:
+        for item in column.items:
+            item.move_prev = column.previous and policy.decide(item, column.previous)
+            item.move_next = column.following and policy.decide(item, column.following)
+            notes = list(item.move_next.blockers) if item.move_next else []
+            if policy.emergencies.get(item.pk):
+                notes.append("retrospective approval pending")
+            item.notes = notes

@@ -71,8 +71,9 @@ def item_update(
     for name in changed:
         setattr(item, name, fields[name])
     item.version += 1
+    item.round += 1  # approvals and sign-offs were given for the content before this edit
     item._history_user = access.user
-    item.save(update_fields=[*changed, "version", "updated_at"])
+    item.save(update_fields=[*changed, "version", "round", "updated_at"])
     return item
 
 

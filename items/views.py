@@ -8,22 +8,32 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
+from approvals.selectors import approvals_panel
 from items import engine, services
 from items.engine import EngineError
 from items.filters import BoardFilter, ItemFilter
 from items.forms import BulkMoveForm, DeleteForm, ItemForm, MoveForm, ReorderForm, VersionedForm
 from items.models import ReleaseItem
-from items.selectors import board_columns_for_project, item_for_project, items_for_project
+from items.policy import MovePolicy
+from items.selectors import (
+    board_columns_for_project,
+    board_with_decisions,
+    item_for_project,
+    item_to_change,
+    items_for_project,
+)
 from items.tables import ItemTable
 from projects.access import Access, project_access
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
+from qa.selectors import qa_panel
 
 ITEMS_PER_PAGE = 25
 ORIGINS = ("board", "item", "list")
 
 
-def _item_or_404(access: Access, number: int) -> ReleaseItem:
-    item = item_for_project(project=access.project, number=number)
+def _item_or_404(access: Access, number: int, *, to_change: bool = False) -> ReleaseItem:
+    find = item_to_change if to_change else item_for_project
+    item = find(project=access.project, number=number)
     if item is None:
         raise Http404(engine.ITEM_NOT_FOUND.format(code=access.project.code))
     return item
@@ -41,12 +51,17 @@ def _board_context(request: HttpRequest, access: Access) -> dict:
     board_filter = BoardFilter(
         request.GET, queryset=items_for_project(project=access.project), project=access.project
     )
+    columns = board_columns_for_project(items=board_filter.qs, states=states)
+    cards = [item for column in columns for item in column.items]
+    policy = MovePolicy(access=access, states=states, items=cards, project_wide=True)
+    board_with_decisions(columns=columns, policy=policy)
     return {
         "access": access,
         "project": access.project,
         "filter": board_filter,
-        "columns": board_columns_for_project(items=board_filter.qs, states=states),
+        "columns": columns,
         "can_move": access.can(MOVE),
+        "reorder_ok": {"allowed": True},
         "query": request.GET.urlencode(),
         "focus": request.POST.get("focus", ""),
     }
@@ -96,7 +111,7 @@ def _after_change(
 @require_POST
 def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=MOVE)
-    item = _item_or_404(access, number)
+    item = _item_or_404(access, number, to_change=True)
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_error(form))
@@ -109,6 +124,7 @@ def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
             direction=form.cleaned_data["direction"] or None,
             to_status_id=form.cleaned_data["to_status"],
             comment=form.cleaned_data["comment"],
+            emergency=form.cleaned_data["emergency"],
         )
     except EngineError as error:
         messages.error(request, error.message)
@@ -120,7 +136,7 @@ def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @require_POST
 def item_reorder(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=MOVE)
-    item = _item_or_404(access, number)
+    item = _item_or_404(access, number, to_change=True)
     form = ReorderForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_error(form))
@@ -201,18 +217,29 @@ def item_list(request: HttpRequest, code: str) -> HttpResponse:
 
 def _item_context(access: Access, item: ReleaseItem) -> dict:
     states = engine.states_in_order()
-    previous, following = engine.neighbour_states(state_id=item.status_id, states=states)
+    policy = MovePolicy(access=access, states=states, items=[item])
+    previous, following = policy.neighbours(item.status_id)
+    enabled = [s for s in states if s.enabled and s.id != item.status_id]
+    chosen = {s.id: policy.decide(item, s, chosen=True) for s in enabled}
     return {
         "access": access,
         "project": access.project,
         "item": item,
         "previous": previous,
         "following": following,
-        "states": [s for s in states if s.enabled],
+        "move_prev": previous and policy.decide(item, previous),
+        "move_next": following and policy.decide(item, following),
+        "states": [s for s in enabled if chosen[s.id].allowed],
+        # Moves a rule blocks: a release manager may force them, with a justification.
+        "emergency_states": [s for s in enabled if chosen[s.id].blocked]
+        if access.can(MOVE_ANY)
+        else [],
         "can_move": access.can(MOVE),
         "can_move_any": access.can(MOVE_ANY),
         "can_edit": access.can(EDIT_ITEMS),
         "can_delete": access.can(MANAGE),
+        "approvals": approvals_panel(access=access, item=item, policy=policy),
+        "qa": qa_panel(access=access, item=item, policy=policy),
     }
 
 
@@ -300,3 +327,10 @@ def item_delete(request: HttpRequest, code: str, number: int) -> HttpResponse:
         )
     messages.success(request, f"Removed {key}; its journal is kept.")
     return redirect("items:list", code=code)
+
+
+def render_item_page(
+    request: HttpRequest, access: Access, item: ReleaseItem, *, status: int = 200
+) -> HttpResponse:
+    """The item page, also for other apps' refusals (approvals, QA), so the status says why."""
+    return render(request, "items/item_detail.html", _item_context(access, item), status=status)

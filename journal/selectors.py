@@ -124,7 +124,11 @@ def _before(source: Source, cursor: tuple[datetime, int, int]) -> Q:
         return Q(history_date__lte=when)
     if source.rank > rank:
         return Q(history_date__lt=when)
-    return Q(history_date__lt=when) | Q(history_date=when, history_id__lt=history_id)
+    # The redundant range lets the database seek its index to the cursor: the OR alone is no
+    # index condition, and scanning every newer row made deep pages slow (docs/PERFORMANCE.md).
+    return Q(history_date__lte=when) & (
+        Q(history_date__lt=when) | Q(history_date=when, history_id__lt=history_id)
+    )
 
 
 def _filtered(rows: QuerySet, query: JournalQuery, source: Source) -> QuerySet:

@@ -19,8 +19,10 @@ def journal_fill_extra_columns(
     kind = instance.__dict__.pop("_journal_kind", None)
     history_instance.change_kind = kind or _KIND_BY_HISTORY_TYPE[history_instance.history_type]
     from_status_id = instance.__dict__.pop("_journal_from_status_id", None)
+    emergency = instance.__dict__.pop("_journal_emergency", False)
     if hasattr(history_instance, "from_status_id"):
         history_instance.from_status_id = from_status_id
+        history_instance.emergency = emergency
     request = getattr(HistoricalRecords.context, "request", None)
     if request is not None:
         history_instance.ip_address = request.META.get("REMOTE_ADDR") or None

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from projects.models import ReleaseMember, ReleaseProject
-from projects.roles import MANAGE, RIGHTS, SUPERUSER_RIGHTS
+from projects.roles import MANAGE, RIGHTS, SUPERUSER_RIGHTS, Role
 
 NOT_FOUND = "No such release project."
 READ_ONLY = "You can read this release project but not change it."
@@ -34,6 +34,10 @@ class Access:
             raise PermissionDenied(READ_ONLY if not self.can_write else NOT_ALLOWED)
 
     @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else "Administrator"
+
+    @property
     def can_write(self) -> bool:
         return bool(self.rights)
 
@@ -52,9 +56,10 @@ def project_access(*, user: User, code: str, right: str | None = None) -> Access
     except ReleaseProject.DoesNotExist:
         raise Http404(NOT_FOUND) from None
     membership = (
-        ReleaseMember.objects.filter(project=project, user_id=user.pk).values_list(
-            "role", flat=True
-        )
+        # order_by(): one row at most, so skip the default ordering's join on the user table.
+        ReleaseMember.objects.filter(project=project, user_id=user.pk)
+        .order_by()
+        .values_list("role", flat=True)
         if user.is_authenticated
         else []
     )

@@ -31,6 +31,9 @@ class ProjectForm(forms.ModelForm):
         if self.instance.pk:
             # The code prefixes every item key: it never changes.
             del self.fields["code"]
+        else:
+            # New releases start in planning; leaving it needs management approval.
+            del self.fields["lifecycle"]
 
     def clean(self) -> dict:
         data = super().clean()

@@ -40,6 +40,10 @@ class ReleaseProject(models.Model):
     lifecycle = models.CharField(
         max_length=20, choices=Lifecycle.choices, default=Lifecycle.PLANNING, db_index=True
     )
+    release_approvals_required = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Approvals by the project's approvers needed before it leaves planning.",
+    )
     # Item numbers are never reused, even after an item is removed.
     next_item_number = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from projects.access import Access
-from projects.models import ReleaseMember, ReleaseProject
+from projects.models import Lifecycle, ReleaseMember, ReleaseProject
 from projects.roles import MANAGE, Role
 
 ALREADY_MEMBER = "{user} is already a member of {code}."
@@ -28,12 +28,22 @@ PROJECT_FIELDS = (
 )
 
 
-class MemberError(Exception):
+class ProjectError(Exception):
+    """A refused change to a project: nothing was written. `status_code` is the HTTP answer."""
+
     status_code = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class MemberError(ProjectError):
+    pass
+
+
+class ReleaseNotApproved(ProjectError):
+    status_code = 403
 
 
 class MemberNotFound(MemberError):
@@ -62,6 +72,8 @@ def project_create(
 ) -> ReleaseProject:
     """Create a project; `at` back-dates its journal rows (imports and the demo only)."""
     project = ReleaseProject(code=code)
+    if fields.get("lifecycle", Lifecycle.PLANNING) != Lifecycle.PLANNING:
+        raise ReleaseNotApproved(f"{code} must start in planning: leaving it needs approval.")
     for name in PROJECT_FIELDS:
         if name in fields:
             setattr(project, name, fields[name])
@@ -80,6 +92,13 @@ def project_update(*, access: Access, fields: dict[str, Any]) -> ReleaseProject:
     changed = [n for n in PROJECT_FIELDS if n in fields and getattr(project, n) != fields[n]]
     if not changed:
         return project
+    if "lifecycle" in changed and project.lifecycle == Lifecycle.PLANNING:
+        # Leaving planning needs management approval (approvals app), checked under the lock.
+        from approvals.services import release_gate_blockers
+
+        blockers = release_gate_blockers(project=project)
+        if blockers:
+            raise ReleaseNotApproved(" ".join(blockers))
     for name in changed:
         setattr(project, name, fields[name])
     project._history_user = access.user

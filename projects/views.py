@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
+from approvals.selectors import release_panel
 from projects import services
 from projects.access import Access, project_access
 from projects.filters import ProjectFilter
@@ -54,7 +55,13 @@ def _detail_context(access: Access, member_form: MemberAddForm | None = None) ->
         "project": access.project,
         "members": project_members(project=access.project),
         "member_form": member_form or (MemberAddForm() if access.can_manage else None),
+        "release": release_panel(access=access),
     }
+
+
+def render_project_page(request: HttpRequest, access: Access, *, status: int = 200):
+    """The project page, also for other apps' refusals (release approval)."""
+    return render(request, "projects/project_detail.html", _detail_context(access), status=status)
 
 
 @require_GET
@@ -67,11 +74,16 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 def project_edit(request: HttpRequest, code: str) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=MANAGE)
     form = ProjectForm(request.POST or None, instance=access.project)
-    if request.method == "POST" and form.is_valid():
-        services.project_update(access=access, fields=form.cleaned_data)
-        messages.success(request, f"Saved {code}.")
-        return redirect("projects:detail", code=code)
     status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(access=access, fields=form.cleaned_data)
+        except services.ProjectError as error:
+            messages.error(request, error.message)
+            status = error.status_code
+        else:
+            messages.success(request, f"Saved {code}.")
+            return redirect("projects:detail", code=code)
     context = {"form": form, "project": access.project, "access": access}
     return render(request, "projects/project_form.html", context, status=status)
 

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "journal",
     "projects",
     "items",
+    "approvals",
+    "qa",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "releasemgmt.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -194,6 +197,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
+
+# Benchmarks only (bench/floor.py): mount the framework-floor page. Never set in production.
+BENCH_FLOOR = env_bool("BENCH_FLOOR", default=False)
 
 LOGGING = {
     "version": 1,

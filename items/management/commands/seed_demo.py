@@ -7,7 +7,8 @@ printed password always works.
 import os
 import random
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -16,24 +17,27 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from approvals import services as approval_services
 from items import engine, services
-from items.models import Kind, Priority, ReleaseStatus
+from items.models import Kind, Priority, ReleaseItem
 from projects import services as project_services
 from projects.access import project_access
 from projects.models import Lifecycle, ReleaseProject
 from projects.roles import Role
+from qa import services as qa_services
 
 USERS = [
     ("admin", "Ada", "Admin", None),
     ("manager", "Maria", "Manager", Role.RELEASE_MANAGER),
     ("developer", "David", "Developer", Role.DEVELOPER),
     ("qa", "Quinn", "Tester", Role.QA_TESTER),
+    ("approver", "April", "Approver", Role.APPROVER),
     ("viewer", "Victor", "Viewer", Role.VIEWER),
 ]
 
 # code, name, stage, planned offset (days), items, how far items have got (0..7)
 PROJECTS = [
-    ("PAY", "Payments 4.2", Lifecycle.IN_PROGRESS, 21, 26, (0, 5)),
+    ("PAY", "Payments 4.2", Lifecycle.IN_PROGRESS, 21, 24, (0, 5)),
     ("CRM", "CRM spring release", Lifecycle.PLANNING, 75, 12, (0, 1)),
     ("WEB", "Web shop 2026.10", Lifecycle.RELEASED, -30, 22, (5, 7)),
 ]
@@ -101,66 +105,236 @@ class Command(BaseCommand):
 
     def _projects(self, users: dict) -> list[str | None]:
         rng = random.Random(42)  # the same demo every time  # noqa: S311
-        states = [s for s in engine.states_in_order() if s.enabled]
-        return [
-            self._project(users, rng, states, *spec)
-            for spec in PROJECTS
-            if not ReleaseProject.objects.filter(code=spec[0]).exists()
-        ]
+        clock = DemoClock(timezone.now() - timedelta(days=45))
+        with mock.patch("django.utils.timezone.now", clock.now):
+            return [
+                self._project(users, rng, clock, *spec)
+                for spec in PROJECTS
+                if not ReleaseProject.objects.filter(code=spec[0]).exists()
+            ]
 
-    def _project(
-        self, users, rng, states: list[ReleaseStatus], code, name, stage, offset, count, reach
-    ) -> str:
+    def _project(self, users, rng, clock, code, name, stage, offset, count, reach) -> str:
         today = timezone.localdate()
         manager = users["manager"]
-        start = timezone.now() - timedelta(days=42)
+        clock.set(timezone.now() - timedelta(days=45))
         project_services.project_create(
-            at=start,
             actor=manager,
             code=code,
             fields={
                 "name": name,
                 "description": f"{name}: planned scope, agreed with the change advisory board.",
                 "release_manager": manager,
-                "lifecycle": stage,
                 "planned_release_date": today + timedelta(days=offset),
-                "actual_release_date": today + timedelta(days=offset)
-                if stage == Lifecycle.RELEASED
-                else None,
             },
         )
-        access = project_access(user=manager, code=code)
+        as_manager = project_access(user=manager, code=code)
         for username, _f, _l, role in USERS[2:]:
-            project_services.project_add_member(
-                access=access, user=users[username], role=role, at=start + timedelta(hours=1)
+            clock.tick(minutes=5)
+            project_services.project_add_member(access=as_manager, user=users[username], role=role)
+        if stage != Lifecycle.PLANNING:
+            clock.tick(hours=20)
+            approval_services.release_vote(
+                access=project_access(user=users["approver"], code=code),
+                vote="approve",
+                comment="Scope and schedule agreed by the change advisory board.",
             )
-        start += timedelta(days=2)
+            clock.tick(hours=2)
+            project_services.project_update(
+                access=as_manager, fields={"lifecycle": Lifecycle.IN_PROGRESS}
+            )
         kinds, priorities = list(Kind), list(Priority)
-        movers = [users["manager"], users["developer"], users["qa"]]
+        flow = DemoFlow(users=users, code=code, clock=clock, rng=rng)
         for n in range(count):
-            when = start + timedelta(hours=rng.randint(0, 200))
+            clock.set(timezone.now() - timedelta(days=40) + timedelta(hours=rng.randint(0, 200)))
+            target = rng.randint(*reach)
             item = services.item_create(
-                access=access,
+                access=project_access(user=users["developer"], code=code),
                 fields={
                     "title": TITLES[(n + len(code)) % len(TITLES)],
                     "kind": rng.choice(kinds),
                     "priority": rng.choice(priorities),
-                    "assignee": rng.choice([users["developer"], users["qa"], None]),
+                    # QA must not have implemented what it signs off: developers implement.
+                    "assignee": users["developer"] if target >= 4 or rng.random() < 0.6 else None,
                     "external_key": f"JIRA-{1000 + rng.randint(1, 8999)}",
                     "description": "Raised by the service desk; see the linked ticket.",
                 },
-                at=when,
             )
-            target = min(rng.randint(*reach), len(states) - 1)
-            for step in range(target):
-                when += timedelta(hours=rng.randint(2, 60))
-                mover = rng.choice(movers)
-                item = engine.item_move(
-                    access=project_access(user=mover, code=code),
-                    item_id=item.pk,
-                    expected_version=item.version,
-                    direction="next",
-                    comment=rng.choice(["", "", "Reviewed, looks good", f"Step {step + 1} done"]),
-                    at=when,
-                )
+            flow.walk(item, target)
+        if code == "PAY":
+            flow.showcase()
+        if stage == Lifecycle.RELEASED:
+            clock.set(timezone.now() - timedelta(days=2))
+            project_services.project_update(
+                access=as_manager,
+                fields={
+                    "lifecycle": Lifecycle.RELEASED,
+                    "actual_release_date": today + timedelta(days=offset),
+                },
+            )
         return code
+
+
+class DemoClock:
+    """A clock the demo moves forward by hand, so its journal tells a story over weeks."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        self.current += timedelta(seconds=1)  # every row its own moment
+        return self.current
+
+    def set(self, moment: datetime) -> None:
+        self.current = moment
+
+    def tick(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class DemoFlow:
+    """Walks items forward the way the default rules want: each move by the role that owns
+    it, with the approvals, test runs, sign-offs and acceptance decisions it needs first."""
+
+    def __init__(self, *, users: dict, code: str, clock: DemoClock, rng: random.Random) -> None:
+        self.users, self.code, self.clock, self.rng = users, code, clock, rng
+
+    def access(self, username: str):
+        return project_access(user=self.users[username], code=self.code)
+
+    def move(self, item: ReleaseItem, username: str, comment: str = "") -> ReleaseItem:
+        self.clock.tick(hours=self.rng.randint(2, 40))
+        return engine.item_move(
+            access=self.access(username),
+            item_id=item.pk,
+            expected_version=item.version,
+            direction="next",
+            comment=comment,
+        )
+
+    def test(self, item: ReleaseItem, *, fail_first: bool = False) -> None:
+        case = qa_services.qa_case_add(
+            access=self.access("qa"),
+            item_id=item.pk,
+            fields={
+                "title": f"{item.title}: happy path",
+                "steps": "1. Log in as a clerk.\n2. Run the changed function.\n3. Check it.",
+                "expected_result": "The result matches the change request.",
+            },
+        )
+        results = ["failed", "passed"] if fail_first else ["passed"]
+        for result in results:
+            self.clock.tick(hours=3)
+            qa_services.qa_run_record(
+                access=self.access("qa"),
+                item_id=item.pk,
+                test_case_id=case.pk,
+                fields={
+                    "result": result,
+                    "note": "Regression in the totals row." if result == "failed" else "",
+                    "evidence_url": f"https://ci.example.com/{item.key.lower()}/{result}",
+                },
+            )
+
+    def walk(self, item: ReleaseItem, target: int) -> ReleaseItem:
+        for step in range(target):
+            item.refresh_from_db()
+            if step == 1:
+                self.clock.tick(hours=5)
+                approval_services.approval_vote(
+                    access=self.access("approver"),
+                    item_id=item.pk,
+                    to_state_id=4550,
+                    round=item.round,
+                    vote="approve",
+                    comment=self.rng.choice(["Code review done.", "Looks good.", ""]),
+                )
+                item = self.move(item, "developer", "Review approved")
+            elif step == 3:
+                self.test(item, fail_first=self.rng.random() < 0.3)
+                item = self.move(item, "qa", "Integration tests passed")
+            elif step == 4:
+                item.refresh_from_db()
+                self.clock.tick(hours=6)
+                qa_services.qa_signoff(
+                    access=self.access("qa"), item_id=item.pk, round=item.round, comment="QA done"
+                )
+                qa_services.qa_acceptance_decide(
+                    access=self.access("manager"),
+                    item_id=item.pk,
+                    round=item.round,
+                    decision="accepted",
+                    reason="Accepted by the business owner in the UAT session.",
+                )
+                item = self.move(item, "qa", "Ready to deploy")
+            elif step >= 5:
+                item = self.move(item, "manager", "Deployed" if step == 5 else "Verified")
+            else:
+                owner = "developer"
+                item = self.move(item, owner, self.rng.choice(["", "Done", "Ready"]))
+        return item
+
+    def showcase(self) -> None:
+        """A few stories an auditor or a tester will want to see in the PAY release."""
+        manager = self.access("manager")
+        self.clock.set(timezone.now() - timedelta(days=3))
+        # Rework: sent back with a reason, then forward again.
+        item = services.item_create(
+            access=self.access("developer"),
+            fields={
+                "title": "Rounding of interest on savings accounts",
+                "kind": Kind.BUG,
+                "priority": Priority.HIGH,
+                "assignee": self.users["developer"],
+            },
+        )
+        item = self.walk(item, 3)
+        self.clock.tick(hours=4)
+        item = engine.item_move(
+            access=self.access("qa"),
+            item_id=item.pk,
+            expected_version=item.version,
+            direction="prev",
+            comment="Integration build fails on the nightly batch; back to the developer.",
+        )
+        # Blocked at the gate to production: a failing test run, the reason on the card.
+        item = services.item_create(
+            access=self.access("developer"),
+            fields={
+                "title": "Limit for instant transfers per day",
+                "kind": Kind.CHANGE_REQUEST,
+                "priority": Priority.CRITICAL,
+                "assignee": self.users["developer"],
+            },
+        )
+        item = self.walk(item, 4)
+        case = qa_services.qa_case_add(
+            access=self.access("qa"),
+            item_id=item.pk,
+            fields={"title": "Limit resets at midnight", "expected_result": "New limit applies"},
+        )
+        qa_services.qa_run_record(
+            access=self.access("qa"),
+            item_id=item.pk,
+            test_case_id=case.pk,
+            fields={"result": "failed", "note": "Old limit still applies after midnight."},
+        )
+        # An emergency hotfix: forced past its open gates, approvals owed afterwards.
+        item = services.item_create(
+            access=self.access("developer"),
+            fields={
+                "title": "Hotfix: card payments rejected after certificate rollover",
+                "kind": Kind.INCIDENT,
+                "priority": Priority.CRITICAL,
+                "assignee": self.users["developer"],
+            },
+        )
+        item = self.walk(item, 1)
+        self.clock.tick(hours=1)
+        engine.item_move(
+            access=manager,
+            item_id=item.pk,
+            expected_version=item.version,
+            to_status_id=4550,
+            emergency=True,
+            comment="P1 incident INC-4711: card payments down; CAB chair informed by phone.",
+        )

@@ -1,0 +1,171 @@
+"""Reads for approvals: the item page's vote panel, the approver's waiting list, releases."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
+from approvals.services import _sod_failures
+from items.models import ReleaseItem, TransitionRule
+from items.policy import MovePolicy
+from projects.access import Access
+from projects.models import Lifecycle, ReleaseMember, ReleaseProject
+from projects.roles import Role
+
+
+@dataclass(slots=True)
+class Round:
+    """One transition's vote in one round: who voted what, and what this user may do."""
+
+    from_state_id: int
+    to_state_id: int
+    to_state_name: str
+    round: int
+    required: int
+    votes: list[Approval]
+    emergency: EmergencyMove | None = None
+    can_vote: bool = False
+    cannot_vote_because: str = ""
+    my_vote: Approval | None = None
+
+    @property
+    def approvals(self) -> int:
+        return sum(v.vote == Vote.APPROVE for v in self.votes)
+
+    @property
+    def rejections(self) -> list[Approval]:
+        return [v for v in self.votes if v.vote == Vote.REJECT]
+
+
+@dataclass(slots=True)
+class ApprovalsPanel:
+    rounds: list[Round] = field(default_factory=list)
+
+
+def _round(
+    *, access: Access, item: ReleaseItem, rule_roles: list[str], sod: bool, **kwargs
+) -> Round:
+    entry = Round(**kwargs)
+    entry.my_vote = next((v for v in entry.votes if v.approver_id == access.user.pk), None)
+    may = access.user.is_superuser or access.role in rule_roles
+    failed, _ = _sod_failures(user=access.user, item=item)
+    if not may:
+        entry.cannot_vote_because = ""  # not an approver here: say nothing
+    elif entry.my_vote:
+        entry.cannot_vote_because = "You have voted in this round."
+    elif sod and failed:
+        entry.cannot_vote_because = f"You cannot approve: {' and '.join(failed)}."
+    else:
+        entry.can_vote = True
+    return entry
+
+
+def approvals_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> ApprovalsPanel:
+    """The votes on the moves out of the item's state that need approvals, and the
+    retrospective approvals owed for its emergency moves. No queries: the policy has them."""
+    panel = ApprovalsPanel()
+    for (source, _target), rule in policy.rules.items():
+        if source != item.status_id or not rule.approvals_required:
+            continue
+        panel.rounds.append(
+            _round(
+                access=access,
+                item=item,
+                rule_roles=rule.approver_roles,
+                sod=rule.segregation_of_duties,
+                from_state_id=source,
+                to_state_id=rule.to_state_id,
+                to_state_name=policy.states[rule.to_state_id].name,
+                round=item.round,
+                required=rule.approvals_required,
+                votes=policy.votes_for(item, rule),
+            )
+        )
+    for emergency in policy.emergencies.get(item.pk, []):
+        rule = policy.rules.get((emergency.from_state_id, emergency.to_state_id))
+        key = (item.pk, emergency.from_state_id, emergency.to_state_id, emergency.round)
+        panel.rounds.append(
+            _round(
+                access=access,
+                item=item,
+                rule_roles=rule.approver_roles if rule else [Role.APPROVER],
+                sod=rule.segregation_of_duties if rule else True,
+                from_state_id=emergency.from_state_id,
+                to_state_id=emergency.to_state_id,
+                to_state_name=policy.states[emergency.to_state_id].name,
+                round=emergency.round,
+                required=emergency.approvals_required,
+                votes=policy.votes.get(key, []),
+                emergency=emergency,
+            )
+        )
+    return panel
+
+
+def items_waiting_for_approval(*, user) -> QuerySet[ReleaseItem]:
+    """Items waiting for this user's vote: in a state whose way on needs approvals from a role
+    the user has in that project, not voted on by the user in the current round, and not the
+    user's own (author, assignee, requester) where segregation of duties applies."""
+    roles_by_project: dict[int, set[str]] = {}
+    for project_id, role in ReleaseMember.objects.filter(user=user).values_list(
+        "project_id", "role"
+    ):
+        roles_by_project.setdefault(project_id, set()).add(role)
+    wanted = Q(pk__in=[])
+    for rule in TransitionRule.objects.filter(approvals_required__gt=0):
+        if user.is_superuser:
+            wanted |= Q(status_id=rule.from_state_id)
+            continue
+        projects = [p for p, roles in roles_by_project.items() if roles & set(rule.approver_roles)]
+        if projects:
+            wanted |= Q(status_id=rule.from_state_id, project_id__in=projects)
+    voted = Approval.objects.filter(
+        item=OuterRef("pk"), round=OuterRef("round"), approver=user, withdrawn=False
+    )
+    own = Q(created_by=user) | Q(assignee=user) | Q(state_entered_by=user)
+    return (
+        ReleaseItem.objects.filter(wanted)
+        .exclude(Exists(voted))
+        .exclude(own)
+        .select_related("project", "status", "assignee", "state_entered_by")
+        .order_by("project__code", "number")
+    )
+
+
+def emergencies_for_project(*, project: ReleaseProject) -> QuerySet[EmergencyMove]:
+    return EmergencyMove.objects.filter(item__project=project).select_related(
+        "item", "item__project", "from_state", "to_state", "moved_by"
+    )
+
+
+@dataclass(slots=True)
+class ReleasePanel:
+    votes: list[ReleaseApproval]
+    required: int
+    open: bool
+    can_vote: bool
+    my_vote: ReleaseApproval | None
+
+    @property
+    def approvals(self) -> int:
+        return sum(v.vote == Vote.APPROVE for v in self.votes)
+
+
+def release_panel(*, access: Access) -> ReleasePanel:
+    project = access.project
+    votes = list(
+        ReleaseApproval.objects.filter(project=project, withdrawn=False).select_related("approver")
+    )
+    mine = next((v for v in votes if v.approver_id == access.user.pk), None)
+    is_approver = access.user.is_superuser or access.role == Role.APPROVER
+    open_ = project.lifecycle == Lifecycle.PLANNING
+    return ReleasePanel(
+        votes=votes,
+        required=project.release_approvals_required,
+        open=open_,
+        can_vote=open_
+        and is_approver
+        and mine is None
+        and access.user.pk != project.release_manager_id,
+        my_vote=mine,
+    )

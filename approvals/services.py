@@ -1,0 +1,246 @@
+"""Writes on approvals: votes on moves and releases, withdrawals, emergency moves.
+
+Every vote locks the item (or project) row first, so two approvers voting at once are
+serialised and neither vote is lost; every vote, rejection and withdrawal is journaled.
+"""
+
+from django.db import IntegrityError, transaction
+
+from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
+from items.engine import EngineError, ItemNotFound, MoveNotAllowed, states_in_order
+from items.models import ReleaseItem, ReleaseStatus, TransitionRule
+from projects.access import Access
+from projects.models import Lifecycle, ReleaseProject
+from projects.roles import Role
+
+NOT_AN_APPROVER = "Your role may not approve moving items from “{source}” to “{target}”."
+NO_APPROVAL_NEEDED = "Moving {key} from “{source}” to “{target}” needs no approval."
+SELF_APPROVAL = "You cannot approve {key}: {why}."
+ALREADY_VOTED = "You have already voted on {key} in this round; withdraw your vote first."
+NO_VOTE_TO_WITHDRAW = "You have no vote on {key} in this round to withdraw."
+STALE_ROUND = "{key} changed since this page was loaded; its approval round is now {round}."
+NOT_A_RELEASE_APPROVER = "Only the approvers of {code} may approve the release."
+OWN_RELEASE = "The release manager of {code} cannot approve their own release."
+RELEASE_ALREADY_VOTED = "You have already voted on {code}; withdraw your vote first."
+RELEASE_NOT_IN_PLANNING = "{code} is no longer in planning; its release approval is closed."
+RELEASE_NEEDS_APPROVAL = (
+    "{code} needs {required} management approval(s) before it leaves planning ({have} so far)."
+)
+RELEASE_REJECTED = "{code} was rejected by {names}; it cannot leave planning."
+
+AUTHOR, ASSIGNEE, REQUESTER = "not the author", "not the assignee", "not the requester"
+
+
+def _sod_failures(*, user, item: ReleaseItem) -> tuple[list[str], list[str]]:
+    """Segregation of duties for a vote on `item`: (checks failed, checks passed)."""
+    checks = [
+        (AUTHOR, item.created_by_id, "you created it"),
+        (ASSIGNEE, item.assignee_id, "it is assigned to you"),
+        (REQUESTER, item.state_entered_by_id, "you requested this move"),
+    ]
+    failed = [why for _, owner, why in checks if owner == user.pk]
+    passed = [name for name, owner, _ in checks if owner != user.pk]
+    return failed, passed
+
+
+def _locked_item(*, access: Access, item_id: int) -> ReleaseItem:
+    try:
+        item = ReleaseItem.objects.select_for_update(of=("self",)).get(
+            pk=item_id, project=access.project
+        )
+    except ReleaseItem.DoesNotExist:
+        raise ItemNotFound(f"There is no such item in {access.project.code}.") from None
+    item.project = access.project
+    return item
+
+
+def _approval_rule(*, item: ReleaseItem, to_state_id: int) -> TransitionRule:
+    rule = (
+        TransitionRule.objects.select_related("from_state", "to_state")
+        .filter(from_state_id=item.status_id, to_state_id=to_state_id)
+        .first()
+    )
+    if rule is None or not rule.approvals_required:
+        states = {s.id: s.name for s in states_in_order()}
+        raise EngineError(
+            NO_APPROVAL_NEEDED.format(
+                key=item.key,
+                source=states.get(item.status_id, "?"),
+                target=states.get(to_state_id, "?"),
+            )
+        )
+    return rule
+
+
+def _may_approve(*, access: Access, approver_roles: list[str]) -> bool:
+    return access.user.is_superuser or access.role in approver_roles
+
+
+@transaction.atomic
+def approval_vote(
+    *,
+    access: Access,
+    item_id: int,
+    to_state_id: int,
+    round: int,
+    vote: str,
+    comment: str = "",
+    from_state_id: int | None = None,
+) -> Approval:
+    """Approve or reject moving an item on to `to_state_id`, for the item's current round.
+
+    `from_state_id` and an older `round` name a past emergency move's transition, to give
+    its approvals retrospectively.
+    """
+    item = _locked_item(access=access, item_id=item_id)
+    emergency = from_state_id is not None and from_state_id != item.status_id
+    if emergency:
+        owed = EmergencyMove.objects.filter(
+            item=item, from_state_id=from_state_id, to_state_id=to_state_id, round=round
+        ).first()
+        if owed is None:
+            raise EngineError(STALE_ROUND.format(key=item.key, round=item.round))
+        rule = TransitionRule.objects.filter(
+            from_state_id=from_state_id, to_state_id=to_state_id
+        ).first()
+        approver_roles = rule.approver_roles if rule else [Role.APPROVER]
+        sod = rule.segregation_of_duties if rule else True
+        source_id = from_state_id
+    else:
+        if round != item.round:
+            raise EngineError(STALE_ROUND.format(key=item.key, round=item.round))
+        rule = _approval_rule(item=item, to_state_id=to_state_id)
+        approver_roles, sod, source_id = (
+            rule.approver_roles,
+            rule.segregation_of_duties,
+            item.status_id,
+        )
+    if not _may_approve(access=access, approver_roles=approver_roles):
+        names = {
+            s.id: s.name for s in ReleaseStatus.objects.filter(pk__in=[source_id, to_state_id])
+        }
+        raise MoveNotAllowed(
+            NOT_AN_APPROVER.format(source=names.get(source_id), target=names.get(to_state_id))
+        )
+    failed, passed = _sod_failures(user=access.user, item=item)
+    if sod and failed:
+        raise MoveNotAllowed(SELF_APPROVAL.format(key=item.key, why=" and ".join(failed)))
+    if vote not in Vote.values:
+        raise EngineError(f"Unknown vote “{vote}”.")
+    approval = Approval(
+        item=item,
+        from_state_id=source_id,
+        to_state_id=to_state_id,
+        round=round,
+        approver=access.user,
+        vote=vote,
+        comment=comment.strip(),
+        sod_checks=", ".join(passed) if sod else "segregation of duties not required",
+    )
+    approval._history_user = access.user
+    approval._change_reason = comment.strip()
+    try:
+        with transaction.atomic():
+            approval.save()
+    except IntegrityError:
+        raise EngineError(ALREADY_VOTED.format(key=item.key)) from None
+    return approval
+
+
+@transaction.atomic
+def approval_withdraw(*, access: Access, item_id: int, approval_id: int) -> None:
+    item = _locked_item(access=access, item_id=item_id)
+    approval = Approval.objects.filter(
+        pk=approval_id, item=item, approver=access.user, withdrawn=False
+    ).first()
+    if approval is None:
+        raise EngineError(NO_VOTE_TO_WITHDRAW.format(key=item.key))
+    approval.withdrawn = True
+    approval._history_user = access.user
+    approval._change_reason = "Withdrawn"
+    approval.save(update_fields=["withdrawn"])
+
+
+def emergency_record(
+    *,
+    access: Access,
+    item: ReleaseItem,
+    rule: TransitionRule,
+    round: int,
+    justification: str,
+    blockers: tuple[str, ...],
+) -> EmergencyMove:
+    """Called by the engine, inside its transaction, for an emergency move it just made."""
+    emergency = EmergencyMove(
+        item=item,
+        from_state_id=rule.from_state_id,
+        to_state_id=rule.to_state_id,
+        round=round,
+        approvals_required=rule.approvals_required,
+        moved_by=access.user,
+        justification=justification,
+        blockers="; ".join(blockers),
+    )
+    emergency._history_user = access.user
+    emergency._change_reason = justification
+    emergency.save()
+    return emergency
+
+
+# --- Release approval ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def release_vote(*, access: Access, vote: str, comment: str = "") -> ReleaseApproval:
+    project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
+    if project.lifecycle != Lifecycle.PLANNING:
+        raise EngineError(RELEASE_NOT_IN_PLANNING.format(code=project.code))
+    if not (access.user.is_superuser or access.role == Role.APPROVER):
+        raise MoveNotAllowed(NOT_A_RELEASE_APPROVER.format(code=project.code))
+    if access.user.pk == project.release_manager_id:
+        raise MoveNotAllowed(OWN_RELEASE.format(code=project.code))
+    if vote not in Vote.values:
+        raise EngineError(f"Unknown vote “{vote}”.")
+    approval = ReleaseApproval(
+        project=project, approver=access.user, vote=vote, comment=comment.strip()
+    )
+    approval._history_user = access.user
+    approval._change_reason = comment.strip()
+    try:
+        with transaction.atomic():
+            approval.save()
+    except IntegrityError:
+        raise EngineError(RELEASE_ALREADY_VOTED.format(code=project.code)) from None
+    return approval
+
+
+@transaction.atomic
+def release_withdraw(*, access: Access, approval_id: int) -> None:
+    ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
+    approval = ReleaseApproval.objects.filter(
+        pk=approval_id, project=access.project, approver=access.user, withdrawn=False
+    ).first()
+    if approval is None:
+        raise EngineError(f"You have no vote on {access.project.code} to withdraw.")
+    approval.withdrawn = True
+    approval._history_user = access.user
+    approval._change_reason = "Withdrawn"
+    approval.save(update_fields=["withdrawn"])
+
+
+def release_gate_blockers(*, project: ReleaseProject) -> list[str]:
+    """Why `project` may not leave planning yet (empty: it may). Callers hold its row lock."""
+    votes = list(
+        ReleaseApproval.objects.filter(project=project, withdrawn=False).select_related("approver")
+    )
+    rejections = [str(v.approver) for v in votes if v.vote == Vote.REJECT]
+    if rejections:
+        return [RELEASE_REJECTED.format(code=project.code, names=", ".join(rejections))]
+    have = sum(v.vote == Vote.APPROVE for v in votes)
+    if have < project.release_approvals_required:
+        return [
+            RELEASE_NEEDS_APPROVAL.format(
+                code=project.code, required=project.release_approvals_required, have=have
+            )
+        ]
+    return []

@@ -1,0 +1,112 @@
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from approvals import services
+from approvals.forms import ReleaseVoteForm, VoteForm
+from approvals.selectors import emergencies_for_project, items_waiting_for_approval
+from items.engine import ITEM_NOT_FOUND, EngineError
+from items.selectors import item_for_project
+from items.views import render_item_page
+from projects.access import project_access
+from projects.views import render_project_page
+
+
+def _form_error(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _item(access, number):
+    item = item_for_project(project=access.project, number=number)
+    if item is None:
+        raise Http404(ITEM_NOT_FOUND.format(code=access.project.code))
+    return item
+
+
+@require_POST
+def item_vote(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    access = project_access(user=request.user, code=code)
+    item = _item(access, number)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return render_item_page(request, access, item, status=400)
+    data = form.cleaned_data
+    try:
+        approval = services.approval_vote(
+            access=access,
+            item_id=item.pk,
+            to_state_id=data["to_state"],
+            round=data["round"],
+            vote=data["vote"],
+            comment=data["comment"],
+            from_state_id=data["from_state"],
+        )
+    except EngineError as error:
+        messages.error(request, error.message)
+        return render_item_page(request, access, _item(access, number), status=error.status_code)
+    messages.success(request, f"{approval.get_vote_display()}: {item.key}.")
+    if request.POST.get("origin") == "waiting":
+        return redirect("approvals:waiting")
+    return redirect(item.get_absolute_url())
+
+
+@require_POST
+def item_vote_withdraw(request: HttpRequest, code: str, number: int, approval_id: int):
+    access = project_access(user=request.user, code=code)
+    item = _item(access, number)
+    try:
+        services.approval_withdraw(access=access, item_id=item.pk, approval_id=approval_id)
+    except EngineError as error:
+        messages.error(request, error.message)
+        return render_item_page(request, access, item, status=error.status_code)
+    messages.success(request, f"Your vote on {item.key} was withdrawn.")
+    return redirect(item.get_absolute_url())
+
+
+@require_GET
+def waiting(request: HttpRequest) -> HttpResponse:
+    items = items_waiting_for_approval(user=request.user)
+    return render(request, "approvals/waiting.html", {"items": items})
+
+
+@require_GET
+def emergencies(request: HttpRequest, code: str) -> HttpResponse:
+    access = project_access(user=request.user, code=code)
+    context = {
+        "access": access,
+        "project": access.project,
+        "emergencies": emergencies_for_project(project=access.project),
+    }
+    return render(request, "approvals/emergencies.html", context)
+
+
+@require_POST
+def release_vote(request: HttpRequest, code: str) -> HttpResponse:
+    access = project_access(user=request.user, code=code)
+    form = ReleaseVoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return redirect("projects:detail", code=code)
+    try:
+        services.release_vote(
+            access=access, vote=form.cleaned_data["vote"], comment=form.cleaned_data["comment"]
+        )
+    except EngineError as error:
+        messages.error(request, error.message)
+        return render_project_page(request, access, status=error.status_code)
+    messages.success(request, f"Your vote on the release {code} was recorded.")
+    return redirect("projects:detail", code=code)
+
+
+@require_POST
+def release_withdraw(request: HttpRequest, code: str, approval_id: int) -> HttpResponse:
+    access = project_access(user=request.user, code=code)
+    try:
+        services.release_withdraw(access=access, approval_id=approval_id)
+    except EngineError as error:
+        messages.error(request, error.message)
+        return render_project_page(request, access, status=error.status_code)
+    messages.success(request, "Your vote was withdrawn.")
+    return redirect("projects:detail", code=code)

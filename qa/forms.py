@@ -1,0 +1,38 @@
+from django import forms
+
+from items.forms import COMMENT_MAX, INT_MAX
+from qa.models import Decision, Result, TestCase, TestRun
+
+
+class TestCaseForm(forms.ModelForm):
+    __test__ = False
+
+    class Meta:
+        model = TestCase
+        fields = ["title", "steps", "expected_result"]
+        widgets = {
+            "steps": forms.Textarea(attrs={"rows": 3}),
+            "expected_result": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class TestRunForm(forms.ModelForm):
+    __test__ = False
+
+    class Meta:
+        model = TestRun
+        fields = ["result", "note", "evidence_url"]
+        widgets = {"note": forms.TextInput()}
+
+    result = forms.ChoiceField(choices=Result.choices)
+
+
+class SignoffForm(forms.Form):
+    round = forms.IntegerField(min_value=1, max_value=INT_MAX)
+    comment = forms.CharField(required=False, max_length=COMMENT_MAX)
+
+
+class AcceptanceForm(forms.Form):
+    round = forms.IntegerField(min_value=1, max_value=INT_MAX)
+    decision = forms.ChoiceField(choices=Decision.choices)
+    reason = forms.CharField(max_length=COMMENT_MAX)

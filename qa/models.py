@@ -1,0 +1,103 @@
+"""QA evidence on release items: test cases, their runs, sign-offs and acceptance decisions."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from items.models import ReleaseItem
+from journal.models import JournalFields
+
+
+class TestCase(models.Model):
+    __test__ = False  # not a pytest test class, despite the name
+    item = models.ForeignKey(ReleaseItem, on_delete=models.CASCADE, related_name="test_cases")
+    title = models.CharField(max_length=200)
+    steps = models.TextField(blank=True)
+    expected_result = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Result(models.TextChoices):
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    BLOCKED = "blocked", "Blocked"
+
+
+class TestRun(models.Model):
+    __test__ = False
+    test_case = models.ForeignKey(TestCase, on_delete=models.CASCADE, related_name="runs")
+    result = models.CharField(max_length=8, choices=Result.choices)
+    note = models.TextField(blank=True)
+    evidence_url = models.URLField("evidence link", blank=True)
+    tester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["test_case", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_result_display()} by {self.tester}"
+
+
+class QASignoff(models.Model):
+    """A QA tester's sign-off of an item, valid for the round it was given in."""
+
+    item = models.ForeignKey(ReleaseItem, on_delete=models.CASCADE, related_name="qa_signoffs")
+    round = models.PositiveIntegerField()
+    tester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+    sod_checks = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "round", "tester"], name="one_signoff_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"QA sign-off by {self.tester}"
+
+
+class Decision(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class AcceptanceDecision(models.Model):
+    """The acceptance test's outcome: accepted or rejected, by whom, when, why."""
+
+    item = models.ForeignKey(ReleaseItem, on_delete=models.CASCADE, related_name="acceptances")
+    round = models.PositiveIntegerField()
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.decided_by}"

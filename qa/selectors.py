@@ -1,0 +1,65 @@
+"""Reads for QA: the item page's test cases, runs, sign-offs and acceptance decisions."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from items.models import ReleaseItem
+from items.policy import MovePolicy
+from projects.access import Access
+from projects.roles import EDIT_ITEMS, Role
+from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
+
+RUNS_SHOWN = 5
+
+
+@dataclass(slots=True)
+class QAPanel:
+    cases: list[TestCase]  # each with `recent_runs` (newest first) and `latest`
+    signoffs: list[QASignoff]  # this round's
+    decisions: list[AcceptanceDecision]  # this round's, newest first
+    can_add_case: bool
+    can_record_run: bool
+    can_sign_off: bool
+    cannot_sign_off_because: str
+    can_decide: bool
+
+    @property
+    def all_passing(self) -> bool:
+        return bool(self.cases) and all(
+            c.latest and c.latest.result == "passed" for c in self.cases
+        )
+
+
+def qa_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> QAPanel:
+    """Four queries: test cases, their runs, sign-offs and decisions of the current round."""
+    runs = TestRun.objects.select_related("tester").order_by("-created_at", "-pk")
+    cases = list(
+        TestCase.objects.filter(item=item).prefetch_related(
+            Prefetch("runs", queryset=runs, to_attr="all_runs")
+        )
+    )
+    for case in cases:
+        case.recent_runs = case.all_runs[:RUNS_SHOWN]
+        case.latest = case.all_runs[0] if case.all_runs else None
+    signoffs = list(QASignoff.objects.filter(item=item, round=item.round).select_related("tester"))
+    decisions = list(
+        AcceptanceDecision.objects.filter(item=item, round=item.round).select_related("decided_by")
+    )
+    is_qa = access.user.is_superuser or access.role == Role.QA_TESTER
+    signed = any(s.tester_id == access.user.pk for s in signoffs)
+    because = ""
+    if is_qa and signed:
+        because = "You have signed off this round."
+    elif is_qa and item.assignee_id == access.user.pk:
+        because = f"You implemented {item.key}, so someone else must sign it off."
+    return QAPanel(
+        cases=cases,
+        signoffs=signoffs,
+        decisions=decisions,
+        can_add_case=access.can(EDIT_ITEMS) or is_qa,
+        can_record_run=is_qa,
+        can_sign_off=is_qa and not because,
+        cannot_sign_off_because=because,
+        can_decide=access.user.is_superuser or access.role in (Role.RELEASE_MANAGER, Role.APPROVER),
+    )

@@ -1,0 +1,136 @@
+"""Writes on QA evidence: test cases, test runs, sign-offs and acceptance decisions.
+
+Each write locks the item row, so a gate check in the engine (which holds the same lock)
+never sees half of a QA change; everything is journaled.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from items.engine import EngineError, ItemNotFound, MoveNotAllowed
+from items.models import ReleaseItem, TransitionRule
+from projects.access import Access
+from projects.roles import EDIT_ITEMS, Role
+from qa.models import AcceptanceDecision, Decision, QASignoff, Result, TestCase, TestRun
+
+ONLY_QA_RECORDS_RUNS = "Only QA testers record test runs."
+ONLY_QA_SIGNS_OFF = "Only QA testers sign off items."
+DEVELOPER_SIGNOFF = "You implemented {key} (it is assigned to you), so you cannot sign it off."
+ALREADY_SIGNED = "You have already signed off {key} in this round."
+STALE_ROUND = "{key} changed since this page was loaded; reload it and try again."
+ONLY_ACCEPTORS = "Only release managers and approvers record acceptance decisions."
+ACCEPTANCE_NEEDS_REASON = "Say why: an acceptance decision needs a reason."
+UNKNOWN_CASE = "There is no such test case on {key}."
+
+TEST_CASE_FIELDS = ("title", "steps", "expected_result")
+RUN_FIELDS = ("result", "note", "evidence_url")
+
+
+def _locked_item(*, access: Access, item_id: int) -> ReleaseItem:
+    try:
+        item = ReleaseItem.objects.select_for_update(of=("self",)).get(
+            pk=item_id, project=access.project
+        )
+    except ReleaseItem.DoesNotExist:
+        raise ItemNotFound(f"There is no such item in {access.project.code}.") from None
+    item.project = access.project
+    return item
+
+
+def _is(access: Access, *roles: str) -> bool:
+    return access.user.is_superuser or access.role in roles
+
+
+@transaction.atomic
+def qa_case_add(*, access: Access, item_id: int, fields: dict[str, Any]) -> TestCase:
+    if not (access.can(EDIT_ITEMS) or _is(access, Role.QA_TESTER)):
+        raise PermissionDenied("Your role may not add test cases.")
+    item = _locked_item(access=access, item_id=item_id)
+    case = TestCase(item=item, created_by=access.user)
+    for name in TEST_CASE_FIELDS:
+        if name in fields:
+            setattr(case, name, fields[name])
+    case._history_user = access.user
+    case.save()
+    return case
+
+
+@transaction.atomic
+def qa_run_record(
+    *, access: Access, item_id: int, test_case_id: int, fields: dict[str, Any]
+) -> TestRun:
+    if not _is(access, Role.QA_TESTER):
+        raise MoveNotAllowed(ONLY_QA_RECORDS_RUNS)
+    item = _locked_item(access=access, item_id=item_id)
+    case = TestCase.objects.filter(pk=test_case_id, item=item).first()
+    if case is None:
+        raise ItemNotFound(UNKNOWN_CASE.format(key=item.key))
+    if fields.get("result") not in Result.values:
+        raise EngineError(f"Unknown result “{fields.get('result')}”.")
+    run = TestRun(test_case=case, tester=access.user)
+    for name in RUN_FIELDS:
+        if name in fields:
+            setattr(run, name, fields[name])
+    run._history_user = access.user
+    run._change_reason = run.note
+    run.save()
+    return run
+
+
+def _signoff_needs_sod(*, item: ReleaseItem) -> bool:
+    """Segregation of duties applies unless every rule needing sign-off switched it off."""
+    flags = TransitionRule.objects.filter(requires_qa_signoff=True).values_list(
+        "segregation_of_duties", flat=True
+    )
+    return any(flags) or not flags
+
+
+@transaction.atomic
+def qa_signoff(*, access: Access, item_id: int, round: int, comment: str = "") -> QASignoff:
+    if not _is(access, Role.QA_TESTER):
+        raise MoveNotAllowed(ONLY_QA_SIGNS_OFF)
+    item = _locked_item(access=access, item_id=item_id)
+    if round != item.round:
+        raise EngineError(STALE_ROUND.format(key=item.key))
+    sod = _signoff_needs_sod(item=item)
+    if sod and item.assignee_id == access.user.pk:
+        raise MoveNotAllowed(DEVELOPER_SIGNOFF.format(key=item.key))
+    signoff = QASignoff(
+        item=item,
+        round=round,
+        tester=access.user,
+        comment=comment.strip(),
+        sod_checks="not the implementing developer" if sod else "not required",
+    )
+    signoff._history_user = access.user
+    signoff._change_reason = comment.strip()
+    try:
+        with transaction.atomic():
+            signoff.save()
+    except IntegrityError:
+        raise EngineError(ALREADY_SIGNED.format(key=item.key)) from None
+    return signoff
+
+
+@transaction.atomic
+def qa_acceptance_decide(
+    *, access: Access, item_id: int, round: int, decision: str, reason: str
+) -> AcceptanceDecision:
+    if not _is(access, Role.RELEASE_MANAGER, Role.APPROVER):
+        raise MoveNotAllowed(ONLY_ACCEPTORS)
+    if not reason.strip():
+        raise EngineError(ACCEPTANCE_NEEDS_REASON)
+    if decision not in Decision.values:
+        raise EngineError(f"Unknown decision “{decision}”.")
+    item = _locked_item(access=access, item_id=item_id)
+    if round != item.round:
+        raise EngineError(STALE_ROUND.format(key=item.key))
+    accepted = AcceptanceDecision(
+        item=item, round=round, decision=decision, decided_by=access.user, reason=reason.strip()
+    )
+    accepted._history_user = access.user
+    accepted._change_reason = reason.strip()
+    accepted.save()
+    return accepted

@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from items.engine import ITEM_NOT_FOUND, EngineError
+from items.selectors import item_for_project
+from items.views import render_item_page
+from projects.access import Access, project_access
+from qa import services
+from qa.forms import AcceptanceForm, SignoffForm, TestCaseForm, TestRunForm
+
+
+def _form_error(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _item(access: Access, number: int):
+    item = item_for_project(project=access.project, number=number)
+    if item is None:
+        raise Http404(ITEM_NOT_FOUND.format(code=access.project.code))
+    return item
+
+
+def _handle(request: HttpRequest, code: str, number: int, form_class, write, done: str):
+    """Validate `form_class`, call `write(access, item, data)`, answer like the item page."""
+    access = project_access(user=request.user, code=code)
+    if not access.can_write:
+        raise PermissionDenied("You can read this release project but not change it.")
+    item = _item(access, number)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_error(form))
+        return render_item_page(request, access, item, status=400)
+    try:
+        write(access, item, form.cleaned_data)
+    except EngineError as error:
+        messages.error(request, error.message)
+        return render_item_page(request, access, _item(access, number), status=error.status_code)
+    messages.success(request, done.format(key=item.key))
+    return redirect(f"{item.get_absolute_url()}#qa")
+
+
+@require_POST
+def case_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    return _handle(
+        request,
+        code,
+        number,
+        TestCaseForm,
+        lambda access, item, data: services.qa_case_add(
+            access=access, item_id=item.pk, fields=data
+        ),
+        "Test case added to {key}.",
+    )
+
+
+@require_POST
+def run_record(request: HttpRequest, code: str, number: int, case_id: int) -> HttpResponse:
+    return _handle(
+        request,
+        code,
+        number,
+        TestRunForm,
+        lambda access, item, data: services.qa_run_record(
+            access=access, item_id=item.pk, test_case_id=case_id, fields=data
+        ),
+        "Test run recorded on {key}.",
+    )
+
+
+@require_POST
+def signoff(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    return _handle(
+        request,
+        code,
+        number,
+        SignoffForm,
+        lambda access, item, data: services.qa_signoff(
+            access=access, item_id=item.pk, round=data["round"], comment=data["comment"]
+        ),
+        "{key} signed off.",
+    )
+
+
+@require_POST
+def acceptance(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    return _handle(
+        request,
+        code,
+        number,
+        AcceptanceForm,
+        lambda access, item, data: services.qa_acceptance_decide(
+            access=access,
+            item_id=item.pk,
+            round=data["round"],
+            decision=data["decision"],
+            reason=data["reason"],
+        ),
+        "Acceptance decision recorded on {key}.",
+    )
