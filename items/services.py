@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from items.defaults import DEFAULT_STATES
 from items.engine import POSITION_STEP, column_bottom_position, first_enabled_state, item_lock
@@ -51,8 +52,9 @@ def item_create(
     item.status = first_enabled_state()
     item.position = column_bottom_position(item=item, status=item.status)
     item._history_user = access.user
+    item.created_at = at or timezone.now()
     if at is not None:
-        item.created_at = item._history_date = at
+        item._history_date = at
     item.save()
     return item
 

@@ -1,4 +1,4 @@
-"""Reads of the journal: the django-simple-history rows of states, projects, members, items.
+"""Reads of the journal: the django-simple-history rows of every tracked model.
 
 Every page is a merge of the newest rows of each source, with keyset pagination (never an
 OFFSET or COUNT over the whole journal), so its query count does not grow with the data.
@@ -14,9 +14,11 @@ from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from items.models import ReleaseItem, ReleaseStatus
+from approvals.models import Approval, EmergencyMove, ReleaseApproval
+from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from journal.models import ChangeKind
 from projects.models import ReleaseMember, ReleaseProject
+from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 
 User = get_user_model()
 
@@ -67,6 +69,7 @@ class Entry:
     summary: str
     reason: str
     changes: list[Change] = field(default_factory=list)
+    emergency: bool = False
 
     @property
     def cursor(self) -> str:
@@ -77,23 +80,101 @@ class Entry:
         return ChangeKind(self.kind).label if self.kind in ChangeKind.values else self.kind
 
 
+ItemHistory = ReleaseItem.history.model
+TestCaseHistory = TestCase.history.model
+
+
+def _items_of(project_id: int) -> Subquery:
+    # From the items' journal, not the items: a removed item's evidence stays in view.
+    return Subquery(ItemHistory.objects.filter(project_id=project_id).values("id"))
+
+
+def _cases_of(**item_scope: Any) -> Subquery:
+    return Subquery(TestCaseHistory.objects.filter(**item_scope).values("id"))
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     name: str
     label: str
     rank: int
     model: type[Model]
+    # How to select a project's rows and an item's rows (None: not part of that journal).
+    of_project: Callable[[int], Q] | None
+    of_item: Callable[[int], Q] | None
 
 
 SOURCES = {
     s.name: s
     for s in (
-        Source("items", "Items", 0, ReleaseItem.history.model),
-        Source("members", "Members", 1, ReleaseMember.history.model),
-        Source("projects", "Projects", 2, ReleaseProject.history.model),
-        Source("states", "Release states", 3, ReleaseStatus.history.model),
+        Source("items", "Items", 0, ItemHistory, lambda p: Q(project_id=p), lambda i: Q(id=i)),
+        Source(
+            "members", "Members", 1, ReleaseMember.history.model, lambda p: Q(project_id=p), None
+        ),
+        Source("projects", "Projects", 2, ReleaseProject.history.model, lambda p: Q(id=p), None),
+        Source("states", "Release states", 3, ReleaseStatus.history.model, None, None),
+        Source("rules", "Transition rules", 4, TransitionRule.history.model, None, None),
+        Source(
+            "approvals",
+            "Approvals",
+            5,
+            Approval.history.model,
+            lambda p: Q(item_id__in=_items_of(p)),
+            lambda i: Q(item_id=i),
+        ),
+        Source(
+            "release",
+            "Release approval",
+            6,
+            ReleaseApproval.history.model,
+            lambda p: Q(project_id=p),
+            None,
+        ),
+        Source(
+            "emergencies",
+            "Emergency moves",
+            7,
+            EmergencyMove.history.model,
+            lambda p: Q(item_id__in=_items_of(p)),
+            lambda i: Q(item_id=i),
+        ),
+        Source(
+            "tests",
+            "Test cases",
+            8,
+            TestCaseHistory,
+            lambda p: Q(item_id__in=_items_of(p)),
+            lambda i: Q(item_id=i),
+        ),
+        Source(
+            "runs",
+            "Test runs",
+            9,
+            TestRun.history.model,
+            lambda p: Q(test_case_id__in=_cases_of(item_id__in=_items_of(p))),
+            lambda i: Q(test_case_id__in=_cases_of(item_id=i)),
+        ),
+        Source(
+            "signoffs",
+            "QA sign-offs",
+            10,
+            QASignoff.history.model,
+            lambda p: Q(item_id__in=_items_of(p)),
+            lambda i: Q(item_id=i),
+        ),
+        Source(
+            "acceptance",
+            "Acceptance decisions",
+            11,
+            AcceptanceDecision.history.model,
+            lambda p: Q(item_id__in=_items_of(p)),
+            lambda i: Q(item_id=i),
+        ),
     )
 }
+ITEM_SOURCES = [n for n, s in SOURCES.items() if s.of_item]
+PROJECT_SOURCES = [n for n, s in SOURCES.items() if s.of_project]
+ALL_SOURCES = list(SOURCES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,21 +260,17 @@ def journal_entries(
 ) -> tuple[list[Entry], bool]:
     """The newest `page_size` entries older than the cursor, and whether there are more.
 
-    Two queries per source (the rows, and the rows before edited ones) plus two for the
-    names of states, users and projects mentioned: constant whatever the journal's size.
+    One query per source (plus one for the rows before edited ones, where a page has edits)
+    and a few for the names the page mentions: constant whatever the journal's size.
     """
     picked = [SOURCES[name] for name in sources if not query.source or query.source == name]
     fetched: list[tuple[Source, list[Model]]] = []
     for source in picked:
         rows = source.model.objects.select_related("history_user")
         if item_id is not None:
-            rows = rows.filter(id=item_id)
+            rows = rows.filter(source.of_item(item_id))
         elif project is not None:
-            rows = (
-                rows.filter(id=project.pk)
-                if source.name == "projects"
-                else rows.filter(project_id=project.pk)
-            )
+            rows = rows.filter(source.of_project(project.pk))
         rows = _filtered(rows, query, source)
         previous = source.model.objects.filter(
             id=OuterRef("id"), history_date__lt=OuterRef("history_date")
@@ -233,7 +310,28 @@ class _Names:
         self.users = (
             {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
         )
+        # Items and test cases mentioned by evidence rows: their keys and titles (two queries).
+        case_ids = {r.test_case_id for r in rows if hasattr(r, "test_case_id")}
+        self.cases: dict[int, tuple[int, str]] = {}
+        if case_ids:
+            for case_id, case_item, title in TestCaseHistory.objects.filter(
+                id__in=case_ids
+            ).values_list("id", "item_id", "title"):
+                self.cases[case_id] = (case_item, title)
+        item_ids = {getattr(r, "item_id", None) for r in rows} | {
+            case_item for case_item, _ in self.cases.values()
+        }
+        item_ids.discard(None)
+        self.items: dict[int, tuple[int, int]] = {}
+        if item_ids:
+            for key_item, key_project, number in (
+                ItemHistory.objects.filter(id__in=item_ids)
+                .values_list("id", "project_id", "number")
+                .distinct()
+            ):
+                self.items[key_item] = (key_project, number)
         project_ids = {getattr(r, "project_id", None) for r in rows} - {None}
+        project_ids |= {key_project for key_project, _ in self.items.values()}
         if project is not None:
             self.codes = {project.pk: project.code}
         elif project_ids:
@@ -242,6 +340,14 @@ class _Names:
             )
         else:
             self.codes = {}
+
+    def item(self, item_id: int) -> tuple[str, str | None]:
+        """An item's key and journal URL."""
+        if item_id not in self.items:
+            return f"item #{item_id}", None
+        project_id, number = self.items[item_id]
+        code = self.codes.get(project_id, "?")
+        return f"{code}-{number}", reverse("journal:item", kwargs={"code": code, "number": number})
 
     def __call__(self, name: str, value: Any) -> str:
         if value is None or value == "":
@@ -278,11 +384,26 @@ def _entry(source: Source, row: Model, previous: dict[int, Model], names: _Names
     elif source.name == "projects":
         subject = f"Project {row.code}"
         summary = {"created": f"Created “{row.name}”", "removed": "Deleted"}.get(kind, "Edited")
-    else:
+    elif source.name == "states":
         subject = f"State {row.id}"
         summary = {"created": f"Created “{row.name}”", "removed": f"Deleted “{row.name}”"}.get(
             kind, "Edited"
         )
+    elif source.name == "rules":
+        move = (
+            f"{names.states.get(row.from_state_id, '?')} → {names.states.get(row.to_state_id, '?')}"
+        )
+        subject = f"Rule {move}"
+        summary = {"created": "Rule created", "removed": "Rule deleted"}.get(kind, "Rule edited")
+    elif source.name == "release":
+        subject = f"Release {names.codes.get(row.project_id, '?')}"
+        summary = _vote_summary(row, kind, what="the release")
+    else:
+        item_id = (
+            row.item_id if hasattr(row, "item_id") else names.cases.get(row.test_case_id, (0,))[0]
+        )
+        subject, subject_url = names.item(item_id)
+        summary = _evidence_summary(source.name, row, kind, names)
     return Entry(
         source=source.name,
         rank=source.rank,
@@ -296,7 +417,34 @@ def _entry(source: Source, row: Model, previous: dict[int, Model], names: _Names
         summary=summary,
         reason=row.history_change_reason or "",
         changes=changes,
+        emergency=getattr(row, "emergency", False) or source.name == "emergencies",
     )
+
+
+def _vote_summary(row: Model, kind: str, *, what: str) -> str:
+    if kind == "edited" and row.withdrawn:
+        return f"Withdrew the vote on {what}"
+    return f"{'Approved' if row.vote == 'approve' else 'Rejected'} {what}"
+
+
+def _evidence_summary(name: str, row: Model, kind: str, names: _Names) -> str:
+    if name == "approvals":
+        target = names.states.get(row.to_state_id, "?")
+        return f"{_vote_summary(row, kind, what=f'the move to {target}')} ({row.sod_checks})"
+    if name == "emergencies":
+        source, target = (
+            names.states.get(row.from_state_id, "?"),
+            names.states.get(row.to_state_id, "?"),
+        )
+        return f"Emergency move from {source} to {target}, past: {row.blockers}"
+    if name == "tests":
+        return f"Test case {'added' if kind == 'created' else kind}: {row.title}"
+    if name == "runs":
+        title = names.cases.get(row.test_case_id, (0, "?"))[1]
+        return f"Test run {row.get_result_display().lower()}: {title}"
+    if name == "signoffs":
+        return f"QA sign-off ({row.sod_checks})"
+    return f"Acceptance decision: {row.get_decision_display().lower()}"
 
 
 def item_history_identity(*, project: ReleaseProject, number: int) -> tuple[int, str] | None:

@@ -6,7 +6,14 @@ from django.views.decorators.http import require_GET
 
 from items.selectors import project_member_users
 from journal.forms import JournalFilterForm
-from journal.selectors import JournalQuery, item_history_identity, journal_entries
+from journal.selectors import (
+    ALL_SOURCES,
+    ITEM_SOURCES,
+    PROJECT_SOURCES,
+    JournalQuery,
+    item_history_identity,
+    journal_entries,
+)
 from projects.access import project_access
 
 ONLY_SUPERUSERS = "Only administrators can read the journal of the whole installation."
@@ -53,7 +60,7 @@ def item_journal(request: HttpRequest, code: str, number: int) -> HttpResponse:
         template="journal/item_journal.html",
         context={"access": access, "project": access.project, "number": number, "title": title},
         users=project_member_users(project=access.project),
-        sources=["items"],
+        sources=ITEM_SOURCES,
         item_id=item_id,
         project=access.project,
     )
@@ -67,7 +74,7 @@ def project_journal(request: HttpRequest, code: str) -> HttpResponse:
         template="journal/project_journal.html",
         context={"access": access, "project": access.project},
         users=project_member_users(project=access.project),
-        sources=["items", "members", "projects"],
+        sources=PROJECT_SOURCES,
         project=access.project,
     )
 
@@ -81,5 +88,5 @@ def global_journal(request: HttpRequest) -> HttpResponse:
         template="journal/global_journal.html",
         context={},
         users=get_user_model().objects.order_by("username"),
-        sources=["items", "members", "projects", "states"],
+        sources=ALL_SOURCES,
     )

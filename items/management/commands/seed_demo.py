@@ -105,7 +105,7 @@ class Command(BaseCommand):
 
     def _projects(self, users: dict) -> list[str | None]:
         rng = random.Random(42)  # the same demo every time  # noqa: S311
-        clock = DemoClock(timezone.now() - timedelta(days=45))
+        clock = DemoClock(origin=timezone.now())
         with mock.patch("django.utils.timezone.now", clock.now):
             return [
                 self._project(users, rng, clock, *spec)
@@ -114,9 +114,9 @@ class Command(BaseCommand):
             ]
 
     def _project(self, users, rng, clock, code, name, stage, offset, count, reach) -> str:
-        today = timezone.localdate()
+        today = timezone.localdate(clock.origin)
         manager = users["manager"]
-        clock.set(timezone.now() - timedelta(days=45))
+        clock.set(clock.origin - timedelta(days=45))
         project_services.project_create(
             actor=manager,
             code=code,
@@ -145,7 +145,7 @@ class Command(BaseCommand):
         kinds, priorities = list(Kind), list(Priority)
         flow = DemoFlow(users=users, code=code, clock=clock, rng=rng)
         for n in range(count):
-            clock.set(timezone.now() - timedelta(days=40) + timedelta(hours=rng.randint(0, 200)))
+            clock.set(clock.origin - timedelta(days=40, hours=-rng.randint(0, 200)))
             target = rng.randint(*reach)
             item = services.item_create(
                 access=project_access(user=users["developer"], code=code),
@@ -163,7 +163,7 @@ class Command(BaseCommand):
         if code == "PAY":
             flow.showcase()
         if stage == Lifecycle.RELEASED:
-            clock.set(timezone.now() - timedelta(days=2))
+            clock.set(clock.origin - timedelta(days=2))
             project_services.project_update(
                 access=as_manager,
                 fields={
@@ -177,8 +177,9 @@ class Command(BaseCommand):
 class DemoClock:
     """A clock the demo moves forward by hand, so its journal tells a story over weeks."""
 
-    def __init__(self, start: datetime) -> None:
-        self.current = start
+    def __init__(self, *, origin: datetime) -> None:
+        self.origin = origin  # the real time the demo is seeded at: its story ends there
+        self.current = origin
 
     def now(self) -> datetime:
         self.current += timedelta(seconds=1)  # every row its own moment
@@ -276,7 +277,7 @@ class DemoFlow:
     def showcase(self) -> None:
         """A few stories an auditor or a tester will want to see in the PAY release."""
         manager = self.access("manager")
-        self.clock.set(timezone.now() - timedelta(days=3))
+        self.clock.set(self.clock.origin - timedelta(days=12))
         # Rework: sent back with a reason, then forward again.
         item = services.item_create(
             access=self.access("developer"),
