@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/releasemgmt
 
-.PHONY: install run test lint check-deploy services lock bench
+.PHONY: install run test lint check-deploy services lock bench bench-postgres-restart
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 13) else f"Python 3.13 is needed (see .python-version), found {sys.version.split()[0]} at {sys.executable}")'
@@ -48,3 +48,12 @@ lock:
 	rm -rf /tmp/releasemgmt-lock && $(PYTHON) -m venv /tmp/releasemgmt-lock
 	/tmp/releasemgmt-lock/bin/pip install --quiet ".[dev]"
 	/tmp/releasemgmt-lock/bin/pip freeze --exclude releasemgmt > requirements.lock
+
+## Benchmarks, load and fault runs on PostgreSQL (loopback only); results in bench/results/,
+## written up in docs/PERFORMANCE.md. About 10 minutes.
+bench: install
+	bash bench/run.sh
+
+## The same, plus PostgreSQL stopped for 5 s under load: it stops the shared server, run it last.
+bench-postgres-restart: install
+	BENCH_POSTGRES_RESTART=1 bash bench/run.sh

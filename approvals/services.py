@@ -93,7 +93,8 @@ def approval_vote(
     its approvals retrospectively.
     """
     item = _locked_item(access=access, item_id=item_id)
-    emergency = from_state_id is not None and from_state_id != item.status_id
+    # A past emergency move's transition, even when the item has since gone back to its state.
+    emergency = from_state_id is not None and (from_state_id, round) != (item.status_id, item.round)
     if emergency:
         owed = EmergencyMove.objects.filter(
             item=item, from_state_id=from_state_id, to_state_id=to_state_id, round=round
@@ -216,7 +217,10 @@ def release_vote(*, access: Access, vote: str, comment: str = "") -> ReleaseAppr
 
 @transaction.atomic
 def release_withdraw(*, access: Access, approval_id: int) -> None:
-    ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
+    project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
+    if project.lifecycle != Lifecycle.PLANNING:
+        # The release left planning on these votes: they stay as they were.
+        raise EngineError(RELEASE_NOT_IN_PLANNING.format(code=project.code))
     approval = ReleaseApproval.objects.filter(
         pk=approval_id, project=access.project, approver=access.user, withdrawn=False
     ).first()

@@ -88,7 +88,7 @@ def release_vote(request: HttpRequest, code: str) -> HttpResponse:
     form = ReleaseVoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_error(form))
-        return redirect("projects:detail", code=code)
+        return render_project_page(request, access, status=400)
     try:
         services.release_vote(
             access=access, vote=form.cleaned_data["vote"], comment=form.cleaned_data["comment"]

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -53,6 +54,8 @@ class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: ReleaseItem, form, change: bool) -> None:
         obj.version += 1  # open board pages must see this edit as a newer version
+        if form.has_changed():
+            obj.round += 1  # approvals and sign-offs were given for the content before this edit
         super().save_model(request, obj, form, change)
 
 
@@ -148,7 +151,9 @@ class TransitionRuleAdmin(ReadOnlyHistoryAdmin):
                 return redirect(reverse("admin:items_transitionrule_change", args=[rule.pk]))
         return super().delete_view(request, object_id, extra_context)
 
-    def get_actions(self, request: HttpRequest):
-        actions = super().get_actions(request)
+    def get_actions(
+        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
+    ):
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)  # deletions are checked one by one
         return actions

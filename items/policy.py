@@ -97,7 +97,8 @@ class MovePolicy:
             scope = {"item_id__in": list(rounds)}
         for vote in Approval.objects.filter(withdrawn=False, **scope).select_related("approver"):
             self.votes[vote.item_id, vote.from_state_id, vote.to_state_id, vote.round].append(vote)
-        for emergency in EmergencyMove.objects.filter(**scope):
+        # moved_by: the item page names who forced each move still owed approvals.
+        for emergency in EmergencyMove.objects.filter(**scope).select_related("moved_by"):
             owed = self.votes[
                 emergency.item_id, emergency.from_state_id, emergency.to_state_id, emergency.round
             ]
@@ -120,7 +121,9 @@ class MovePolicy:
         for item_id, item_round, decision in decisions.values_list("item_id", "round", "decision"):
             if rounds.get(item_id) == item_round:
                 self.evidence[item_id].acceptance = decision  # the latest wins
-        roles = ReleaseMember.objects.filter(project=access.project).values_list("role", flat=True)
+        # order_by(): counting needs no order, and the default one joins the user table.
+        members = ReleaseMember.objects.filter(project=access.project).order_by()
+        roles = members.values_list("role", flat=True)
         for role in roles:
             self.eligible[role] += 1
 

@@ -81,7 +81,9 @@ def board_with_decisions(*, columns: list[BoardColumn], policy: MovePolicy) -> N
         for item in column.items:
             item.move_prev = column.previous and policy.decide(item, column.previous)
             item.move_next = column.following and policy.decide(item, column.following)
-            notes = list(item.move_next.blockers) if item.move_next else []
+            # The open gates of the way on, whoever looks: not only those who may move it.
+            rule = column.following and policy.rule_for(item, column.following)
+            notes = policy.blockers(item, rule) if rule else []
             if policy.emergencies.get(item.pk):
                 notes.append("retrospective approval pending")
             item.notes = notes

@@ -2,6 +2,7 @@ from django import forms
 
 from items.forms import COMMENT_MAX, INT_MAX
 from qa.models import Decision, Result, TestCase, TestRun
+from qa.services import ACCEPTANCE_NEEDS_REASON
 
 
 class TestCaseForm(forms.ModelForm):
@@ -22,9 +23,9 @@ class TestRunForm(forms.ModelForm):
     class Meta:
         model = TestRun
         fields = ["result", "note", "evidence_url"]
-        widgets = {"note": forms.TextInput()}
 
     result = forms.ChoiceField(choices=Result.choices)
+    note = forms.CharField(required=False, max_length=COMMENT_MAX, widget=forms.TextInput())
 
 
 class SignoffForm(forms.Form):
@@ -35,4 +36,6 @@ class SignoffForm(forms.Form):
 class AcceptanceForm(forms.Form):
     round = forms.IntegerField(min_value=1, max_value=INT_MAX)
     decision = forms.ChoiceField(choices=Decision.choices)
-    reason = forms.CharField(max_length=COMMENT_MAX)
+    reason = forms.CharField(
+        max_length=COMMENT_MAX, error_messages={"required": ACCEPTANCE_NEEDS_REASON}
+    )

@@ -23,6 +23,7 @@ class QAPanel:
     can_sign_off: bool
     cannot_sign_off_because: str
     can_decide: bool
+    cannot_decide_because: str = ""
 
     @property
     def all_passing(self) -> bool:
@@ -47,12 +48,22 @@ def qa_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> QAPane
         AcceptanceDecision.objects.filter(item=item, round=item.round).select_related("decided_by")
     )
     is_qa = access.user.is_superuser or access.role == Role.QA_TESTER
+    is_acceptor = access.user.is_superuser or access.role in (Role.RELEASE_MANAGER, Role.APPROVER)
+    # Every move starts a new round, so a sign-off or decision counts only while the item is in
+    # a state whose way on needs it: offer the forms there (everywhere when no rules exist).
+    signoff_in = _states_needing(policy, "requires_qa_signoff")
+    acceptance_in = _states_needing(policy, "requires_acceptance")
     signed = any(s.tester_id == access.user.pk for s in signoffs)
     because = ""
     if is_qa and signed:
         because = "You have signed off this round."
     elif is_qa and item.assignee_id == access.user.pk:
         because = f"You implemented {item.key}, so someone else must sign it off."
+    elif is_qa and not policy.implicit and item.status_id not in signoff_in:
+        because = _only_in("A QA sign-off", signoff_in)
+    decide_because = ""
+    if is_acceptor and not policy.implicit and item.status_id not in acceptance_in:
+        decide_because = _only_in("An acceptance decision", acceptance_in)
     return QAPanel(
         cases=cases,
         signoffs=signoffs,
@@ -61,5 +72,21 @@ def qa_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> QAPane
         can_record_run=is_qa,
         can_sign_off=is_qa and not because,
         cannot_sign_off_because=because,
-        can_decide=access.user.is_superuser or access.role in (Role.RELEASE_MANAGER, Role.APPROVER),
+        can_decide=is_acceptor and not decide_because,
+        cannot_decide_because=decide_because,
     )
+
+
+def _states_needing(policy: MovePolicy, gate: str) -> dict[int, str]:
+    """The states (id: name) whose way on has `gate`; no queries, the policy has the rules."""
+    return {
+        source: policy.states[source].name
+        for (source, _), rule in policy.rules.items()
+        if getattr(rule, gate)
+    }
+
+
+def _only_in(what: str, states: dict[int, str]) -> str:
+    if not states:
+        return f"{what} is not needed: no transition rule asks for one."
+    return f"{what} counts only while the item is in {', '.join(states.values())}."

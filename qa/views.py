@@ -7,7 +7,8 @@ from django.views.decorators.http import require_POST
 from items.engine import ITEM_NOT_FOUND, EngineError
 from items.selectors import item_for_project
 from items.views import render_item_page
-from projects.access import Access, project_access
+from projects.access import READ_ONLY, Access, project_access
+from projects.roles import Role
 from qa import services
 from qa.forms import AcceptanceForm, SignoffForm, TestCaseForm, TestRunForm
 
@@ -26,8 +27,9 @@ def _item(access: Access, number: int):
 def _handle(request: HttpRequest, code: str, number: int, form_class, write, done: str):
     """Validate `form_class`, call `write(access, item, data)`, answer like the item page."""
     access = project_access(user=request.user, code=code)
-    if not access.can_write:
-        raise PermissionDenied("You can read this release project but not change it.")
+    # Approvers hold no project rights but decide acceptance: only viewers are read-only here.
+    if not (access.can_write or access.role == Role.APPROVER):
+        raise PermissionDenied(READ_ONLY)
     item = _item(access, number)
     form = form_class(request.POST)
     if not form.is_valid():

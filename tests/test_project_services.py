@@ -54,13 +54,14 @@ def test_create_makes_the_release_manager_a_member_with_the_manager_role(team: T
 
 
 def test_create_keeps_the_given_fields(team: Team):
+    # A new release starts in planning: leaving it needs release approval (approvals app).
     project = project_create(
         actor=team.manager,
         code="WEB",
         fields={
             "name": "Web shop",
             "release_manager": team.manager,
-            "lifecycle": Lifecycle.IN_PROGRESS,
+            "lifecycle": Lifecycle.PLANNING,
             "planned_release_date": date(2026, 10, 1),
         },
     )
@@ -68,7 +69,7 @@ def test_create_keeps_the_given_fields(team: Team):
     assert (project.code, project.name, project.lifecycle) == (
         "WEB",
         "Web shop",
-        Lifecycle.IN_PROGRESS,
+        Lifecycle.PLANNING,
     )
     assert project.planned_release_date == date(2026, 10, 1)
     assert project.next_item_number == 1

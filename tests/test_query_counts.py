@@ -2,23 +2,56 @@
 
 Each page's expected queries are listed in order, as (table the query reads, what it is for);
 the count pinned is the length of that list, and each query must hit the table named.
-The same pins hold with 10 and with 500 items (and their journal).
+The same pins hold with 10 and with 500 items (and their journal), in both modes of the move
+policy: no transition rules (]project-open['s simple policy: the policy loads the rules, finds
+none and stops) and the default rules with governance data (votes, owed emergency approvals,
+test cases and runs, sign-offs, acceptance decisions) growing with the release too.
 """
 
 import pytest
 from simple_history.utils import bulk_create_with_history
 
+from approvals.models import Approval, EmergencyMove
+from approvals.services import approval_vote
 from items import engine, services
 from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
+from items.rules import rule_seed_defaults
 from projects.models import ReleaseMember
 from projects.roles import Role
+from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 from tests.conftest import Team
-from tests.factories import ItemFactory, ProjectFactory
+from tests.factories import ItemFactory, MemberFactory, ProjectFactory, UserFactory
 
+DEVELOPING, READY_FOR_REVIEW, READY_FOR_INTEGRATION = 4500, 4540, 4550
 SESSION = ("django_session", "the session")
 USER = ("auth_user", "the logged-in user")
 PROJECT = ("projects_releaseproject", "the project with its release manager (access)")
 ROLE = ("projects_releasemember", "the user's role in it (access)")
+RULES = ("items_transitionrule", "the transition rules (policy; none: the simple policy)")
+# What the policy loads for its gates once rules with gates exist, for all cards at once.
+GATES = [
+    RULES,
+    ("approvals_approval", "the live votes, with their approvers"),
+    ("approvals_emergencymove", "the emergency moves, with who made them (approvals owed)"),
+    ("qa_testcase", "the test cases with the result of their latest run"),
+    ("qa_qasignoff", "the QA sign-offs (counted for the current round)"),
+    ("qa_acceptancedecision", "the acceptance decisions (the latest of the round wins)"),
+    ("projects_releasemember", "the members' roles, for 'n of m approvals'"),
+]
+JOURNAL_SOURCES = [
+    ("approvals_historicalapproval", "the newest vote rows, with their users"),
+    ("approvals_historicalreleaseapproval", "the newest release vote rows, with their users"),
+    ("approvals_historicalemergencymove", "the newest emergency rows, with their users"),
+    ("qa_historicaltestcase", "the newest test case rows, with their users"),
+    ("qa_historicaltestrun", "the newest test run rows, with their users"),
+    ("qa_historicalqasignoff", "the newest sign-off rows, with their users"),
+    ("qa_historicalacceptancedecision", "the newest acceptance rows, with their users"),
+]
+ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s[0]]
+EVIDENCE_NAMES = [
+    ("qa_historicaltestcase", "titles of the test cases the run rows mention"),
+    ("items_historicalreleaseitem", "keys of the items the evidence rows mention"),
+]
 
 PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "board": (
@@ -30,6 +63,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ROLE,
             ("items_releasestatus", "the release states, for the columns"),
             ("items_releaseitem", "every card, with project, state and assignee joined"),
+            RULES,
             ("auth_user", "the members, for the assignee filter"),
         ],
     ),
@@ -67,6 +101,10 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ROLE,
             ("items_releaseitem", "the item with project, state, assignee and creator joined"),
             ("items_releasestatus", "the states, for the arrows and the set-state form"),
+            RULES,
+            ("qa_testcase", "the test cases (QA panel; no runs to prefetch without cases)"),
+            ("qa_qasignoff", "this round's sign-offs, with their testers"),
+            ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
         ],
     ),
     "project detail": (
@@ -76,6 +114,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             USER,
             PROJECT,
             ROLE,
+            ("approvals_releaseapproval", "the live release votes, with their approvers"),
             ("projects_releasemember", "the members with their users joined"),
             ("auth_user", "the active users, for the add-member form"),
         ],
@@ -101,6 +140,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("items_historicalreleaseitem", "the newest item rows, with their users"),
             ("projects_historicalreleasemember", "the newest member rows, with their users"),
             ("projects_historicalreleaseproject", "the newest project rows, with their users"),
+            *JOURNAL_SOURCES,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
@@ -116,6 +156,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ROLE,
             ("items_historicalreleaseitem", "the item's id and latest title, from its journal"),
             ("items_historicalreleaseitem", "the newest rows of the item, with their users"),
+            *ITEM_JOURNAL_SOURCES,
             ("items_historicalreleaseitem", "the rows before edited rows (what changed)"),
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
@@ -125,9 +166,45 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 
-def populate(team: Team, size: int) -> None:
+# With the default rules and governance data, the policy loads the gates' evidence, the item
+# page's QA panel prefetches the runs of its test cases, and the journal names the test cases
+# and items its evidence rows mention. Only these pages differ from the simple policy's pins.
+PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    **PAGES,
+    "board": (
+        PAGES["board"][0],
+        [*PAGES["board"][1][:6], *GATES, ("auth_user", "the members, for the assignee filter")],
+    ),
+    "item detail": (
+        PAGES["item detail"][0],
+        [
+            *PAGES["item detail"][1][:6],
+            *GATES,
+            ("qa_testcase", "the test cases (QA panel)"),
+            ("qa_testrun", "their runs, newest first, with their testers (prefetch)"),
+            ("qa_qasignoff", "this round's sign-offs, with their testers"),
+            ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
+        ],
+    ),
+    "project journal": (
+        PAGES["project journal"][0],
+        [*PAGES["project journal"][1][:-1], *EVIDENCE_NAMES, PAGES["project journal"][1][-1]],
+    ),
+    "item journal": (
+        PAGES["item journal"][0],
+        [*PAGES["item journal"][1][:-1], *EVIDENCE_NAMES, PAGES["item journal"][1][-1]],
+    ),
+}
+MODES = {"no rules": PAGES, "default rules": PAGES_WITH_RULES}
+
+
+def populate(team: Team, size: int, *, rules: bool = False) -> None:
     """`size` items spread over the states and people, each with a journal row; item 1 with
-    `size` more journal rows and an edit and a move on top; and `size // 10` more projects."""
+    `size` more journal rows and an edit and a move on top; and `size // 10` more projects.
+    With `rules`: the default rules, governance data growing with `size` (see
+    `populate_governance`), and a vote on item 1's way on as the newest journal row."""
+    if rules:
+        rule_seed_defaults()
     states = list(ReleaseStatus.objects.order_by("position"))
     people = [team.manager, team.developer, team.qa, team.approver, None]
     kinds, priorities = list(Kind), list(Priority)
@@ -152,6 +229,8 @@ def populate(team: Team, size: int) -> None:
         default_user=team.qa,
         custom_historical_attrs={"change_kind": "moved", "from_status_id": states[1].pk},
     )
+    if rules:
+        populate_governance(team, size)
     access = team.access(team.manager)
     first = services.item_update(
         access=access,
@@ -159,20 +238,94 @@ def populate(team: Team, size: int) -> None:
         expected_version=first.version,
         fields={"title": "Round fees to the cent", "assignee": team.qa},
     )
-    engine.item_move(
+    first = engine.item_move(
         access=access, item_id=first.pk, expected_version=first.version, direction="next"
     )
+    if rules:  # 1 -> 2 needs an approval: the item page shows the vote
+        approval_vote(
+            access=team.access(team.approver),
+            item_id=first.pk,
+            to_state_id=READY_FOR_INTEGRATION,
+            round=first.round,
+            vote="approve",
+        )
     for project in ProjectFactory.create_batch(size // 10, release_manager=team.manager):
         ReleaseMember.objects.create(project=project, user=team.manager, role=Role.RELEASE_MANAGER)
 
 
+def populate_governance(team: Team, size: int) -> None:
+    """On item 1 (the item page's) `size // 5` past rounds, and on every tenth item its one
+    round, each with an approval and a rejection, an emergency move still owed an approval,
+    a sign-off and an acceptance decision; one test case per round with a failed and a passed
+    run. Every row with its journal row. A query per vote, emergency or case would show."""
+    approver2 = MemberFactory(
+        project=team.project, user=UserFactory(username="arthur"), role=Role.APPROVER
+    ).user
+    items = list(ReleaseItem.objects.filter(project=team.project).order_by("number"))
+    votes, emergencies, cases, signoffs, decisions = [], [], [], [], []
+    for item in [items[0], *items[1::10]]:
+        rounds = range(1, size // 5 + 2) if item.number == 1 else [item.round]
+        for round_ in rounds:
+            votes += [
+                Approval(
+                    item=item,
+                    from_state_id=DEVELOPING,
+                    to_state_id=READY_FOR_REVIEW,
+                    round=round_,
+                    approver=approver,
+                    vote=vote,
+                    sod_checks="not the author, not the assignee, not the requester",
+                )
+                for approver, vote in ((team.approver, "approve"), (approver2, "reject"))
+            ]
+            emergencies.append(
+                EmergencyMove(
+                    item=item,
+                    from_state_id=DEVELOPING,
+                    to_state_id=READY_FOR_REVIEW,
+                    round=round_,
+                    approvals_required=2,
+                    moved_by=team.manager,
+                    justification="P1 incident",
+                    blockers="needs 1 of 2 approvals (0 so far)",
+                )
+            )
+            signoffs.append(QASignoff(item=item, round=round_, tester=team.qa))
+            decisions.append(
+                AcceptanceDecision(
+                    item=item,
+                    round=round_,
+                    decision="accepted",
+                    decided_by=team.manager,
+                    reason="Accepted in the UAT session.",
+                )
+            )
+            cases.append(TestCase(item=item, title=f"Case {round_}", created_by=team.qa))
+    created = {"default_user": team.qa, "custom_historical_attrs": {"change_kind": "created"}}
+    for model, rows in (
+        (Approval, votes),
+        (EmergencyMove, emergencies),
+        (QASignoff, signoffs),
+        (AcceptanceDecision, decisions),
+        (TestCase, cases),
+    ):
+        bulk_create_with_history(rows, model, **created)
+    runs = [
+        TestRun(test_case=case, result=result, tester=team.qa)
+        for case in TestCase.objects.filter(item__project=team.project)
+        for result in ("failed", "passed")
+    ]
+    bulk_create_with_history(runs, TestRun, **created)
+
+
 @pytest.mark.parametrize("size", [10, 500])
 @pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("mode", list(MODES))
 def test_page_runs_the_same_queries_whatever_the_size(
-    team: Team, django_assert_num_queries, page: str, size: int
+    team: Team, django_assert_num_queries, mode: str, page: str, size: int
 ) -> None:
-    populate(team, size)
-    url, expected = PAGES[page]
+    populate(team, size, rules=mode == "default rules")
+    url, expected = MODES[mode][page]
     client = team.client(team.manager)
 
     with django_assert_num_queries(len(expected)) as captured:
@@ -183,8 +336,25 @@ def test_page_runs_the_same_queries_whatever_the_size(
         assert f'"{table}"' in query["sql"], purpose
 
 
-def test_the_board_shows_all_500_cards_with_those_queries(team: Team) -> None:
-    populate(team, 500)
+def test_the_governance_data_is_on_the_pages_it_is_counted_for(team: Team) -> None:
+    """The pins above count real work: the votes, owed approvals and QA evidence show."""
+    populate(team, 10, rules=True)
+    client = team.client(team.manager)
+
+    board = client.get("/projects/PAY/board/").text
+    item = client.get("/projects/PAY/items/1/").text
+    journal = client.get("/projects/PAY/journal/").text
+
+    assert "Retrospective approval pending" in board
+    assert "Retrospective approval pending" in item
+    assert "1 of 1 approved" in item
+    assert "Case 3" in item
+    assert "Test run passed: Case" in journal
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_board_shows_all_500_cards_with_those_queries(team: Team, mode: str) -> None:
+    populate(team, 500, rules=mode == "default rules")
 
     html = team.client(team.viewer).get("/projects/PAY/board/").text
 
@@ -192,12 +362,13 @@ def test_the_board_shows_all_500_cards_with_those_queries(team: Team) -> None:
 
 
 @pytest.mark.parametrize("size", [10, 500])
+@pytest.mark.parametrize("mode", list(MODES))
 def test_htmx_board_partial_skips_only_the_filter_forms_query(
-    team: Team, django_assert_num_queries, size: int
+    team: Team, django_assert_num_queries, mode: str, size: int
 ) -> None:
-    populate(team, size)
+    populate(team, size, rules=mode == "default rules")
     client = team.client(team.manager)
-    without_filter_form = PAGES["board"][1][:-1]
+    without_filter_form = MODES[mode]["board"][1][:-1]
 
     with django_assert_num_queries(len(without_filter_form)) as captured:
         response = client.get("/projects/PAY/board/", headers={"HX-Request": "true"})

@@ -1,6 +1,7 @@
 """Seeding: the default release states (command and fixture), the demo, and disabling a state."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -8,7 +9,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
+from approvals.models import EmergencyMove
 from items.defaults import DEFAULT_STATES
 from items.models import STATE_STILL_HOLDS_ITEMS, ReleaseItem, ReleaseStatus
 from journal.models import ChangeKind
@@ -203,11 +206,12 @@ def demo(monkeypatch: pytest.MonkeyPatch) -> str:
     return out.getvalue()
 
 
-def test_demo_creates_the_five_users_with_the_given_password(demo: str):
+def test_demo_creates_the_six_users_with_the_given_password(demo: str):
+    # Six since governance: an approver approves reviews and releases.
     users = get_user_model().objects.filter(
-        username__in=["admin", "manager", "developer", "qa", "viewer"]
+        username__in=["admin", "manager", "developer", "qa", "approver", "viewer"]
     )
-    assert users.count() == 5
+    assert users.count() == 6
     assert all(user.check_password("demo-password-for-tests") for user in users)
     assert users.get(username="admin").is_superuser
     assert not users.filter(is_superuser=True).exclude(username="admin").exists()
@@ -224,6 +228,7 @@ def test_demo_creates_three_projects_with_their_members(demo: str):
             "manager": Role.RELEASE_MANAGER,
             "developer": Role.DEVELOPER,
             "qa": Role.QA_TESTER,
+            "approver": Role.APPROVER,
             "viewer": Role.VIEWER,
         }
 
@@ -234,6 +239,33 @@ def test_demo_creates_about_sixty_items_in_the_default_states(demo: str):
     for project in ReleaseProject.objects.all():
         numbers = sorted(project.items.values_list("number", flat=True))
         assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_demo_pay_release_has_27_items_ending_with_the_three_showcases(demo: str):
+    """24 walked items, then rework, a move blocked at the gate to production, a hotfix."""
+    pay = ReleaseItem.objects.filter(project__code="PAY")
+    showcases = list(pay.filter(number__gt=24).order_by("number").values_list("title", "status"))
+
+    assert pay.count() == 27
+    assert showcases == [
+        ("Rounding of interest on savings accounts", 4550),
+        ("Limit for instant transfers per day", 4570),
+        ("Hotfix: card payments rejected after certificate rollover", 4550),
+    ]
+    emergency = EmergencyMove.objects.get()
+    assert (emergency.item.number, emergency.from_state_id, emergency.to_state_id) == (
+        27,
+        4540,
+        4550,
+    )
+    assert ReleaseItem.history.filter(emergency=True).count() == 1
+
+
+def test_demo_journal_is_back_dated_by_its_clock_and_never_in_the_future(demo: str):
+    history = ReleaseItem.history
+    first = history.order_by("history_date").first().history_date
+    assert first < timezone.now() - timedelta(days=30)
+    assert not history.filter(history_date__gt=timezone.now()).exists()
 
 
 def test_demo_journal_has_creations_and_consistent_moves(demo: str):
@@ -257,5 +289,5 @@ def test_running_the_demo_twice_creates_nothing_new(demo: str):
     assert ReleaseItem.objects.count() == items
     assert ReleaseItem.history.count() == rows
     assert ReleaseProject.objects.count() == 3
-    assert get_user_model().objects.count() == 5
+    assert get_user_model().objects.count() == 6
     assert "none (already there)" in out.getvalue()
