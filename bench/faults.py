@@ -306,7 +306,7 @@ def fault_postgres(args) -> bool:
         slices = [items[n::half] for n in range(half)]
         clients = [
             Mover(server.port, s, BIG, part, states)
-            for s, part in zip(sessions, slices, strict=True)
+            for s, part in zip(sessions[:half], slices, strict=True)
         ]
         clients += [
             Getter(server.port, s, f"/projects/{BIG}/items/?page=2", "list GET")
