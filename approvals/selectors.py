@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
 from approvals.services import _sod_failures
@@ -102,17 +103,27 @@ def approvals_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) ->
     return panel
 
 
-def items_waiting_for_approval(*, user) -> QuerySet[ReleaseItem]:
-    """Items waiting for this user's vote: in a state whose way on needs approvals from a role
-    the user has in that project, not voted on by the user in the current round, and not the
-    user's own (author, assignee, requester) where segregation of duties applies."""
-    roles_by_project: dict[int, set[str]] = {}
+def _roles_by_project(user) -> dict[int, set[str]]:
+    roles: dict[int, set[str]] = {}
     for project_id, role in ReleaseMember.objects.filter(user=user).values_list(
         "project_id", "role"
     ):
-        roles_by_project.setdefault(project_id, set()).add(role)
+        roles.setdefault(project_id, set()).add(role)
+    return roles
+
+
+def items_waiting_for_approval(*, user) -> list[ReleaseItem]:
+    """Items waiting for this user's vote: in a state whose way on needs approvals from a role
+    the user has in that project, not voted on by the user in the current round, and not the
+    user's own (author, assignee, requester) where segregation of duties applies.
+    Each item's `waiting_for` names the state its approval would let it move to."""
+    roles_by_project = _roles_by_project(user)
     wanted = Q(pk__in=[])
-    for rule in TransitionRule.objects.filter(approvals_required__gt=0):
+    gated = list(TransitionRule.objects.filter(approvals_required__gt=0).select_related("to_state"))
+    targets: dict[int, list[str]] = {}
+    for rule in gated:
+        targets.setdefault(rule.from_state_id, []).append(rule.to_state.name)
+    for rule in gated:
         if user.is_superuser:
             wanted |= Q(status_id=rule.from_state_id)
             continue
@@ -123,13 +134,41 @@ def items_waiting_for_approval(*, user) -> QuerySet[ReleaseItem]:
         item=OuterRef("pk"), round=OuterRef("round"), approver=user, withdrawn=False
     )
     own = Q(created_by=user) | Q(assignee=user) | Q(state_entered_by=user)
-    return (
+    items = list(
         ReleaseItem.objects.filter(wanted)
         .exclude(Exists(voted))
         .exclude(own)
         .select_related("project", "status", "assignee", "state_entered_by")
         .order_by("project__code", "number")
     )
+    for item in items:
+        item.waiting_for = ", ".join(targets.get(item.status_id, []))
+    return items
+
+
+def emergencies_owed_to(*, user) -> list[EmergencyMove]:
+    """Emergency moves still owing approvals that this user may give (not their own items)."""
+    roles_by_project = _roles_by_project(user)
+    voted = Approval.objects.filter(
+        item=OuterRef("item"),
+        from_state=OuterRef("from_state"),
+        to_state=OuterRef("to_state"),
+        round=OuterRef("round"),
+        withdrawn=False,
+    )
+    approved = voted.filter(vote=Vote.APPROVE).values("item").annotate(n=Count("pk")).values("n")
+    moves = (
+        EmergencyMove.objects.annotate(have=Coalesce(Subquery(approved[:1]), 0))
+        .filter(approvals_required__gt=F("have"))
+        .exclude(Exists(voted.filter(approver=user)))
+        .exclude(Q(item__created_by=user) | Q(item__assignee=user) | Q(moved_by=user))
+        .select_related("item__project", "from_state", "to_state", "moved_by")
+        .order_by("-created_at")
+    )
+    if not user.is_superuser:
+        approver_projects = [p for p, roles in roles_by_project.items() if Role.APPROVER in roles]
+        moves = moves.filter(item__project_id__in=approver_projects)
+    return list(moves)
 
 
 def emergencies_for_project(*, project: ReleaseProject) -> QuerySet[EmergencyMove]:

@@ -7,7 +7,7 @@ serialised and neither vote is lost; every vote, rejection and withdrawal is jou
 from django.db import IntegrityError, transaction
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
-from items.engine import EngineError, ItemNotFound, MoveNotAllowed, states_in_order
+from items.engine import EngineError, ItemNotFound, MoveNotAllowed, StaleItem, states_in_order
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from projects.access import Access
 from projects.models import Lifecycle, ReleaseProject
@@ -109,7 +109,7 @@ def approval_vote(
         source_id = from_state_id
     else:
         if round != item.round:
-            raise EngineError(STALE_ROUND.format(key=item.key, round=item.round))
+            raise StaleItem(STALE_ROUND.format(key=item.key, round=item.round))
         rule = _approval_rule(item=item, to_state_id=to_state_id)
         approver_roles, sod, source_id = (
             rule.approver_roles,

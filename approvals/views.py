@@ -5,7 +5,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals import services
 from approvals.forms import ReleaseVoteForm, VoteForm
-from approvals.selectors import emergencies_for_project, items_waiting_for_approval
+from approvals.selectors import (
+    emergencies_for_project,
+    emergencies_owed_to,
+    items_waiting_for_approval,
+)
 from items.engine import ITEM_NOT_FOUND, EngineError
 from items.selectors import item_for_project
 from items.views import render_item_page
@@ -67,8 +71,11 @@ def item_vote_withdraw(request: HttpRequest, code: str, number: int, approval_id
 
 @require_GET
 def waiting(request: HttpRequest) -> HttpResponse:
-    items = items_waiting_for_approval(user=request.user)
-    return render(request, "approvals/waiting.html", {"items": items})
+    context = {
+        "items": items_waiting_for_approval(user=request.user),
+        "emergencies": emergencies_owed_to(user=request.user),
+    }
+    return render(request, "approvals/waiting.html", context)
 
 
 @require_GET

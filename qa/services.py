@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from items.engine import EngineError, ItemNotFound, MoveNotAllowed
+from items.engine import EngineError, ItemNotFound, MoveNotAllowed, StaleItem
 from items.models import ReleaseItem, TransitionRule
 from projects.access import Access
 from projects.roles import EDIT_ITEMS, Role
@@ -93,7 +93,7 @@ def qa_signoff(*, access: Access, item_id: int, round: int, comment: str = "") -
         raise MoveNotAllowed(ONLY_QA_SIGNS_OFF)
     item = _locked_item(access=access, item_id=item_id)
     if round != item.round:
-        raise EngineError(STALE_ROUND.format(key=item.key))
+        raise StaleItem(STALE_ROUND.format(key=item.key))
     sod = _signoff_needs_sod(item=item)
     if sod and item.assignee_id == access.user.pk:
         raise MoveNotAllowed(DEVELOPER_SIGNOFF.format(key=item.key))
@@ -126,7 +126,7 @@ def qa_acceptance_decide(
         raise EngineError(f"Unknown decision “{decision}”.")
     item = _locked_item(access=access, item_id=item_id)
     if round != item.round:
-        raise EngineError(STALE_ROUND.format(key=item.key))
+        raise StaleItem(STALE_ROUND.format(key=item.key))
     accepted = AcceptanceDecision(
         item=item, round=round, decision=decision, decided_by=access.user, reason=reason.strip()
     )

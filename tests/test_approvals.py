@@ -480,13 +480,13 @@ def test_withdrawing_someone_elses_vote_is_a_bad_request(
 
 
 @pytest.mark.django_db
-def test_a_vote_for_a_stale_round_is_a_bad_request(team: Team, rules: dict) -> None:
+def test_a_vote_for_a_stale_round_is_a_conflict(team: Team, rules: dict) -> None:
     item = in_review(team, round=3)  # moved and edited since the page was loaded
     stale = vote_data(item, round=2)
 
     response = team.client(team.approver).post(vote_url(item), stale)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert STALE_ROUND.format(key=item.key, round=fresh(item).round) in response.text
     assert not Approval.objects.exists()
 

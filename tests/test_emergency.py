@@ -362,3 +362,31 @@ def test_an_unneeded_emergency_over_http_is_a_bad_request(team: Team, rules: dic
     assert response.status_code == 400
     assert "move it normally" in response.text
     assert fresh(item).status_id == DEVELOPING
+
+
+def test_the_approvers_waiting_list_shows_an_owed_retrospective_approval_until_given(
+    team: Team, rules: dict
+) -> None:
+    item = in_review(team)
+    emergency_round = item.round
+    force(team, item)
+    approver = team.client(team.approver)
+
+    listed = approver.get("/approvals/").text
+    assert "Retrospective approvals owed for emergency moves" in listed
+    assert f"{item.key}</a>" in listed
+    assert "1 - Ready for Review → 2 - Ready for Integration" in listed
+
+    vote_data = {"vote": "approve", "to_state": INTEGRATION, "round": emergency_round}
+    approver.post(f"{item_url(item)}approvals/", {**vote_data, "from_state": REVIEW})
+
+    assert "Retrospective approvals owed" not in approver.get("/approvals/").text
+
+
+def test_the_manager_who_forced_the_move_is_not_asked_to_approve_it(
+    team: Team, rules: dict
+) -> None:
+    item = in_review(team)
+    force(team, item)
+
+    assert "Retrospective approvals owed" not in team.client(team.manager).get("/approvals/").text

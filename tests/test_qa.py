@@ -382,7 +382,7 @@ def test_signoff_and_acceptance_for_a_stale_round_are_refused(
     ):
         with pytest.raises(EngineError) as refused:
             write()
-        assert (refused.value.message, refused.value.status_code) == (stale, 400)
+        assert (refused.value.message, refused.value.status_code) == (stale, 409)
     assert not QASignoff.objects.exists()
     assert not AcceptanceDecision.objects.exists()
 
@@ -574,7 +574,7 @@ def test_a_second_signoff_over_http_is_400(
 
 
 @pytest.mark.parametrize(("who", "url"), [("tess", SIGNOFF), ("approver", ACCEPTANCE)])
-def test_a_stale_round_over_http_is_400(
+def test_a_stale_round_over_http_is_a_conflict(
     team: Team, item4: ReleaseItem, tess: AbstractBaseUser, who: str, url: str
 ) -> None:
     user = tess if who == "tess" else team.approver
@@ -583,7 +583,7 @@ def test_a_stale_round_over_http_is_400(
     data = {"round": stale_round, "decision": "accepted", "reason": "OK"}
     before = counts()
     response = team.client(user).post(url, data)
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert services.STALE_ROUND.format(key="PAY-1") in text(response)
     assert counts() == before
 
