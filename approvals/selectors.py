@@ -103,7 +103,8 @@ def approvals_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) ->
     return panel
 
 
-def _roles_by_project(user) -> dict[int, set[str]]:
+def roles_by_project(*, user) -> dict[int, set[str]]:
+    """The user's roles in each project they are a member of (one query)."""
     roles: dict[int, set[str]] = {}
     for project_id, role in ReleaseMember.objects.filter(user=user).values_list(
         "project_id", "role"
@@ -112,12 +113,11 @@ def _roles_by_project(user) -> dict[int, set[str]]:
     return roles
 
 
-def items_waiting_for_approval(*, user) -> list[ReleaseItem]:
+def items_waiting_for_approval(*, user, roles: dict[int, set[str]]) -> list[ReleaseItem]:
     """Items waiting for this user's vote: in a state whose way on needs approvals from a role
     the user has in that project, not voted on by the user in the current round, and not the
     user's own (author, assignee, requester) where segregation of duties applies.
     Each item's `waiting_for` names the state its approval would let it move to."""
-    roles_by_project = _roles_by_project(user)
     wanted = Q(pk__in=[])
     gated = list(TransitionRule.objects.filter(approvals_required__gt=0).select_related("to_state"))
     targets: dict[int, list[str]] = {}
@@ -127,7 +127,7 @@ def items_waiting_for_approval(*, user) -> list[ReleaseItem]:
         if user.is_superuser:
             wanted |= Q(status_id=rule.from_state_id)
             continue
-        projects = [p for p, roles in roles_by_project.items() if roles & set(rule.approver_roles)]
+        projects = [p for p, held in roles.items() if held & set(rule.approver_roles)]
         if projects:
             wanted |= Q(status_id=rule.from_state_id, project_id__in=projects)
     voted = Approval.objects.filter(
@@ -146,9 +146,8 @@ def items_waiting_for_approval(*, user) -> list[ReleaseItem]:
     return items
 
 
-def emergencies_owed_to(*, user) -> list[EmergencyMove]:
+def emergencies_owed_to(*, user, roles: dict[int, set[str]]) -> list[EmergencyMove]:
     """Emergency moves still owing approvals that this user may give (not their own items)."""
-    roles_by_project = _roles_by_project(user)
     voted = Approval.objects.filter(
         item=OuterRef("item"),
         from_state=OuterRef("from_state"),
@@ -166,7 +165,7 @@ def emergencies_owed_to(*, user) -> list[EmergencyMove]:
         .order_by("-created_at")
     )
     if not user.is_superuser:
-        approver_projects = [p for p, roles in roles_by_project.items() if Role.APPROVER in roles]
+        approver_projects = [p for p, held in roles.items() if Role.APPROVER in held]
         moves = moves.filter(item__project_id__in=approver_projects)
     return list(moves)
 

@@ -9,6 +9,7 @@ from approvals.selectors import (
     emergencies_for_project,
     emergencies_owed_to,
     items_waiting_for_approval,
+    roles_by_project,
 )
 from items.engine import ITEM_NOT_FOUND, EngineError
 from items.selectors import item_for_project
@@ -71,9 +72,10 @@ def item_vote_withdraw(request: HttpRequest, code: str, number: int, approval_id
 
 @require_GET
 def waiting(request: HttpRequest) -> HttpResponse:
+    roles = roles_by_project(user=request.user)
     context = {
-        "items": items_waiting_for_approval(user=request.user),
-        "emergencies": emergencies_owed_to(user=request.user),
+        "items": items_waiting_for_approval(user=request.user, roles=roles),
+        "emergencies": emergencies_owed_to(user=request.user, roles=roles),
     }
     return render(request, "approvals/waiting.html", context)
 

@@ -376,3 +376,45 @@ def test_htmx_board_partial_skips_only_the_filter_forms_query(
     assert "<html" not in response.text
     for (table, purpose), query in zip(without_filter_form, captured.captured_queries, strict=True):
         assert f'"{table}"' in query["sql"], purpose
+
+
+APPROVAL_PAGES = {
+    "waiting for my approval": (
+        "/approvals/",
+        [
+            SESSION,
+            USER,
+            ("projects_releasemember", "the approver's roles in each project"),
+            ("items_transitionrule", "the rules that need approvals"),
+            ("items_releaseitem", "the items waiting for this approver's vote"),
+            ("approvals_emergencymove", "the emergency moves still owing this approver's vote"),
+        ],
+    ),
+    "emergency moves": (
+        "/projects/PAY/emergencies/",
+        [
+            SESSION,
+            USER,
+            PROJECT,
+            ROLE,
+            ("approvals_emergencymove", "the release's emergency moves, with states and people"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("size", [10, 500])
+@pytest.mark.parametrize("page", list(APPROVAL_PAGES))
+def test_the_approval_pages_run_the_same_queries_whatever_the_size(
+    team: Team, django_assert_num_queries, page: str, size: int
+) -> None:
+    populate(team, size, rules=True)
+    url, expected = APPROVAL_PAGES[page]
+    client = team.client(team.approver)
+
+    with django_assert_num_queries(len(expected)) as captured:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    for (table, purpose), query in zip(expected, captured.captured_queries, strict=True):
+        assert f'"{table}"' in query["sql"], purpose
