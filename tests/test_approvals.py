@@ -542,3 +542,15 @@ def test_a_vote_on_an_unknown_item_is_404(team: Team, rules: dict) -> None:
     )
 
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_card_says_who_approved_once_the_quorum_is_reached(team: Team, rules: dict) -> None:
+    item = in_review(team)
+    board = team.client(team.developer)
+
+    assert "Approved by" not in board.get("/projects/PAY/board/").text
+    vote(team, team.approver, item, to=INTEGRATION, comment="Reviewed")
+
+    card = board.get("/projects/PAY/board/").text.split(f'id="card-{item.pk}"')[1].split("</li>")[0]
+    assert f"Approved by {team.approver}" in card
