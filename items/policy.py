@@ -64,11 +64,9 @@ class MovePolicy:
         items: Iterable[ReleaseItem] = (),
         project_wide: bool = False,
     ) -> None:
-        """Load rules and the gates' evidence for `items`; `project_wide` selects the evidence
-        by project rather than by a list of ids (the board: hundreds of cards)."""
-        from approvals.models import Approval, EmergencyMove
-        from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
-
+        """Load the rules now and the gates' evidence for `items` when first needed (a move
+        along a rule without gates needs none); `project_wide` selects the evidence by project
+        rather than by a list of ids (the board: hundreds of cards)."""
         self.access = access
         self.states = {s.id: s for s in states}
         self.enabled = [s for s in states if s.enabled]
@@ -81,51 +79,83 @@ class MovePolicy:
             if r.from_state_id in enabled_ids and r.to_state_id in enabled_ids
         }
         self.implicit = not rules
-        self.evidence: dict[int, ItemEvidence] = defaultdict(ItemEvidence)
-        self.eligible: dict[str, int] = defaultdict(int)
-        # Live votes by (item, from state, to state, round).
-        self.votes: dict[tuple[int, int, int, int], list] = defaultdict(list)
-        self.emergencies: dict[int, list] = defaultdict(list)  # owed retrospective approvals
+        self._items, self._project_wide, self._loaded = list(items), project_wide, False
+        self._evidence: dict[int, ItemEvidence] = defaultdict(ItemEvidence)
+        self._eligible: dict[str, int] = defaultdict(int)
+        self._votes: dict[tuple[int, int, int, int], list] = defaultdict(list)
+        self._emergencies: dict[int, list] = defaultdict(list)
+
+    # The gates' evidence, loaded on first use: six queries whatever the number of items.
+
+    @property
+    def evidence(self) -> dict[int, ItemEvidence]:
+        self._load()
+        return self._evidence
+
+    @property
+    def eligible(self) -> dict[str, int]:
+        """How many members hold each role, for "n of m approvals"."""
+        self._load()
+        return self._eligible
+
+    @property
+    def votes(self) -> dict[tuple[int, int, int, int], list]:
+        """Live votes by (item, from state, to state, round)."""
+        self._load()
+        return self._votes
+
+    @property
+    def emergencies(self) -> dict[int, list]:
+        """Emergency moves still owed retrospective approvals, by item."""
+        self._load()
+        return self._emergencies
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
         if self.implicit or not any(r.has_gates for r in self.rules.values()):
             return
+        from approvals.models import Approval, EmergencyMove
+        from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 
-        items = list(items)
-        rounds = {item.pk: item.round for item in items}
-        if project_wide:
+        access = self.access
+        rounds = {item.pk: item.round for item in self._items}
+        if self._project_wide:
             scope = {"item__project_id": access.project.pk}
         else:
             scope = {"item_id__in": list(rounds)}
         for vote in Approval.objects.filter(withdrawn=False, **scope).select_related("approver"):
-            self.votes[vote.item_id, vote.from_state_id, vote.to_state_id, vote.round].append(vote)
+            self._votes[vote.item_id, vote.from_state_id, vote.to_state_id, vote.round].append(vote)
         # moved_by: the item page names who forced each move still owed approvals.
         for emergency in EmergencyMove.objects.filter(**scope).select_related("moved_by"):
-            owed = self.votes[
+            owed = self._votes[
                 emergency.item_id, emergency.from_state_id, emergency.to_state_id, emergency.round
             ]
             if sum(v.vote == "approve" for v in owed) < emergency.approvals_required:
-                self.emergencies[emergency.item_id].append(emergency)
+                self._emergencies[emergency.item_id].append(emergency)
         latest = TestRun.objects.filter(test_case=OuterRef("pk")).order_by("-created_at", "-pk")
         cases = TestCase.objects.filter(**scope).annotate(
             latest=Subquery(latest.values("result")[:1])
         )
         for case in cases.values("item_id", "latest"):
-            evidence = self.evidence[case["item_id"]]
+            evidence = self._evidence[case["item_id"]]
             evidence.tests_total += 1
             evidence.tests_not_passing += case["latest"] != "passed"
         for item_id, item_round in QASignoff.objects.filter(**scope).values_list(
             "item_id", "round"
         ):
             if rounds.get(item_id) == item_round:
-                self.evidence[item_id].signoffs += 1
+                self._evidence[item_id].signoffs += 1
         decisions = AcceptanceDecision.objects.filter(**scope).order_by("created_at", "pk")
         for item_id, item_round, decision in decisions.values_list("item_id", "round", "decision"):
             if rounds.get(item_id) == item_round:
-                self.evidence[item_id].acceptance = decision  # the latest wins
+                self._evidence[item_id].acceptance = decision  # the latest wins
         # order_by(): counting needs no order, and the default one joins the user table.
         members = ReleaseMember.objects.filter(project=access.project).order_by()
         roles = members.values_list("role", flat=True)
         for role in roles:
-            self.eligible[role] += 1
+            self._eligible[role] += 1
 
     # --- questions ----------------------------------------------------------------------
 
@@ -153,6 +183,8 @@ class MovePolicy:
 
     def blockers(self, item: ReleaseItem, rule: TransitionRule) -> list[str]:
         """The open gates of `rule` for `item`, in words (empty: nothing blocks)."""
+        if not rule.has_gates:
+            return []
         evidence = self.evidence.get(item.pk) or ItemEvidence()
         reasons = []
         if rule.approvals_required:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from projects.models import ReleaseMember, ReleaseProject
@@ -51,19 +52,18 @@ def project_access(*, user: User, code: str, right: str | None = None) -> Access
 
     Raises Http404 for outsiders and PermissionDenied when `right` is asked for and missing.
     """
+    # The user's role comes along as a subquery: one round trip on every project page.
+    # order_by(): one row at most, so skip the default ordering's join on the user table.
+    role_of_user = ReleaseMember.objects.filter(project=OuterRef("pk"), user_id=user.pk)
     try:
-        project = ReleaseProject.objects.select_related("release_manager").get(code=code)
+        project = (
+            ReleaseProject.objects.select_related("release_manager")
+            .annotate(user_role=Subquery(role_of_user.order_by().values("role")[:1]))
+            .get(code=code)
+        )
     except ReleaseProject.DoesNotExist:
         raise Http404(NOT_FOUND) from None
-    membership = (
-        # order_by(): one row at most, so skip the default ordering's join on the user table.
-        ReleaseMember.objects.filter(project=project, user_id=user.pk)
-        .order_by()
-        .values_list("role", flat=True)
-        if user.is_authenticated
-        else []
-    )
-    role = next(iter(membership), None)
+    role = project.user_role if user.is_authenticated else None
     if user.is_superuser:
         rights = SUPERUSER_RIGHTS
     elif role is None:

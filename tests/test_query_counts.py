@@ -26,7 +26,6 @@ DEVELOPING, READY_FOR_REVIEW, READY_FOR_INTEGRATION = 4500, 4540, 4550
 SESSION = ("django_session", "the session")
 USER = ("auth_user", "the logged-in user")
 PROJECT = ("projects_releaseproject", "the project with its release manager (access)")
-ROLE = ("projects_releasemember", "the user's role in it (access)")
 RULES = ("items_transitionrule", "the transition rules (policy; none: the simple policy)")
 # What the policy loads for its gates once rules with gates exist, for all cards at once.
 GATES = [
@@ -60,7 +59,6 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ROLE,
             ("items_releasestatus", "the release states, for the columns"),
             ("items_releaseitem", "every card, with project, state and assignee joined"),
             RULES,
@@ -73,7 +71,6 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ROLE,
             ("items_releaseitem", "COUNT(*) for the paginator"),
             ("items_releasestatus", "the enabled states, for the bulk move form"),
             ("items_releasestatus", "the states, for the state filter"),
@@ -87,7 +84,6 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ROLE,
             ("items_releaseitem", "COUNT(*) for the paginator"),
             ("items_releaseitem", "every item, with project, state and assignee joined"),
         ],
@@ -98,7 +94,6 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ROLE,
             ("items_releaseitem", "the item with project, state, assignee and creator joined"),
             ("items_releasestatus", "the states, for the arrows and the set-state form"),
             RULES,
@@ -113,7 +108,6 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ROLE,
             ("approvals_releaseapproval", "the live release votes, with their approvers"),
             ("projects_releasemember", "the members with their users joined"),
             ("auth_user", "the active users, for the add-member form"),
@@ -136,7 +130,6 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ROLE,
             ("items_historicalreleaseitem", "the newest item rows, with their users"),
             ("projects_historicalreleasemember", "the newest member rows, with their users"),
             ("projects_historicalreleaseproject", "the newest project rows, with their users"),
@@ -153,7 +146,6 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ROLE,
             ("items_historicalreleaseitem", "the item's id and latest title, from its journal"),
             ("items_historicalreleaseitem", "the newest rows of the item, with their users"),
             *ITEM_JOURNAL_SOURCES,
@@ -173,12 +165,12 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     **PAGES,
     "board": (
         PAGES["board"][0],
-        [*PAGES["board"][1][:6], *GATES, ("auth_user", "the members, for the assignee filter")],
+        [*PAGES["board"][1][:5], *GATES, ("auth_user", "the members, for the assignee filter")],
     ),
     "item detail": (
         PAGES["item detail"][0],
         [
-            *PAGES["item detail"][1][:6],
+            *PAGES["item detail"][1][:5],
             *GATES,
             ("qa_testcase", "the test cases (QA panel)"),
             ("qa_testrun", "their runs, newest first, with their testers (prefetch)"),
@@ -396,7 +388,6 @@ APPROVAL_PAGES = {
             SESSION,
             USER,
             PROJECT,
-            ROLE,
             ("approvals_emergencymove", "the release's emergency moves, with states and people"),
         ],
     ),
