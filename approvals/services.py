@@ -7,7 +7,13 @@ serialised and neither vote is lost; every vote, rejection and withdrawal is jou
 from django.db import IntegrityError, transaction
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
-from items.engine import EngineError, ItemNotFound, MoveNotAllowed, StaleItem, states_in_order
+from items.engine import (
+    EngineError,
+    MoveNotAllowed,
+    StaleItem,
+    item_lock,
+    states_in_order,
+)
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from projects.access import Access
 from projects.models import Lifecycle, ReleaseProject
@@ -41,17 +47,6 @@ def _sod_failures(*, user, item: ReleaseItem) -> tuple[list[str], list[str]]:
     failed = [why for _, owner, why in checks if owner == user.pk]
     passed = [name for name, owner, _ in checks if owner != user.pk]
     return failed, passed
-
-
-def _locked_item(*, access: Access, item_id: int) -> ReleaseItem:
-    try:
-        item = ReleaseItem.objects.select_for_update(of=("self",)).get(
-            pk=item_id, project=access.project
-        )
-    except ReleaseItem.DoesNotExist:
-        raise ItemNotFound(f"There is no such item in {access.project.code}.") from None
-    item.project = access.project
-    return item
 
 
 def _approval_rule(*, item: ReleaseItem, to_state_id: int) -> TransitionRule:
@@ -92,7 +87,7 @@ def approval_vote(
     `from_state_id` and an older `round` name a past emergency move's transition, to give
     its approvals retrospectively.
     """
-    item = _locked_item(access=access, item_id=item_id)
+    item = item_lock(access=access, item_id=item_id)
     # A past emergency move's transition, even when the item has since gone back to its state.
     emergency = from_state_id is not None and (from_state_id, round) != (item.status_id, item.round)
     if emergency:
@@ -150,7 +145,7 @@ def approval_vote(
 
 @transaction.atomic
 def approval_withdraw(*, access: Access, item_id: int, approval_id: int) -> None:
-    item = _locked_item(access=access, item_id=item_id)
+    item = item_lock(access=access, item_id=item_id)
     approval = Approval.objects.filter(
         pk=approval_id, item=item, approver=access.user, withdrawn=False
     ).first()

@@ -92,8 +92,9 @@ def neighbour_states(
     return previous, following
 
 
-def item_lock(*, access: Access, item_id: int, expected_version: int) -> ReleaseItem:
-    """Lock an item of this project for writing; refuse it if it changed since `version`."""
+def item_lock(*, access: Access, item_id: int, expected_version: int | None = None) -> ReleaseItem:
+    """Lock an item of this project for writing; refuse it if it changed since
+    `expected_version` (votes and QA records check their round instead, and pass None)."""
     try:
         # No join on status: PostgreSQL re-checks a join against the row a concurrent move just
         # changed and would drop it (a false 404 instead of 409). The project never changes,
@@ -104,7 +105,7 @@ def item_lock(*, access: Access, item_id: int, expected_version: int) -> Release
     except ReleaseItem.DoesNotExist:
         raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code)) from None
     item.project = access.project
-    if item.version != expected_version:
+    if expected_version is not None and item.version != expected_version:
         raise StaleItem(STALE.format(key=item.key))
     return item
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from items.engine import EngineError, ItemNotFound, MoveNotAllowed, StaleItem
+from items.engine import EngineError, ItemNotFound, MoveNotAllowed, StaleItem, item_lock
 from items.models import ReleaseItem, TransitionRule
 from projects.access import Access
 from projects.roles import EDIT_ITEMS, Role
@@ -28,17 +28,6 @@ TEST_CASE_FIELDS = ("title", "steps", "expected_result")
 RUN_FIELDS = ("result", "note", "evidence_url")
 
 
-def _locked_item(*, access: Access, item_id: int) -> ReleaseItem:
-    try:
-        item = ReleaseItem.objects.select_for_update(of=("self",)).get(
-            pk=item_id, project=access.project
-        )
-    except ReleaseItem.DoesNotExist:
-        raise ItemNotFound(f"There is no such item in {access.project.code}.") from None
-    item.project = access.project
-    return item
-
-
 def _is(access: Access, *roles: str) -> bool:
     return access.user.is_superuser or access.role in roles
 
@@ -47,7 +36,7 @@ def _is(access: Access, *roles: str) -> bool:
 def qa_case_add(*, access: Access, item_id: int, fields: dict[str, Any]) -> TestCase:
     if not (access.can(EDIT_ITEMS) or _is(access, Role.QA_TESTER)):
         raise PermissionDenied("Your role may not add test cases.")
-    item = _locked_item(access=access, item_id=item_id)
+    item = item_lock(access=access, item_id=item_id)
     case = TestCase(item=item, created_by=access.user)
     for name in TEST_CASE_FIELDS:
         if name in fields:
@@ -63,7 +52,7 @@ def qa_run_record(
 ) -> TestRun:
     if not _is(access, Role.QA_TESTER):
         raise MoveNotAllowed(ONLY_QA_RECORDS_RUNS)
-    item = _locked_item(access=access, item_id=item_id)
+    item = item_lock(access=access, item_id=item_id)
     case = TestCase.objects.filter(pk=test_case_id, item=item).first()
     if case is None:
         raise ItemNotFound(UNKNOWN_CASE.format(key=item.key))
@@ -91,7 +80,7 @@ def _signoff_needs_sod(*, item: ReleaseItem) -> bool:
 def qa_signoff(*, access: Access, item_id: int, round: int, comment: str = "") -> QASignoff:
     if not _is(access, Role.QA_TESTER):
         raise MoveNotAllowed(ONLY_QA_SIGNS_OFF)
-    item = _locked_item(access=access, item_id=item_id)
+    item = item_lock(access=access, item_id=item_id)
     if round != item.round:
         raise StaleItem(STALE_ROUND.format(key=item.key))
     sod = _signoff_needs_sod(item=item)
@@ -124,7 +113,7 @@ def qa_acceptance_decide(
         raise EngineError(ACCEPTANCE_NEEDS_REASON)
     if decision not in Decision.values:
         raise EngineError(f"Unknown decision “{decision}”.")
-    item = _locked_item(access=access, item_id=item_id)
+    item = item_lock(access=access, item_id=item_id)
     if round != item.round:
         raise StaleItem(STALE_ROUND.format(key=item.key))
     accepted = AcceptanceDecision(
