@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -11,31 +11,19 @@ from approvals.selectors import (
     items_waiting_for_approval,
     roles_by_project,
 )
-from items.engine import ITEM_NOT_FOUND, EngineError
-from items.selectors import item_for_project
-from items.views import render_item_page
+from items.engine import EngineError
+from items.views import form_error, item_or_404, render_item_page
 from projects.access import project_access
 from projects.views import render_project_page
-
-
-def _form_error(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
-def _item(access, number):
-    item = item_for_project(project=access.project, number=number)
-    if item is None:
-        raise Http404(ITEM_NOT_FOUND.format(code=access.project.code))
-    return item
 
 
 @require_POST
 def item_vote(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code)
-    item = _item(access, number)
+    item = item_or_404(access, number)
     form = VoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
+        messages.error(request, form_error(form))
         return render_item_page(request, access, item, status=400)
     data = form.cleaned_data
     try:
@@ -50,7 +38,9 @@ def item_vote(request: HttpRequest, code: str, number: int) -> HttpResponse:
         )
     except EngineError as error:
         messages.error(request, error.message)
-        return render_item_page(request, access, _item(access, number), status=error.status_code)
+        return render_item_page(
+            request, access, item_or_404(access, number), status=error.status_code
+        )
     messages.success(request, f"{approval.get_vote_display()}: {item.key}.")
     if request.POST.get("origin") == "waiting":
         return redirect("approvals:waiting")
@@ -60,7 +50,7 @@ def item_vote(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @require_POST
 def item_vote_withdraw(request: HttpRequest, code: str, number: int, approval_id: int):
     access = project_access(user=request.user, code=code)
-    item = _item(access, number)
+    item = item_or_404(access, number)
     try:
         services.approval_withdraw(access=access, item_id=item.pk, approval_id=approval_id)
     except EngineError as error:
@@ -96,7 +86,7 @@ def release_vote(request: HttpRequest, code: str) -> HttpResponse:
     access = project_access(user=request.user, code=code)
     form = ReleaseVoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
+        messages.error(request, form_error(form))
         return render_project_page(request, access, status=400)
     try:
         services.release_vote(

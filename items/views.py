@@ -31,7 +31,7 @@ ITEMS_PER_PAGE = 25
 ORIGINS = ("board", "item", "list")
 
 
-def _item_or_404(access: Access, number: int, *, to_change: bool = False) -> ReleaseItem:
+def item_or_404(access: Access, number: int, *, to_change: bool = False) -> ReleaseItem:
     find = item_to_change if to_change else item_for_project
     item = find(project=access.project, number=number)
     if item is None:
@@ -39,7 +39,8 @@ def _item_or_404(access: Access, number: int, *, to_change: bool = False) -> Rel
     return item
 
 
-def _form_error(form) -> str:
+def form_error(form) -> str:
+    """A form's errors as one sentence, for the message of a 400 answer."""
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
@@ -111,10 +112,10 @@ def _after_change(
 @require_POST
 def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=MOVE)
-    item = _item_or_404(access, number, to_change=True)
+    item = item_or_404(access, number, to_change=True)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
+        messages.error(request, form_error(form))
         return _after_change(request, access, item=item, status=400)
     try:
         moved = engine.item_move(
@@ -136,10 +137,10 @@ def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @require_POST
 def item_reorder(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=MOVE)
-    item = _item_or_404(access, number, to_change=True)
+    item = item_or_404(access, number, to_change=True)
     form = ReorderForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
+        messages.error(request, form_error(form))
         return _after_change(request, access, item=item, status=400)
     try:
         engine.item_reorder(
@@ -161,7 +162,7 @@ def items_bulk_move(request: HttpRequest, code: str) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=MOVE_ANY)
     form = BulkMoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
+        messages.error(request, form_error(form))
         return _render_list(request, access, status=400)
     try:
         moved = engine.items_move_bulk(
@@ -246,7 +247,7 @@ def _item_context(access: Access, item: ReleaseItem) -> dict:
 @require_GET
 def item_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code)
-    item = _item_or_404(access, number)
+    item = item_or_404(access, number)
     return render(request, "items/item_detail.html", _item_context(access, item))
 
 
@@ -273,7 +274,7 @@ def item_create(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def item_edit(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=EDIT_ITEMS)
-    item = _item_or_404(access, number)
+    item = item_or_404(access, number)
     form = ItemForm(request.POST or None, instance=item, project=access.project)
     version_form = VersionedForm(request.POST or None, initial={"version": item.version})
     status = 200
@@ -294,7 +295,7 @@ def item_edit(request: HttpRequest, code: str, number: int) -> HttpResponse:
                 messages.success(request, f"Saved {item.key}.")
                 return redirect("items:detail", code=code, number=number)
         elif not version_form.is_valid():
-            messages.error(request, _form_error(version_form))
+            messages.error(request, form_error(version_form))
     context = {
         "access": access,
         "project": access.project,
@@ -308,10 +309,10 @@ def item_edit(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @require_POST
 def item_delete(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=MANAGE)
-    item = _item_or_404(access, number)
+    item = item_or_404(access, number)
     form = DeleteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
+        messages.error(request, form_error(form))
         return render(request, "items/item_detail.html", _item_context(access, item), status=400)
     try:
         key = services.item_delete(

@@ -1,27 +1,15 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from items.engine import ITEM_NOT_FOUND, EngineError
-from items.selectors import item_for_project
-from items.views import render_item_page
-from projects.access import READ_ONLY, Access, project_access
+from items.engine import EngineError
+from items.views import form_error, item_or_404, render_item_page
+from projects.access import READ_ONLY, project_access
 from projects.roles import Role
 from qa import services
 from qa.forms import AcceptanceForm, SignoffForm, TestCaseForm, TestRunForm
-
-
-def _form_error(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
-def _item(access: Access, number: int):
-    item = item_for_project(project=access.project, number=number)
-    if item is None:
-        raise Http404(ITEM_NOT_FOUND.format(code=access.project.code))
-    return item
 
 
 def _handle(request: HttpRequest, code: str, number: int, form_class, write, done: str):
@@ -30,16 +18,18 @@ def _handle(request: HttpRequest, code: str, number: int, form_class, write, don
     # Approvers hold no project rights but decide acceptance: only viewers are read-only here.
     if not (access.can_write or access.role == Role.APPROVER):
         raise PermissionDenied(READ_ONLY)
-    item = _item(access, number)
+    item = item_or_404(access, number)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_error(form))
+        messages.error(request, form_error(form))
         return render_item_page(request, access, item, status=400)
     try:
         write(access, item, form.cleaned_data)
     except EngineError as error:
         messages.error(request, error.message)
-        return render_item_page(request, access, _item(access, number), status=error.status_code)
+        return render_item_page(
+            request, access, item_or_404(access, number), status=error.status_code
+        )
     messages.success(request, done.format(key=item.key))
     return redirect(f"{item.get_absolute_url()}#qa")
 
