@@ -10,6 +10,7 @@ from django_tables2.export import TableExport
 
 from approvals.selectors import approvals_panel
 from items import engine, services
+from items.arrows import board_arrows
 from items.engine import EngineError
 from items.filters import BoardFilter, ItemFilter
 from items.forms import BulkMoveForm, DeleteForm, ItemForm, MoveForm, ReorderForm, VersionedForm
@@ -56,15 +57,19 @@ def _board_context(request: HttpRequest, access: Access) -> dict:
     cards = [item for column in columns for item in column.items]
     policy = MovePolicy(access=access, states=states, items=cards, project_wide=True)
     board_with_decisions(columns=columns, policy=policy)
+    if access.can(MOVE):
+        board_arrows(
+            columns=columns,
+            project=access.project,
+            query=request.GET.urlencode(),
+            focus=request.POST.get("focus", ""),
+        )
     return {
         "access": access,
         "project": access.project,
         "filter": board_filter,
         "columns": columns,
         "can_move": access.can(MOVE),
-        "reorder_ok": {"allowed": True},
-        "query": request.GET.urlencode(),
-        "focus": request.POST.get("focus", ""),
     }
 
 
