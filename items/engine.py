@@ -92,15 +92,23 @@ def neighbour_states(
     return previous, following
 
 
-def item_lock(*, access: Access, item_id: int, expected_version: int | None = None) -> ReleaseItem:
-    """Lock an item of this project for writing; refuse it if it changed since
-    `expected_version` (votes and QA records check their round instead, and pass None)."""
+def item_lock(
+    *,
+    access: Access,
+    item_id: int | None = None,
+    number: int | None = None,
+    expected_version: int | None = None,
+) -> ReleaseItem:
+    """Lock an item of this project, named by id or by number, for writing; refuse it if it
+    changed since `expected_version` (votes and QA records check their round instead, and pass
+    None)."""
+    named = {"pk": item_id} if item_id is not None else {"number": number}
     try:
         # No join on status: PostgreSQL re-checks a join against the row a concurrent move just
         # changed and would drop it (a false 404 instead of 409). The project never changes,
         # and the caller has it: no join on it either.
         item = ReleaseItem.objects.select_for_update(of=("self",)).get(
-            pk=item_id, project=access.project
+            project=access.project, **named
         )
     except ReleaseItem.DoesNotExist:
         raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code)) from None
@@ -154,8 +162,9 @@ def _target_state(
 def item_move(
     *,
     access: Access,
-    item_id: int,
     expected_version: int,
+    item_id: int | None = None,
+    number: int | None = None,
     direction: Direction | None = None,
     to_status_id: int | None = None,
     comment: str = "",
@@ -176,7 +185,9 @@ def item_move(
     comment = comment.strip()
     if emergency and not comment:
         raise EngineError(EMERGENCY_NEEDS_JUSTIFICATION)
-    item = item_lock(access=access, item_id=item_id, expected_version=expected_version)
+    item = item_lock(
+        access=access, item_id=item_id, number=number, expected_version=expected_version
+    )
     states = states_in_order()
     target = _target_state(
         access=access, item=item, states=states, direction=direction, to_status_id=to_status_id

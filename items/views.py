@@ -117,26 +117,29 @@ def _after_change(
 @require_POST
 def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=MOVE)
-    item = item_or_404(access, number, to_change=True)
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error(form))
-        return _after_change(request, access, item=item, status=400)
+        return _after_change(request, access, item=item_or_404(access, number), status=400)
     try:
+        # The engine finds the item by its number as it locks it: no separate read first.
         moved = engine.item_move(
             access=access,
-            item_id=item.pk,
+            number=number,
             expected_version=form.cleaned_data["version"],
             direction=form.cleaned_data["direction"] or None,
             to_status_id=form.cleaned_data["to_status"],
             comment=form.cleaned_data["comment"],
             emergency=form.cleaned_data["emergency"],
         )
+    except engine.ItemNotFound as error:
+        raise Http404(error.message) from None
     except EngineError as error:
         messages.error(request, error.message)
+        item = item_or_404(access, number)
         return _after_change(request, access, item=item, status=error.status_code)
     messages.success(request, f"Moved {moved.key} to {moved.status.name}.")
-    return _after_change(request, access, item=item)
+    return _after_change(request, access, item=moved)
 
 
 @require_POST
