@@ -48,7 +48,7 @@ def _round(
 ) -> Round:
     entry = Round(**kwargs)
     entry.my_vote = next((v for v in entry.votes if v.approver_id == access.user.pk), None)
-    may = access.user.is_superuser or access.role in rule_roles
+    may = access.has_role(*rule_roles)
     failed, _ = _sod_failures(user=access.user, item=item)
     if not may:
         entry.cannot_vote_because = ""  # not an approver here: say nothing
@@ -195,7 +195,7 @@ def release_panel(*, access: Access) -> ReleasePanel:
         ReleaseApproval.objects.filter(project=project, withdrawn=False).select_related("approver")
     )
     mine = next((v for v in votes if v.approver_id == access.user.pk), None)
-    is_approver = access.user.is_superuser or access.role == Role.APPROVER
+    is_approver = access.has_role(Role.APPROVER)
     open_ = project.lifecycle == Lifecycle.PLANNING
     return ReleasePanel(
         votes=votes,

@@ -5,6 +5,7 @@ serialised and neither vote is lost; every vote, rejection and withdrawal is jou
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
 from items.engine import (
@@ -24,6 +25,7 @@ NO_APPROVAL_NEEDED = "Moving {key} from “{source}” to “{target}” needs n
 SELF_APPROVAL = "You cannot approve {key}: {why}."
 ALREADY_VOTED = "You have already voted on {key} in this round; withdraw your vote first."
 NO_VOTE_TO_WITHDRAW = "You have no vote on {key} in this round to withdraw."
+NO_RELEASE_VOTE_TO_WITHDRAW = "You have no vote on {code} to withdraw."
 STALE_ROUND = "{key} changed since this page was loaded; its approval round is now {round}."
 NOT_A_RELEASE_APPROVER = "Only the approvers of {code} may approve the release."
 OWN_RELEASE = "The release manager of {code} cannot approve their own release."
@@ -67,10 +69,6 @@ def _approval_rule(*, item: ReleaseItem, to_state_id: int) -> TransitionRule:
     return rule
 
 
-def _may_approve(*, access: Access, approver_roles: list[str]) -> bool:
-    return access.user.is_superuser or access.role in approver_roles
-
-
 @transaction.atomic
 def approval_vote(
     *,
@@ -111,7 +109,7 @@ def approval_vote(
             rule.segregation_of_duties,
             item.status_id,
         )
-    if not _may_approve(access=access, approver_roles=approver_roles):
+    if not access.has_role(*approver_roles):
         names = {
             s.id: s.name for s in ReleaseStatus.objects.filter(pk__in=[source_id, to_state_id])
         }
@@ -146,15 +144,19 @@ def approval_vote(
 @transaction.atomic
 def approval_withdraw(*, access: Access, item_id: int, approval_id: int) -> None:
     item = item_lock(access=access, item_id=item_id)
-    approval = Approval.objects.filter(
-        pk=approval_id, item=item, approver=access.user, withdrawn=False
-    ).first()
-    if approval is None:
-        raise EngineError(NO_VOTE_TO_WITHDRAW.format(key=item.key))
-    approval.withdrawn = True
-    approval._history_user = access.user
-    approval._change_reason = "Withdrawn"
-    approval.save(update_fields=["withdrawn"])
+    votes = Approval.objects.filter(pk=approval_id, item=item)
+    _withdraw(access=access, votes=votes, missing=NO_VOTE_TO_WITHDRAW.format(key=item.key))
+
+
+def _withdraw(*, access: Access, votes: QuerySet, missing: str) -> None:
+    """Withdraw the user's live vote among `votes` (a journaled edit, never a deletion)."""
+    vote = votes.filter(approver=access.user, withdrawn=False).first()
+    if vote is None:
+        raise EngineError(missing)
+    vote.withdrawn = True
+    vote._history_user = access.user
+    vote._change_reason = "Withdrawn"
+    vote.save(update_fields=["withdrawn"])
 
 
 def emergency_record(
@@ -191,7 +193,7 @@ def release_vote(*, access: Access, vote: str, comment: str = "") -> ReleaseAppr
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
     if project.lifecycle != Lifecycle.PLANNING:
         raise EngineError(RELEASE_NOT_IN_PLANNING.format(code=project.code))
-    if not (access.user.is_superuser or access.role == Role.APPROVER):
+    if not access.has_role(Role.APPROVER):
         raise MoveNotAllowed(NOT_A_RELEASE_APPROVER.format(code=project.code))
     if access.user.pk == project.release_manager_id:
         raise MoveNotAllowed(OWN_RELEASE.format(code=project.code))
@@ -216,15 +218,10 @@ def release_withdraw(*, access: Access, approval_id: int) -> None:
     if project.lifecycle != Lifecycle.PLANNING:
         # The release left planning on these votes: they stay as they were.
         raise EngineError(RELEASE_NOT_IN_PLANNING.format(code=project.code))
-    approval = ReleaseApproval.objects.filter(
-        pk=approval_id, project=access.project, approver=access.user, withdrawn=False
-    ).first()
-    if approval is None:
-        raise EngineError(f"You have no vote on {access.project.code} to withdraw.")
-    approval.withdrawn = True
-    approval._history_user = access.user
-    approval._change_reason = "Withdrawn"
-    approval.save(update_fields=["withdrawn"])
+    votes = ReleaseApproval.objects.filter(pk=approval_id, project=project)
+    _withdraw(
+        access=access, votes=votes, missing=NO_RELEASE_VOTE_TO_WITHDRAW.format(code=project.code)
+    )
 
 
 def release_gate_blockers(*, project: ReleaseProject) -> list[str]:

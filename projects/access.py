@@ -29,6 +29,10 @@ class Access:
     def can(self, right: str) -> bool:
         return right in self.rights
 
+    def has_role(self, *roles: str) -> bool:
+        """Whether the user holds one of `roles` here; a superuser holds them all."""
+        return self.user.is_superuser or self.role in roles
+
     def require(self, right: str) -> None:
         """Raise PermissionDenied (403) with a clear message unless the user has `right`."""
         if not self.can(right):

@@ -28,13 +28,9 @@ TEST_CASE_FIELDS = ("title", "steps", "expected_result")
 RUN_FIELDS = ("result", "note", "evidence_url")
 
 
-def _is(access: Access, *roles: str) -> bool:
-    return access.user.is_superuser or access.role in roles
-
-
 @transaction.atomic
 def qa_case_add(*, access: Access, item_id: int, fields: dict[str, Any]) -> TestCase:
-    if not (access.can(EDIT_ITEMS) or _is(access, Role.QA_TESTER)):
+    if not (access.can(EDIT_ITEMS) or access.has_role(Role.QA_TESTER)):
         raise PermissionDenied("Your role may not add test cases.")
     item = item_lock(access=access, item_id=item_id)
     case = TestCase(item=item, created_by=access.user)
@@ -50,7 +46,7 @@ def qa_case_add(*, access: Access, item_id: int, fields: dict[str, Any]) -> Test
 def qa_run_record(
     *, access: Access, item_id: int, test_case_id: int, fields: dict[str, Any]
 ) -> TestRun:
-    if not _is(access, Role.QA_TESTER):
+    if not access.has_role(Role.QA_TESTER):
         raise MoveNotAllowed(ONLY_QA_RECORDS_RUNS)
     item = item_lock(access=access, item_id=item_id)
     case = TestCase.objects.filter(pk=test_case_id, item=item).first()
@@ -78,7 +74,7 @@ def _signoff_needs_sod(*, item: ReleaseItem) -> bool:
 
 @transaction.atomic
 def qa_signoff(*, access: Access, item_id: int, round: int, comment: str = "") -> QASignoff:
-    if not _is(access, Role.QA_TESTER):
+    if not access.has_role(Role.QA_TESTER):
         raise MoveNotAllowed(ONLY_QA_SIGNS_OFF)
     item = item_lock(access=access, item_id=item_id)
     if round != item.round:
@@ -107,7 +103,7 @@ def qa_signoff(*, access: Access, item_id: int, round: int, comment: str = "") -
 def qa_acceptance_decide(
     *, access: Access, item_id: int, round: int, decision: str, reason: str
 ) -> AcceptanceDecision:
-    if not _is(access, Role.RELEASE_MANAGER, Role.APPROVER):
+    if not access.has_role(Role.RELEASE_MANAGER, Role.APPROVER):
         raise MoveNotAllowed(ONLY_ACCEPTORS)
     if not reason.strip():
         raise EngineError(ACCEPTANCE_NEEDS_REASON)
