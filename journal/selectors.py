@@ -104,6 +104,13 @@ class Source:
     of_item: Callable[[int], Q] | None
 
 
+def _item_evidence(name: str, label: str, rank: int, model: type[Model]) -> Source:
+    """A source of rows about one item each (votes, emergencies, QA records)."""
+    return Source(
+        name, label, rank, model, lambda p: Q(item_id__in=_items_of(p)), lambda i: Q(item_id=i)
+    )
+
+
 SOURCES = {
     s.name: s
     for s in (
@@ -114,14 +121,7 @@ SOURCES = {
         Source("projects", "Projects", 2, ReleaseProject.history.model, lambda p: Q(id=p), None),
         Source("states", "Release states", 3, ReleaseStatus.history.model, None, None),
         Source("rules", "Transition rules", 4, TransitionRule.history.model, None, None),
-        Source(
-            "approvals",
-            "Approvals",
-            5,
-            Approval.history.model,
-            lambda p: Q(item_id__in=_items_of(p)),
-            lambda i: Q(item_id=i),
-        ),
+        _item_evidence("approvals", "Approvals", 5, Approval.history.model),
         Source(
             "release",
             "Release approval",
@@ -130,22 +130,8 @@ SOURCES = {
             lambda p: Q(project_id=p),
             None,
         ),
-        Source(
-            "emergencies",
-            "Emergency moves",
-            7,
-            EmergencyMove.history.model,
-            lambda p: Q(item_id__in=_items_of(p)),
-            lambda i: Q(item_id=i),
-        ),
-        Source(
-            "tests",
-            "Test cases",
-            8,
-            TestCaseHistory,
-            lambda p: Q(item_id__in=_items_of(p)),
-            lambda i: Q(item_id=i),
-        ),
+        _item_evidence("emergencies", "Emergency moves", 7, EmergencyMove.history.model),
+        _item_evidence("tests", "Test cases", 8, TestCaseHistory),
         Source(
             "runs",
             "Test runs",
@@ -154,22 +140,8 @@ SOURCES = {
             lambda p: Q(test_case_id__in=_cases_of(item_id__in=_items_of(p))),
             lambda i: Q(test_case_id__in=_cases_of(item_id=i)),
         ),
-        Source(
-            "signoffs",
-            "QA sign-offs",
-            10,
-            QASignoff.history.model,
-            lambda p: Q(item_id__in=_items_of(p)),
-            lambda i: Q(item_id=i),
-        ),
-        Source(
-            "acceptance",
-            "Acceptance decisions",
-            11,
-            AcceptanceDecision.history.model,
-            lambda p: Q(item_id__in=_items_of(p)),
-            lambda i: Q(item_id=i),
-        ),
+        _item_evidence("signoffs", "QA sign-offs", 10, QASignoff.history.model),
+        _item_evidence("acceptance", "Acceptance decisions", 11, AcceptanceDecision.history.model),
     )
 }
 ITEM_SOURCES = [n for n, s in SOURCES.items() if s.of_item]
