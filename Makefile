@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/releasemgmt
 
-.PHONY: install run test lint check-deploy services lock bench bench-postgres-restart
+.PHONY: install run test lint check-deploy services lock audit bench bench-postgres-restart
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 13) else f"Python 3.13 is needed (see .python-version), found {sys.version.split()[0]} at {sys.executable}")'
@@ -48,6 +48,14 @@ lock:
 	rm -rf /tmp/releasemgmt-lock && $(PYTHON) -m venv /tmp/releasemgmt-lock
 	/tmp/releasemgmt-lock/bin/pip install --quiet ".[dev]"
 	/tmp/releasemgmt-lock/bin/pip freeze --exclude releasemgmt > requirements.lock
+
+## Audit the locked dependencies for known vulnerabilities. Needs PyPI's JSON API or OSV
+## (`PIP_AUDIT_SERVICE=osv`); --strict fails when any package cannot be checked.
+PIP_AUDIT_SERVICE ?= pypi
+audit: install
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check pip-audit
+	$(VENV)/bin/pip-audit --requirement requirements.lock --disable-pip --no-deps --strict \
+		--vulnerability-service $(PIP_AUDIT_SERVICE) --progress-spinner off
 
 ## Benchmarks, load and fault runs on PostgreSQL (loopback only); results in bench/results/,
 ## written up in docs/PERFORMANCE.md. About 10 minutes.

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models.expressions import RawSQL
 
 from items.models import ReleaseItem, ReleaseStatus
 from items.policy import NO_RIGHT_TO_MOVE, NO_RIGHT_TO_SET_STATE, MovePolicy
+from items.workflow import workflow_current
 from journal.models import ChangeKind
 from projects.access import Access
 from projects.roles import MOVE, MOVE_ANY
@@ -68,7 +69,7 @@ class StaleItem(EngineError):
 
 
 def states_in_order() -> list[ReleaseStatus]:
-    return list(ReleaseStatus.objects.order_by("position", "id"))
+    return list(workflow_current().states)
 
 
 def first_enabled_state() -> ReleaseStatus:
@@ -118,18 +119,23 @@ def item_lock(
     return item
 
 
-def column_bottom_position(*, item: ReleaseItem, status: ReleaseStatus) -> int:
-    top = ReleaseItem.objects.filter(project_id=item.project_id, status=status).aggregate(
-        top=Max("position")
-    )["top"]
-    return (top or 0) + POSITION_STEP
+_COLUMN_BOTTOM = (
+    '(SELECT COALESCE(MAX(position), 0) FROM "items_releaseitem"'
+    " WHERE project_id = %s AND status_id = %s) + %s"
+)
+
+
+def column_bottom_position(*, item: ReleaseItem, status: ReleaseStatus) -> RawSQL:
+    """Below the last card of `status`'s column: computed inside the INSERT or UPDATE that
+    places the item (Django reads the value back), so it costs no round trip of its own."""
+    return RawSQL(_COLUMN_BOTTOM, (item.project_id, status.pk, POSITION_STEP))  # noqa: S611
 
 
 def _target_state(
     *,
     access: Access,
     item: ReleaseItem,
-    states: list[ReleaseStatus],
+    states: Sequence[ReleaseStatus],
     direction: str | None,
     to_status_id: int | None,
 ) -> ReleaseStatus:
@@ -188,14 +194,18 @@ def item_move(
     item = item_lock(
         access=access, item_id=item_id, number=number, expected_version=expected_version
     )
-    states = states_in_order()
+    workflow = workflow_current()
     target = _target_state(
-        access=access, item=item, states=states, direction=direction, to_status_id=to_status_id
+        access=access,
+        item=item,
+        states=workflow.states,
+        direction=direction,
+        to_status_id=to_status_id,
     )
     if target.id == item.status_id:
         return item  # a no-op writes nothing
     # Decided on the locked row: the gates' evidence cannot change under us.
-    policy = MovePolicy(access=access, states=states, items=[item])
+    policy = MovePolicy(access=access, workflow=workflow, items=[item])
     decision = policy.decide(item, target, chosen=to_status_id is not None, emergency=emergency)
     if not decision.allowed:
         raise MoveNotAllowed(decision.reason)

@@ -202,3 +202,14 @@ class TransitionRule(models.Model):
             or self.requires_qa_signoff
             or self.requires_acceptance
         )
+
+
+class WorkflowRevision(models.Model):
+    """One row whose token changes with every change to the release states or the transition
+    rules: a database trigger stamps it in the changing transaction (migration 0004), so
+    workers can keep both in memory until it does (items.workflow)."""
+
+    token = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"workflow revision {self.token}"

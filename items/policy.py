@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery
 
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
+from items.workflow import Workflow
 from projects.access import Access
 from projects.models import ReleaseMember
 from projects.roles import MOVE, MOVE_ANY, Role
@@ -60,17 +61,17 @@ class MovePolicy:
         self,
         *,
         access: Access,
-        states: list[ReleaseStatus],
+        workflow: Workflow,
         items: Iterable[ReleaseItem] = (),
         project_wide: bool = False,
     ) -> None:
-        """Load the rules now and the gates' evidence for `items` when first needed (a move
-        along a rule without gates needs none); `project_wide` selects the evidence by project
-        rather than by a list of ids (the board: hundreds of cards)."""
+        """Decide by `workflow`'s states and rules; load the gates' evidence for `items` when
+        first needed (a move along a rule without gates needs none). `project_wide` selects
+        the evidence by project rather than by a list of ids (the board: hundreds of cards)."""
         self.access = access
-        self.states = {s.id: s for s in states}
-        self.enabled = [s for s in states if s.enabled]
-        rules = list(TransitionRule.objects.all())
+        self.states = {s.id: s for s in workflow.states}
+        self.enabled = [s for s in workflow.states if s.enabled]
+        rules = workflow.rules
         enabled_ids = {s.id for s in self.enabled}
         # Rules touching a disabled state are inactive (and reported by items.rules).
         self.rules = {

@@ -24,6 +24,7 @@ from items.selectors import (
     items_for_project,
 )
 from items.tables import ItemTable
+from items.workflow import workflow_current
 from projects.access import Access, project_access
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
 from qa.selectors import qa_panel
@@ -49,13 +50,13 @@ def form_error(form) -> str:
 
 
 def _board_context(request: HttpRequest, access: Access) -> dict:
-    states = engine.states_in_order()
+    workflow = workflow_current()
     board_filter = BoardFilter(
         request.GET, queryset=items_for_project(project=access.project), project=access.project
     )
-    columns = board_columns_for_project(items=board_filter.qs, states=states)
+    columns = board_columns_for_project(items=board_filter.qs, states=workflow.states)
     cards = [item for column in columns for item in column.items]
-    policy = MovePolicy(access=access, states=states, items=cards, project_wide=True)
+    policy = MovePolicy(access=access, workflow=workflow, items=cards, project_wide=True)
     board_with_decisions(columns=columns, policy=policy)
     if access.can(MOVE):
         board_arrows(
@@ -225,10 +226,10 @@ def item_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _item_context(access: Access, item: ReleaseItem) -> dict:
-    states = engine.states_in_order()
-    policy = MovePolicy(access=access, states=states, items=[item])
+    workflow = workflow_current()
+    policy = MovePolicy(access=access, workflow=workflow, items=[item])
     previous, following = policy.neighbours(item.status_id)
-    enabled = [s for s in states if s.enabled and s.id != item.status_id]
+    enabled = [s for s in workflow.states if s.enabled and s.id != item.status_id]
     chosen = {s.id: policy.decide(item, s, chosen=True) for s in enabled}
     return {
         "access": access,

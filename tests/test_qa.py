@@ -24,6 +24,7 @@ from items.policy import (
     MovePolicy,
 )
 from items.rules import rule_seed_defaults
+from items.workflow import workflow_current
 from projects.roles import Role
 from qa import services
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
@@ -101,9 +102,9 @@ def decide(
 def decision_to(team: Team, item: ReleaseItem, target_id: int, by=None) -> Decision:
     """What the one policy answers for moving `item` to `target_id` now."""
     item.refresh_from_db()
-    states = engine.states_in_order()
-    policy = MovePolicy(access=team.access(by or team.qa), states=states, items=[item])
-    return policy.decide(item, next(s for s in states if s.id == target_id))
+    workflow = workflow_current()
+    policy = MovePolicy(access=team.access(by or team.qa), workflow=workflow, items=[item])
+    return policy.decide(item, next(s for s in workflow.states if s.id == target_id))
 
 
 def move(team: Team, item: ReleaseItem, direction: str = "next", **kwargs: Any) -> ReleaseItem:

@@ -16,6 +16,7 @@ from approvals.services import approval_vote
 from items import engine, services
 from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
 from items.rules import rule_seed_defaults
+from items.workflow import workflow_current
 from projects.models import ReleaseMember
 from projects.roles import Role
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
@@ -25,11 +26,11 @@ from tests.factories import ItemFactory, MemberFactory, ProjectFactory, UserFact
 DEVELOPING, READY_FOR_REVIEW, READY_FOR_INTEGRATION = 4500, 4540, 4550
 SESSION = ("django_session", "the session")
 USER = ("auth_user", "the logged-in user")
-PROJECT = ("projects_releaseproject", "the project with its release manager (access)")
-RULES = ("items_transitionrule", "the transition rules (policy; none: the simple policy)")
+PROJECT = ("projects_releaseproject", "the project with the user's role in it (access)")
+# States and rules are kept in memory (items.workflow); a page asks only whether they changed.
+WORKFLOW = ("items_workflowrevision", "whether the states and rules in memory are current")
 # What the policy loads for its gates once rules with gates exist, for all cards at once.
 GATES = [
-    RULES,
     ("approvals_approval", "the live votes, with their approvers"),
     ("approvals_emergencymove", "the emergency moves, with who made them (approvals owed)"),
     ("qa_testcase", "the test cases with the result of their latest run"),
@@ -59,9 +60,8 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ("items_releasestatus", "the release states, for the columns"),
+            WORKFLOW,
             ("items_releaseitem", "every card, with project, state and assignee joined"),
-            RULES,
             ("auth_user", "the members, for the assignee filter"),
         ],
     ),
@@ -72,7 +72,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             USER,
             PROJECT,
             ("items_releaseitem", "COUNT(*) for the paginator"),
-            ("items_releasestatus", "the enabled states, for the bulk move form"),
+            WORKFLOW,  # the enabled states, for the bulk move form
             ("items_releasestatus", "the states, for the state filter"),
             ("auth_user", "the members, for the assignee filter"),
             ("items_releaseitem", "one page of items, with project, state and assignee joined"),
@@ -95,8 +95,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             USER,
             PROJECT,
             ("items_releaseitem", "the item with project, state, assignee and creator joined"),
-            ("items_releasestatus", "the states, for the arrows and the set-state form"),
-            RULES,
+            WORKFLOW,  # the states and rules, for the arrows and the set-state form
             ("qa_testcase", "the test cases (QA panel; no runs to prefetch without cases)"),
             ("qa_qasignoff", "this round's sign-offs, with their testers"),
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
@@ -109,6 +108,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             USER,
             PROJECT,
             ("approvals_releaseapproval", "the live release votes, with their approvers"),
+            ("auth_user", "the release manager (only this page shows the name)"),
             ("projects_releasemember", "the members with their users joined"),
             ("auth_user", "the active users, for the add-member form"),
         ],
@@ -165,7 +165,7 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     **PAGES,
     "board": (
         PAGES["board"][0],
-        [*PAGES["board"][1][:5], *GATES, ("auth_user", "the members, for the assignee filter")],
+        [*PAGES["board"][1][:-1], *GATES, PAGES["board"][1][-1]],
     ),
     "item detail": (
         PAGES["item detail"][0],
@@ -243,6 +243,8 @@ def populate(team: Team, size: int, *, rules: bool = False) -> None:
         )
     for project in ProjectFactory.create_batch(size // 10, release_manager=team.manager):
         ReleaseMember.objects.create(project=project, user=team.manager, role=Role.RELEASE_MANAGER)
+    # As on every request but a worker's first after a change: states and rules in memory.
+    workflow_current()
 
 
 def populate_governance(team: Team, size: int) -> None:
@@ -325,6 +327,29 @@ def test_page_runs_the_same_queries_whatever_the_size(
 
     assert response.status_code == 200
     for (table, purpose), query in zip(expected, captured.captured_queries, strict=True):
+        assert f'"{table}"' in query["sql"], purpose
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_first_page_after_a_change_to_the_states_reloads_them_once(
+    team: Team, django_assert_num_queries, mode: str
+) -> None:
+    populate(team, 10, rules=mode == "default rules")
+    ReleaseStatus.objects.filter(pk=DEVELOPING).update(description="Being built.")
+    client = team.client(team.manager)
+    url, expected = MODES[mode]["board"]
+    reload = [
+        ("items_releasestatus", "the states, changed since the last page"),
+        ("items_transitionrule", "the rules, read again with them"),
+    ]
+    first = [*expected[:4], *reload, *expected[4:]]
+
+    with django_assert_num_queries(len(first)) as captured:
+        client.get(url)
+    with django_assert_num_queries(len(expected)):
+        client.get(url)
+
+    for (table, purpose), query in zip(first, captured.captured_queries, strict=True):
         assert f'"{table}"' in query["sql"], purpose
 
 
