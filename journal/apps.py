@@ -7,3 +7,6 @@ class JournalConfig(AppConfig):
 
     def ready(self) -> None:
         from journal import signals  # noqa: F401  (connects the history receivers)
+        from journal.history_manager import history_descriptors_build_once
+
+        history_descriptors_build_once()
