@@ -55,7 +55,7 @@ def summary() -> str:
     parts.append(
         "## Server-side timings\n\n"
         + table(
-            ["page", "status", "SQL queries", "median ms", "p95 ms", "runs", "KiB"],
+            ["page", "status", "SQL queries", "median ms", "p95 ms", "CPU ms", "runs", "KiB"],
             [
                 [
                     t["name"],
@@ -63,6 +63,7 @@ def summary() -> str:
                     t["queries"],
                     f"{t['median_ms']:.1f}",
                     f"{t['p95_ms']:.1f}",
+                    f"{t.get('cpu_median_ms', float('nan')):.1f}",
                     t["runs"],
                     f"{t['kb']:.0f}",
                 ]

@@ -2,8 +2,9 @@
 
 Each page goes through Django's whole request handler and middleware (the test client, with
 production settings), against the seeded bench database: a few warm-up requests, then median
-and 95th percentile over repeated runs, and the number of SQL queries. Every page is measured
-on a small (10 items) and a large (1,000 items) project to show the count does not grow.
+and 95th percentile over repeated runs, the median CPU time, and the number of SQL queries.
+Every page is measured on a small (10 items) and a large (1,000 items) project to show the
+count does not grow; the framework floor (bench/floor.py) is measured the same way.
 
 It also records the SQL one move issues (bench/results/move.sql) for the pgbench database floor.
 
@@ -29,6 +30,9 @@ class Timing:
     queries: int
     median_ms: float
     p95_ms: float
+    # CPU of this process alone (Django, the ORM, psycopg; not PostgreSQL's): what limits
+    # throughput on a busy machine, and steadier than wall time there.
+    cpu_median_ms: float
     runs: int
     kb: float
 
@@ -41,19 +45,29 @@ def measure(name: str, url: str, call: Callable[[], object], repeat: int) -> Tim
         call()
     with CaptureQueriesContext(connection) as ctx:
         response = call()
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         call()
         samples.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     median, p95, _ = summary_ms(samples)
+    cpu_median, _, _ = summary_ms(cpu)
     size = len(getattr(response, "content", b"")) / 1024
     timing = Timing(
-        name, url, response.status_code, len(ctx.captured_queries), median, p95, repeat, size
+        name,
+        url,
+        response.status_code,
+        len(ctx.captured_queries),
+        median,
+        p95,
+        cpu_median,
+        repeat,
+        size,
     )
     print(
         f"{name:<44} {timing.status} {timing.queries:>3} queries  median {median:7.1f} ms  "
-        f"p95 {p95:7.1f} ms  {size:6.0f} KiB",
+        f"p95 {p95:7.1f} ms  CPU {cpu_median:6.1f} ms  {size:6.0f} KiB",
         flush=True,
     )
     return timing
@@ -223,6 +237,11 @@ def main() -> None:
                 max(r, 50),
             )
         )
+    # The framework floor in-process (bench/floor.py): the move's CPU beside it.
+    floor = clients[BIG]
+    timings.append(
+        measure("framework floor, POST", "/bench/floor/", lambda: floor.post("/bench/floor/"), 50)
+    )
     capture_move_sql(Mover(clients[BIG], big, count=1000), RESULTS / "move.sql")
     (RESULTS / "timings.json").write_text(json.dumps([asdict(t) for t in timings], indent=1))
 
