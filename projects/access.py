@@ -51,7 +51,7 @@ class Access:
 
 
 # The project and the user's role in one round trip, on every project page. Raw SQL because
-# the ORM spends ~4x longer building this query (a correlated subquery) than running it
+# the ORM spends ~5x longer building this query (a correlated subquery) than running it
 # (docs/PERFORMANCE.md); RawQuerySet still returns a ReleaseProject. The release manager is
 # loaded only by the pages that show it.
 _PROJECT_WITH_ROLE = (
