@@ -209,7 +209,7 @@ class WorkflowRevision(models.Model):
     rules: a database trigger stamps it in the changing transaction (migration 0004), so
     workers can keep both in memory until it does (items.workflow)."""
 
-    token = models.BigIntegerField(default=0)
+    token = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
         return f"workflow revision {self.token}"

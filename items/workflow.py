@@ -3,9 +3,9 @@
 Every move, board and item page needs both, and they change a few times a year (in the
 admin). A trigger on both tables stamps a new token on the one WorkflowRevision row with
 every change, inside the changing transaction (migration 0004): a request reads the token,
-one tiny query, and reloads states and rules only when it differs from its copy's. A copy
-loaded inside a transaction that then rolls back carries a token that is never committed,
-so it is never taken for current again.
+one tiny query, and reloads states and rules only when it differs from its copy's. Tokens are
+random: a copy loaded inside a transaction that then rolls back carries a token that is never
+committed, so it is never taken for current again.
 
 The cached model instances are shared by the requests of a process: read them, never change
 them (writes load their own rows, locked).
@@ -22,7 +22,7 @@ _CURRENT_REVISION = 'SELECT token FROM "items_workflowrevision"'
 
 @dataclass(frozen=True, slots=True)
 class Workflow:
-    token: int | None
+    token: str | None
     states: tuple[ReleaseStatus, ...]  # in board order, disabled ones included
     rules: tuple[TransitionRule, ...]
 
@@ -45,7 +45,7 @@ def workflow_current() -> Workflow:
     workflow = Workflow(
         token=token,
         states=tuple(ReleaseStatus.objects.order_by("position", "id")),
-        rules=tuple(TransitionRule.objects.order_by("pk")),
+        rules=tuple(TransitionRule.objects.all()),  # the model's order: approvals, QA lists
     )
     if token is not None:
         _cached = workflow

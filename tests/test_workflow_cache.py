@@ -96,6 +96,18 @@ def test_a_change_rolled_back_is_forgotten_even_if_it_was_read_before_the_rollba
     assert names() == original
 
 
+def test_every_change_stamps_a_fresh_random_token(states) -> None:
+    """Random, not counted: a token from a rolled-back transaction, another database or an
+    old dump never matches a copy some worker holds."""
+    tokens = {WorkflowRevision.objects.get().token}
+    for name in ("first", "second", "third"):
+        ReleaseStatus.objects.filter(pk=states[0].pk).update(name=name)
+        tokens.add(WorkflowRevision.objects.get().token)
+
+    assert len(tokens) == 4
+    assert all(len(token) == 32 and int(token, 16) >= 0 for token in tokens)
+
+
 def test_the_revision_row_comes_back_with_the_next_change_after_a_test_emptied_it(
     states,
 ) -> None:
