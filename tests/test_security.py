@@ -218,6 +218,9 @@ def test_superuser_edits_position_and_enabled_in_the_state_list(
     team: Team, states: list[ReleaseStatus]
 ) -> None:
     client = team.client(team.admin)
+    # The board first: its worker now holds the states in memory (items.workflow).
+    before = team.client(team.viewer).get("/projects/PAY/board/").text
+    assert before.index("0 - Developing") < before.index("7 - Closed")
 
     page = client.get(CHANGELIST)
     response = client.post(
