@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 from journal.models import ChangeKind
+from releasemgmt.client_ip import client_ip_address
 
 _KIND_BY_HISTORY_TYPE = {"+": ChangeKind.CREATED, "~": ChangeKind.EDITED, "-": ChangeKind.REMOVED}
 
@@ -25,4 +26,4 @@ def journal_fill_extra_columns(
         history_instance.emergency = emergency
     request = getattr(HistoricalRecords.context, "request", None)
     if request is not None:
-        history_instance.ip_address = request.META.get("REMOTE_ADDR") or None
+        history_instance.ip_address = client_ip_address(request)

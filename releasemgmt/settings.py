@@ -92,6 +92,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (deploy/nginx.conf: 1).
+# 0 ignores the header. The journal and the lockout both read the address through this.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "releasemgmt.client_ip.client_ip_address"
+
 ROOT_URLCONF = "releasemgmt.urls"
 WSGI_APPLICATION = "releasemgmt.wsgi.application"
 
