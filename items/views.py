@@ -5,7 +5,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from approvals.selectors import approvals_panel
@@ -28,6 +27,7 @@ from items.workflow import workflow_current
 from projects.access import Access, project_access
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
 from qa.selectors import qa_panel
+from releasemgmt.pagination import table_configure
 
 ITEMS_PER_PAGE = 25
 ORIGINS = ("board", "item", "list")
@@ -197,7 +197,7 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
         request.GET, queryset=items_for_project(project=access.project), project=access.project
     )
     table = ItemTable(item_filter.qs, selectable=access.can(MOVE_ANY))
-    RequestConfig(request, paginate={"per_page": ITEMS_PER_PAGE}).configure(table)
+    page_error = table_configure(request=request, table=table, per_page=ITEMS_PER_PAGE)
     export_format = request.GET.get("_export")
     if status == 200 and TableExport.is_valid_format(export_format):
         exporter = TableExport(export_format, table, exclude_columns=("select",))
@@ -212,7 +212,9 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
         else [],
         "query": request.GET.urlencode(),
     }
-    if status == 200 and item_filter.form.errors:
+    if page_error:
+        messages.error(request, page_error)
+    if status == 200 and (item_filter.form.errors or page_error):
         status = 400
     return render(request, "items/item_list.html", context, status=status)
 

@@ -3,7 +3,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from approvals.selectors import release_panel
@@ -14,6 +13,7 @@ from projects.forms import MemberAddForm, ProjectForm
 from projects.roles import MANAGE
 from projects.selectors import project_members, projects_for_user
 from projects.tables import ProjectTable
+from releasemgmt.pagination import table_configure
 
 NO_RIGHT_TO_CREATE = "You may not create release projects; ask an administrator."
 PROJECTS_PER_PAGE = 25
@@ -23,7 +23,7 @@ PROJECTS_PER_PAGE = 25
 def project_list(request: HttpRequest) -> HttpResponse:
     project_filter = ProjectFilter(request.GET, queryset=projects_for_user(user=request.user))
     table = ProjectTable(project_filter.qs)
-    RequestConfig(request, paginate={"per_page": PROJECTS_PER_PAGE}).configure(table)
+    page_error = table_configure(request=request, table=table, per_page=PROJECTS_PER_PAGE)
     export_format = request.GET.get("_export")
     if TableExport.is_valid_format(export_format):
         return TableExport(export_format, table).response(f"release-projects.{export_format}")
@@ -32,7 +32,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "table": table,
         "can_create": request.user.has_perm("projects.add_releaseproject"),
     }
-    return render(request, "projects/project_list.html", context)
+    if page_error:
+        messages.error(request, page_error)
+    # Like the items list: the page still shows, with the bad filter or page size ignored.
+    status = 400 if project_filter.form.errors or page_error else 200
+    return render(request, "projects/project_list.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
