@@ -1,10 +1,12 @@
 """Reads for approvals: the item page's vote panel, the approver's waiting list, releases."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from approvals.gates import APPROVALS, ApprovalsGate
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
 from approvals.services import _sod_failures
 from items.models import ReleaseItem, TransitionRule
@@ -44,7 +46,7 @@ class ApprovalsPanel:
 
 
 def _round(
-    *, access: Access, item: ReleaseItem, rule_roles: list[str], sod: bool, **kwargs
+    *, access: Access, item: ReleaseItem, rule_roles: Sequence[str], sod: bool, **kwargs
 ) -> Round:
     entry = Round(**kwargs)
     entry.my_vote = next((v for v in entry.votes if v.approver_id == access.user.pk), None)
@@ -65,24 +67,28 @@ def approvals_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) ->
     """The votes on the moves out of the item's state that need approvals, and the
     retrospective approvals owed for its emergency moves. No queries: the policy has them."""
     panel = ApprovalsPanel()
+    gate: ApprovalsGate = policy.gate(APPROVALS)
     for (source, _target), rule in policy.rules.items():
-        if source != item.status_id or not rule.approvals_required:
+        if source != item.status_id:
+            continue
+        need = policy.requirements(item, rule)
+        if not need.approvals_required:
             continue
         panel.rounds.append(
             _round(
                 access=access,
                 item=item,
-                rule_roles=rule.approver_roles,
-                sod=rule.segregation_of_duties,
+                rule_roles=need.approver_roles,
+                sod=need.segregation_of_duties,
                 from_state_id=source,
                 to_state_id=rule.to_state_id,
                 to_state_name=policy.states[rule.to_state_id].name,
                 round=item.round,
-                required=rule.approvals_required,
-                votes=policy.votes_for(item, rule),
+                required=need.approvals_required,
+                votes=gate.votes_for(item, need),
             )
         )
-    for emergency in policy.emergencies.get(item.pk, []):
+    for emergency in gate.emergencies.get(item.pk, []):
         rule = policy.rules.get((emergency.from_state_id, emergency.to_state_id))
         key = (item.pk, emergency.from_state_id, emergency.to_state_id, emergency.round)
         panel.rounds.append(
@@ -96,7 +102,7 @@ def approvals_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) ->
                 to_state_name=policy.states[emergency.to_state_id].name,
                 round=emergency.round,
                 required=emergency.approvals_required,
-                votes=policy.votes.get(key, []),
+                votes=gate.votes.get(key, []),
                 emergency=emergency,
             )
         )

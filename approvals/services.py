@@ -15,6 +15,7 @@ from items.engine import (
     item_lock,
     states_in_order,
 )
+from items.gates import Requirements
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from projects.access import Access
 from projects.models import Lifecycle, ReleaseProject
@@ -163,18 +164,18 @@ def emergency_record(
     *,
     access: Access,
     item: ReleaseItem,
-    rule: TransitionRule,
+    need: Requirements,
     round: int,
     justification: str,
     blockers: tuple[str, ...],
 ) -> EmergencyMove:
-    """Called by the engine, inside its transaction, for an emergency move it just made."""
+    """Record an emergency move the engine just made, inside its transaction."""
     emergency = EmergencyMove(
         item=item,
-        from_state_id=rule.from_state_id,
-        to_state_id=rule.to_state_id,
+        from_state_id=need.from_state_id,
+        to_state_id=need.to_state_id,
         round=round,
-        approvals_required=rule.approvals_required,
+        approvals_required=need.approvals_required,
         moved_by=access.user,
         justification=justification,
         blockers="; ".join(blockers),
@@ -183,6 +184,28 @@ def emergency_record(
     emergency._change_reason = justification
     emergency.save()
     return emergency
+
+
+def emergency_record_on_move(
+    sender: object,
+    *,
+    access: Access,
+    item: ReleaseItem,
+    need: Requirements,
+    round: int,
+    justification: str,
+    blockers: tuple[str, ...],
+    **kwargs: object,
+) -> None:
+    """Receiver of items.gates.emergency_move_made (connected in ApprovalsConfig.ready())."""
+    emergency_record(
+        access=access,
+        item=item,
+        need=need,
+        round=round,
+        justification=justification,
+        blockers=blockers,
+    )
 
 
 # --- Release approval ------------------------------------------------------------------------

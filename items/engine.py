@@ -11,6 +11,7 @@ from typing import Literal
 from django.db import transaction
 from django.db.models.expressions import RawSQL
 
+from items.gates import emergency_move_made
 from items.models import ReleaseItem, ReleaseStatus
 from items.policy import NO_RIGHT_TO_MOVE, NO_RIGHT_TO_SET_STATE, MovePolicy
 from items.workflow import workflow_current
@@ -233,12 +234,12 @@ def item_move(
         update_fields=["status", "position", "version", "round", "state_entered_by", "updated_at"]
     )
     if emergency:
-        from approvals.services import emergency_record
-
-        emergency_record(
+        # The approvals app records what was skipped, in this transaction (items.gates).
+        emergency_move_made.send(
+            sender=ReleaseItem,
             access=access,
             item=item,
-            rule=decision.rule,
+            need=decision.need,
             round=old_round,
             justification=comment,
             blockers=decision.blockers,

@@ -13,8 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
-
+from items.gates import Gate, Requirements, registered_gates
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from items.workflow import Workflow
 from projects.access import Access
@@ -25,13 +24,6 @@ NO_RIGHT_TO_MOVE = "Your role in {code} does not allow moving items."
 NO_RIGHT_TO_SET_STATE = "Only release managers may set an item to any state."
 NO_SUCH_TRANSITION = "There is no transition from “{source}” to “{target}”."
 ROLE_MAY_NOT = "Your role may not move items from “{source}” to “{target}”."
-NEEDS_APPROVALS = "needs {required} of {eligible} approvals ({have} so far)"
-REJECTED_BY = "rejected by {names}"
-NEEDS_TESTS = "needs test cases"
-TESTS_NOT_PASSING = "needs every test case passing ({failing} not passing)"
-NEEDS_SIGNOFF = "needs QA sign-off"
-NEEDS_ACCEPTANCE = "needs an acceptance decision"
-ACCEPTANCE_REJECTED = "acceptance was rejected"
 BLOCKED = "{key} cannot move to “{target}” yet: {reasons}."
 
 
@@ -44,16 +36,7 @@ class Decision:
     blocked: bool = False
     rule: TransitionRule | None = None
     blockers: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
-class ItemEvidence:
-    """What the gates look at for one item, in its current round."""
-
-    tests_total: int = 0
-    tests_not_passing: int = 0
-    signoffs: int = 0
-    acceptance: str | None = None  # latest decision this round
+    need: Requirements | None = None  # what the move asked for (the rule's gates, or more)
 
 
 class MovePolicy:
@@ -80,18 +63,27 @@ class MovePolicy:
             if r.from_state_id in enabled_ids and r.to_state_id in enabled_ids
         }
         self.implicit = not rules
-        self._items, self._project_wide, self._loaded = list(items), project_wide, False
-        self._evidence: dict[int, ItemEvidence] = defaultdict(ItemEvidence)
+        self.items, self.project_wide, self._loaded = list(items), project_wide, False
+        self.rounds = {item.pk: item.round for item in self.items}
+        self._gates: dict[str, Gate] = {
+            name: factory() for name, factory in registered_gates().items()
+        }
         self._eligible: dict[str, int] = defaultdict(int)
-        self._votes: dict[tuple[int, int, int, int], list] = defaultdict(list)
-        self._emergencies: dict[int, list] = defaultdict(list)
-
-    # The gates' evidence, loaded on first use: six queries whatever the number of items.
+        self._requirements: dict[tuple[int, int], Requirements] = {}
 
     @property
-    def evidence(self) -> dict[int, ItemEvidence]:
+    def scope(self) -> dict:
+        """The filter that selects the evidence of this policy's items, for a gate's query."""
+        if self.project_wide:
+            return {"item__project_id": self.access.project.pk}
+        return {"item_id__in": list(self.rounds)}
+
+    # The gates' evidence, loaded on first use: a constant number of queries per gate.
+
+    def gate(self, name: str) -> Gate:
+        """A registered gate with its evidence loaded (the approvals and QA panels read it)."""
         self._load()
-        return self._evidence
+        return self._gates[name]
 
     @property
     def eligible(self) -> dict[str, int]:
@@ -99,63 +91,17 @@ class MovePolicy:
         self._load()
         return self._eligible
 
-    @property
-    def votes(self) -> dict[tuple[int, int, int, int], list]:
-        """Live votes by (item, from state, to state, round)."""
-        self._load()
-        return self._votes
-
-    @property
-    def emergencies(self) -> dict[int, list]:
-        """Emergency moves still owed retrospective approvals, by item."""
-        self._load()
-        return self._emergencies
-
     def _load(self) -> None:
         if self._loaded:
             return
         self._loaded = True
         if self.implicit or not any(r.has_gates for r in self.rules.values()):
             return
-        from approvals.models import Approval, EmergencyMove
-        from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
-
-        access = self.access
-        rounds = {item.pk: item.round for item in self._items}
-        if self._project_wide:
-            scope = {"item__project_id": access.project.pk}
-        else:
-            scope = {"item_id__in": list(rounds)}
-        for vote in Approval.objects.filter(withdrawn=False, **scope).select_related("approver"):
-            self._votes[vote.item_id, vote.from_state_id, vote.to_state_id, vote.round].append(vote)
-        # moved_by: the item page names who forced each move still owed approvals.
-        for emergency in EmergencyMove.objects.filter(**scope).select_related("moved_by"):
-            owed = self._votes[
-                emergency.item_id, emergency.from_state_id, emergency.to_state_id, emergency.round
-            ]
-            if sum(v.vote == "approve" for v in owed) < emergency.approvals_required:
-                self._emergencies[emergency.item_id].append(emergency)
-        latest = TestRun.objects.filter(test_case=OuterRef("pk")).order_by("-created_at", "-pk")
-        cases = TestCase.objects.filter(**scope).annotate(
-            latest=Subquery(latest.values("result")[:1])
-        )
-        for case in cases.values("item_id", "latest"):
-            evidence = self._evidence[case["item_id"]]
-            evidence.tests_total += 1
-            evidence.tests_not_passing += case["latest"] != "passed"
-        for item_id, item_round in QASignoff.objects.filter(**scope).values_list(
-            "item_id", "round"
-        ):
-            if rounds.get(item_id) == item_round:
-                self._evidence[item_id].signoffs += 1
-        decisions = AcceptanceDecision.objects.filter(**scope).order_by("created_at", "pk")
-        for item_id, item_round, decision in decisions.values_list("item_id", "round", "decision"):
-            if rounds.get(item_id) == item_round:
-                self._evidence[item_id].acceptance = decision  # the latest wins
+        for gate in self._gates.values():
+            gate.load(self)
         # order_by(): counting needs no order, and the default one joins the user table.
-        members = ReleaseMember.objects.filter(project=access.project).order_by()
-        roles = members.values_list("role", flat=True)
-        for role in roles:
+        members = ReleaseMember.objects.filter(project=self.access.project).order_by()
+        for role in members.values_list("role", flat=True):
             self._eligible[role] += 1
 
     # --- questions ----------------------------------------------------------------------
@@ -170,10 +116,6 @@ class MovePolicy:
             self.enabled[i + 1] if i + 1 < len(self.enabled) else None,
         )
 
-    def votes_for(self, item: ReleaseItem, rule: TransitionRule) -> list:
-        """Live votes on `rule`'s move of `item` in the item's current round."""
-        return self.votes.get((item.pk, rule.from_state_id, rule.to_state_id, item.round), [])
-
     def rule_for(self, item: ReleaseItem, target: ReleaseStatus) -> TransitionRule | None:
         return self.rules.get((item.status_id, target.id))
 
@@ -181,40 +123,34 @@ class MovePolicy:
         # Release managers may use every rule.
         return self.access.has_role(Role.RELEASE_MANAGER, *rule.roles)
 
+    def requirements(self, item: ReleaseItem, rule: TransitionRule) -> Requirements:
+        """What moving `item` along `rule` asks for now."""
+        key = (rule.from_state_id, rule.to_state_id)
+        need = self._requirements.get(key)
+        if need is None:
+            need = self._requirements[key] = Requirements.of(rule)
+        return need
+
     def blockers(self, item: ReleaseItem, rule: TransitionRule) -> list[str]:
         """The open gates of `rule` for `item`, in words (empty: nothing blocks)."""
-        if not rule.has_gates:
+        need = self.requirements(item, rule)
+        if not need.has_gates:
             return []
-        evidence = self.evidence.get(item.pk) or ItemEvidence()
-        reasons = []
-        if rule.approvals_required:
-            votes = self.votes_for(item, rule)
-            approvals = sum(v.vote == "approve" for v in votes)
-            rejections = [str(v.approver) for v in votes if v.vote == "reject"]
-            if rule.rejection_blocks and rejections:
-                reasons.append(REJECTED_BY.format(names=", ".join(rejections)))
-            if approvals < rule.approvals_required:
-                eligible = sum(self.eligible[role] for role in rule.approver_roles)
-                reasons.append(
-                    NEEDS_APPROVALS.format(
-                        required=rule.approvals_required,
-                        eligible=max(eligible, rule.approvals_required),
-                        have=approvals,
-                    )
-                )
-        if rule.requires_passing_tests:
-            if not evidence.tests_total:
-                reasons.append(NEEDS_TESTS)
-            elif evidence.tests_not_passing:
-                reasons.append(TESTS_NOT_PASSING.format(failing=evidence.tests_not_passing))
-        if rule.requires_qa_signoff and not evidence.signoffs:
-            reasons.append(NEEDS_SIGNOFF)
-        if rule.requires_acceptance:
-            if evidence.acceptance is None:
-                reasons.append(NEEDS_ACCEPTANCE)
-            elif evidence.acceptance != "accepted":
-                reasons.append(ACCEPTANCE_REJECTED)
-        return reasons
+        self._load()
+        return [r for gate in self._gates.values() for r in gate.blockers(item, need, self)]
+
+    def satisfied_by(self, item: ReleaseItem, rule: TransitionRule) -> list[str]:
+        """Who gave the evidence `rule`'s gates count for `item` (the card's "Approved by")."""
+        need = self.requirements(item, rule)
+        if not need.has_gates:
+            return []
+        self._load()
+        return [n for gate in self._gates.values() for n in gate.satisfied_by(item, need)]
+
+    def notes(self, item: ReleaseItem) -> list[str]:
+        """The gates' standing notes on `item` (e.g. retrospective approval pending)."""
+        self._load()
+        return [n for gate in self._gates.values() for n in gate.notes(item)]
 
     def decide(
         self,
@@ -250,6 +186,7 @@ class MovePolicy:
                 rule=rule,
                 reason=ROLE_MAY_NOT.format(source=source.name, target=target.name),
             )
+        need = self.requirements(item, rule)
         reasons = tuple(self.blockers(item, rule))
         if reasons and not emergency:
             return Decision(
@@ -257,6 +194,7 @@ class MovePolicy:
                 blocked=True,
                 rule=rule,
                 blockers=reasons,
+                need=need,
                 reason=BLOCKED.format(key=item.key, target=target.name, reasons="; ".join(reasons)),
             )
-        return Decision(allowed=True, rule=rule, blockers=reasons)
+        return Decision(allowed=True, rule=rule, blockers=reasons, need=need)

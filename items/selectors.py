@@ -84,11 +84,7 @@ def board_with_decisions(*, columns: list[BoardColumn], policy: MovePolicy) -> N
             # The open gates of the way on, whoever looks: not only those who may move it.
             rule = column.following and policy.rule_for(item, column.following)
             notes = policy.blockers(item, rule) if rule else []
-            if rule and rule.approvals_required and not notes:
-                approvers = [
-                    str(v.approver) for v in policy.votes_for(item, rule) if v.vote == "approve"
-                ]
-                item.approved_by = ", ".join(approvers)  # the vote the requester waited for
-            if policy.emergencies.get(item.pk):
-                notes.append("retrospective approval pending")
-            item.notes = notes
+            if rule and not notes:
+                # The vote the requester waited for.
+                item.approved_by = ", ".join(policy.satisfied_by(item, rule))
+            item.notes = notes + policy.notes(item)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
+from approvals.gates import NEEDS_APPROVALS, REJECTED_BY
 from approvals.models import Approval
 from approvals.services import (
     ALREADY_VOTED,
@@ -21,7 +22,6 @@ from approvals.services import (
 from items import services as item_services
 from items.engine import EngineError, MoveNotAllowed
 from items.models import ReleaseItem, TransitionRule
-from items.policy import NEEDS_APPROVALS, REJECTED_BY
 from journal.models import ChangeKind
 from tests.conftest import Team
 from tests.governance_fixtures import *  # noqa: F403  (the fixtures)

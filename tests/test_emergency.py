@@ -14,7 +14,7 @@ from items.engine import (
     MoveNotAllowed,
 )
 from items.models import ReleaseItem
-from items.policy import NEEDS_ACCEPTANCE, NEEDS_SIGNOFF
+from qa.gates import NEEDS_ACCEPTANCE, NEEDS_SIGNOFF
 from tests.conftest import Team
 from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
 from tests.governance_fixtures import (

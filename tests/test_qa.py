@@ -14,19 +14,18 @@ from django.http import HttpResponse
 from items import engine
 from items.engine import EngineError, ItemNotFound, MoveNotAllowed
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
-from items.policy import (
+from items.policy import Decision, MovePolicy
+from items.rules import rule_seed_defaults
+from items.workflow import workflow_current
+from projects.roles import Role
+from qa import services
+from qa.gates import (
     ACCEPTANCE_REJECTED,
     NEEDS_ACCEPTANCE,
     NEEDS_SIGNOFF,
     NEEDS_TESTS,
     TESTS_NOT_PASSING,
-    Decision,
-    MovePolicy,
 )
-from items.rules import rule_seed_defaults
-from items.workflow import workflow_current
-from projects.roles import Role
-from qa import services
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 from tests.conftest import Team
 from tests.factories import MemberFactory, UserFactory

@@ -9,8 +9,9 @@ import pytest
 
 from items.engine import COMMENT_REQUIRED, MoveNotAllowed
 from items.models import ReleaseItem
-from items.policy import BLOCKED, NEEDS_ACCEPTANCE, NEEDS_SIGNOFF
+from items.policy import BLOCKED
 from projects.roles import Role
+from qa.gates import NEEDS_ACCEPTANCE, NEEDS_SIGNOFF
 from tests.conftest import Team
 from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
 from tests.governance_fixtures import (

@@ -1,0 +1,69 @@
+"""The approvals gate of the move policy (registered in ApprovalsConfig.ready()): live votes
+for "n approvals, one rejection blocks", and the emergency moves still owed approvals."""
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from approvals.models import Approval, EmergencyMove, Vote
+from items.gates import Requirements
+from items.models import ReleaseItem
+
+if TYPE_CHECKING:
+    from items.policy import MovePolicy
+
+APPROVALS = "approvals"
+
+NEEDS_APPROVALS = "needs {required} of {eligible} approvals ({have} so far)"
+REJECTED_BY = "rejected by {names}"
+RETROSPECTIVE_PENDING = "retrospective approval pending"
+
+
+class ApprovalsGate:
+    def __init__(self) -> None:
+        self.votes: dict[tuple[int, int, int, int], list[Approval]] = defaultdict(list)
+        self.emergencies: dict[int, list[EmergencyMove]] = defaultdict(list)
+
+    def load(self, policy: "MovePolicy") -> None:
+        """Two queries: the live votes and the emergency moves of the policy's items."""
+        scope = policy.scope
+        for vote in Approval.objects.filter(withdrawn=False, **scope).select_related("approver"):
+            self.votes[vote.item_id, vote.from_state_id, vote.to_state_id, vote.round].append(vote)
+        # moved_by: the item page names who forced each move still owed approvals.
+        for emergency in EmergencyMove.objects.filter(**scope).select_related("moved_by"):
+            owed = self.votes[
+                emergency.item_id, emergency.from_state_id, emergency.to_state_id, emergency.round
+            ]
+            if sum(v.vote == Vote.APPROVE for v in owed) < emergency.approvals_required:
+                self.emergencies[emergency.item_id].append(emergency)
+
+    def votes_for(self, item: ReleaseItem, need: Requirements) -> list[Approval]:
+        """Live votes on `need`'s move of `item` in the item's current round."""
+        return self.votes.get((item.pk, need.from_state_id, need.to_state_id, item.round), [])
+
+    def blockers(self, item: ReleaseItem, need: Requirements, policy: "MovePolicy") -> list[str]:
+        if not need.approvals_required:
+            return []
+        votes = self.votes_for(item, need)
+        approvals = sum(v.vote == Vote.APPROVE for v in votes)
+        rejections = [str(v.approver) for v in votes if v.vote == Vote.REJECT]
+        reasons = []
+        if need.rejection_blocks and rejections:
+            reasons.append(REJECTED_BY.format(names=", ".join(rejections)))
+        if approvals < need.approvals_required:
+            eligible = sum(policy.eligible[role] for role in need.approver_roles)
+            reasons.append(
+                NEEDS_APPROVALS.format(
+                    required=need.approvals_required,
+                    eligible=max(eligible, need.approvals_required),
+                    have=approvals,
+                )
+            )
+        return reasons
+
+    def satisfied_by(self, item: ReleaseItem, need: Requirements) -> list[str]:
+        if not need.approvals_required:
+            return []
+        return [str(v.approver) for v in self.votes_for(item, need) if v.vote == Vote.APPROVE]
+
+    def notes(self, item: ReleaseItem) -> list[str]:
+        return [RETROSPECTIVE_PENDING] if self.emergencies.get(item.pk) else []

@@ -1,0 +1,82 @@
+"""The QA gates of the move policy (registered in QaConfig.ready()): every test case passing,
+QA sign-off and acceptance, each counted for the item's current round."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import OuterRef, Subquery
+
+from items.gates import Requirements
+from items.models import ReleaseItem
+from qa.models import AcceptanceDecision, Decision, QASignoff, Result, TestCase, TestRun
+
+if TYPE_CHECKING:
+    from items.policy import MovePolicy
+
+QA = "qa"
+
+NEEDS_TESTS = "needs test cases"
+TESTS_NOT_PASSING = "needs every test case passing ({failing} not passing)"
+NEEDS_SIGNOFF = "needs QA sign-off"
+NEEDS_ACCEPTANCE = "needs an acceptance decision"
+ACCEPTANCE_REJECTED = "acceptance was rejected"
+
+
+@dataclass(slots=True)
+class ItemEvidence:
+    """What the QA gates look at for one item, in its current round."""
+
+    tests_total: int = 0
+    tests_not_passing: int = 0
+    signoffs: int = 0
+    acceptance: str | None = None  # latest decision this round
+
+
+class QAGate:
+    def __init__(self) -> None:
+        self.evidence: dict[int, ItemEvidence] = defaultdict(ItemEvidence)
+
+    def load(self, policy: "MovePolicy") -> None:
+        """Three queries: test cases with their latest run, sign-offs, acceptance decisions."""
+        scope, rounds = policy.scope, policy.rounds
+        latest = TestRun.objects.filter(test_case=OuterRef("pk")).order_by("-created_at", "-pk")
+        cases = TestCase.objects.filter(**scope).annotate(
+            latest=Subquery(latest.values("result")[:1])
+        )
+        for case in cases.values("item_id", "latest"):
+            evidence = self.evidence[case["item_id"]]
+            evidence.tests_total += 1
+            evidence.tests_not_passing += case["latest"] != Result.PASSED
+        for item_id, item_round in QASignoff.objects.filter(**scope).values_list(
+            "item_id", "round"
+        ):
+            if rounds.get(item_id) == item_round:
+                self.evidence[item_id].signoffs += 1
+        decisions = AcceptanceDecision.objects.filter(**scope).order_by("created_at", "pk")
+        for item_id, item_round, decision in decisions.values_list("item_id", "round", "decision"):
+            if rounds.get(item_id) == item_round:
+                self.evidence[item_id].acceptance = decision  # the latest wins
+
+    def blockers(self, item: ReleaseItem, need: Requirements, policy: "MovePolicy") -> list[str]:
+        evidence = self.evidence.get(item.pk) or ItemEvidence()
+        reasons = []
+        if need.requires_passing_tests:
+            if not evidence.tests_total:
+                reasons.append(NEEDS_TESTS)
+            elif evidence.tests_not_passing:
+                reasons.append(TESTS_NOT_PASSING.format(failing=evidence.tests_not_passing))
+        if need.requires_qa_signoff and not evidence.signoffs:
+            reasons.append(NEEDS_SIGNOFF)
+        if need.requires_acceptance:
+            if evidence.acceptance is None:
+                reasons.append(NEEDS_ACCEPTANCE)
+            elif evidence.acceptance != Decision.ACCEPTED:
+                reasons.append(ACCEPTANCE_REJECTED)
+        return reasons
+
+    def satisfied_by(self, item: ReleaseItem, need: Requirements) -> list[str]:
+        return []
+
+    def notes(self, item: ReleaseItem) -> list[str]:
+        return []
