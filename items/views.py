@@ -5,7 +5,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2.export import TableExport
 
 from approvals.selectors import approvals_panel
 from items import engine, services
@@ -27,6 +26,7 @@ from items.workflow import workflow_current
 from projects.access import Access, project_access
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
 from qa.selectors import qa_panel
+from releasemgmt.exports import table_export_response
 from releasemgmt.pagination import table_configure
 
 ITEMS_PER_PAGE = 25
@@ -198,10 +198,18 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
     )
     table = ItemTable(item_filter.qs, selectable=access.can(MOVE_ANY))
     page_error = table_configure(request=request, table=table, per_page=ITEMS_PER_PAGE)
-    export_format = request.GET.get("_export")
-    if status == 200 and TableExport.is_valid_format(export_format):
-        exporter = TableExport(export_format, table, exclude_columns=("select",))
-        return exporter.response(f"{access.project.code}-items.{export_format}")
+    export = (
+        table_export_response(
+            request=request,
+            table=table,
+            filename_stem=f"{access.project.code}-items",
+            exclude_columns=("select",),
+        )
+        if status == 200
+        else None
+    )
+    if export is not None:
+        return export
     context = {
         "access": access,
         "project": access.project,

@@ -3,7 +3,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2.export import TableExport
 
 from approvals.selectors import release_panel
 from projects import services
@@ -13,6 +12,7 @@ from projects.forms import MemberAddForm, ProjectForm
 from projects.roles import MANAGE
 from projects.selectors import project_members, projects_for_user
 from projects.tables import ProjectTable
+from releasemgmt.exports import table_export_response
 from releasemgmt.pagination import table_configure
 
 NO_RIGHT_TO_CREATE = "You may not create release projects; ask an administrator."
@@ -24,9 +24,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
     project_filter = ProjectFilter(request.GET, queryset=projects_for_user(user=request.user))
     table = ProjectTable(project_filter.qs)
     page_error = table_configure(request=request, table=table, per_page=PROJECTS_PER_PAGE)
-    export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format):
-        return TableExport(export_format, table).response(f"release-projects.{export_format}")
+    export = table_export_response(request=request, table=table, filename_stem="release-projects")
+    if export is not None:
+        return export
     context = {
         "filter": project_filter,
         "table": table,

@@ -506,10 +506,11 @@ def test_csv_export_follows_the_filters(team: Team) -> None:
     assert [row[0] for row in rows[1:]] == ["PAY-2"]
 
 
-def test_unknown_export_format_renders_the_page(team: Team, item: ReleaseItem) -> None:
+def test_unknown_export_format_is_refused(team: Team, item: ReleaseItem) -> None:
+    # More formats and both lists: tests/test_exports.py.
     response = team.client(team.viewer).get(f"{ITEMS}?_export=exe")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
 
 
