@@ -5,13 +5,17 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
 from projects.converters import ItemNumberConverter, ProjectCodeConverter
+from releasemgmt.forms import AdminLoginForm, LoginForm
 
 register_converter(ProjectCodeConverter, "code")
 register_converter(ItemNumberConverter, "number")
+admin.site.login_form = AdminLoginForm  # over-long usernames are a form error, not a 500
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list", permanent=False)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),
