@@ -37,11 +37,14 @@ def free_port() -> int:
 class Gunicorn:
     """`gunicorn releasemgmt.wsgi` on a free loopback port, as in production (README)."""
 
-    def __init__(self, *, workers: int, log: Path, env: dict | None = None) -> None:
+    def __init__(
+        self, *, workers: int, log: Path, env: dict | None = None, config: Path | None = None
+    ) -> None:
         self.port = free_port()
         self.workers = workers
         self.log = log
         self.env = {**os.environ, **(env or {})}
+        self.config = config  # e.g. deploy/gunicorn.conf.py; the options below override it
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Gunicorn":
@@ -56,6 +59,8 @@ class Gunicorn:
             "--graceful-timeout",
             "5",
         ]
+        if self.config is not None:
+            command += ["--config", str(self.config)]
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

@@ -26,3 +26,17 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 fi
 chromium --version
+
+# Debian's nginx: tests/test_deploy_nginx.py runs deploy/nginx.conf in front of gunicorn.
+# (Installing it starts no service in a container whose policy-rc.d forbids it; the tests
+# run their own instance on free loopback ports.)
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    echo "nginx is missing; installing Debian's package."
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Run as root or install it yourself: apt-get install nginx" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+fi
+/usr/sbin/nginx -v
