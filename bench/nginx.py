@@ -83,6 +83,25 @@ http {{
 """
 
 
+def nginx_test_config(directory: Path, site: str) -> subprocess.CompletedProcess:
+    """`nginx -t` of a site file inside main_config, in `directory` (binds no port)."""
+    (directory / "site.conf").write_text(site)
+    config = directory / "nginx.conf"
+    config.write_text(main_config(directory, directory / "site.conf"))
+    command = [nginx_binary(), "-t", "-p", str(directory), "-c", str(config)]
+    command += ["-e", str(directory / "error.log")]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate and key for releases.example.com (openssl's command line)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-subj", "/CN=releases.example.com", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(command, check=True, capture_output=True)
+    return cert, key
+
+
 class Nginx:
     """`nginx` with deploy/nginx.conf in front of a gunicorn on `upstream_port`."""
 

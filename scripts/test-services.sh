@@ -27,16 +27,16 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 chromium --version
 
-# Debian's nginx: tests/test_deploy_nginx.py runs deploy/nginx.conf in front of gunicorn.
-# (Installing it starts no service in a container whose policy-rc.d forbids it; the tests
-# run their own instance on free loopback ports.)
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-    echo "nginx is missing; installing Debian's package."
+# Debian's nginx (and openssl for a throwaway certificate): tests/test_deploy_nginx.py runs
+# deploy/nginx.conf in front of gunicorn, on its own free loopback ports. A service that the
+# package starts is not used; stopping it is the administrator's business.
+if { ! command -v nginx && [ ! -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+    echo "nginx or openssl is missing; installing Debian's packages."
     if [ "$(id -u)" -ne 0 ]; then
-        echo "Run as root or install it yourself: apt-get install nginx" >&2
+        echo "Run as root or install them yourself: apt-get install nginx openssl" >&2
         exit 1
     fi
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null
 fi
 /usr/sbin/nginx -v

@@ -16,7 +16,16 @@ from django.conf import settings as django_settings
 
 from bench.common import ROOT
 from bench.loadgen import HOST, Gunicorn, login
-from bench.nginx import Nginx, close_all, open_slow_clients, still_connected, timed_get
+from bench.nginx import (
+    SITE,
+    Nginx,
+    close_all,
+    nginx_test_config,
+    open_slow_clients,
+    self_signed_certificate,
+    still_connected,
+    timed_get,
+)
 from items.models import ReleaseItem
 from tests.conftest import Team
 
@@ -26,6 +35,8 @@ SLOW_CLIENTS = 50
 # A client on another loopback address than nginx's own 127.0.0.1, so the two can be told apart.
 CLIENT = "127.0.0.2"
 SPOOFED = "198.51.100.1"
+CERTIFICATE = "/etc/ssl/certs/releases.example.com.pem"
+CERTIFICATE_KEY = "/etc/ssl/private/releases.example.com.key"
 
 
 @dataclass
@@ -150,3 +161,18 @@ def test_a_body_over_the_limit_is_refused_before_gunicorn(served: Served) -> Non
         connection.close()
 
     assert response.status == 413
+
+
+def test_the_site_file_as_shipped_passes_nginx_t(tmp_path) -> None:
+    # Everything the rendering drops for the other tests (TLS, IPv6, port 443) is checked here,
+    # with a throwaway certificate in place of the placeholder paths.
+    cert, key = self_signed_certificate(tmp_path)
+    site = SITE.read_text()
+    for placeholder, path in [(CERTIFICATE, cert), (CERTIFICATE_KEY, key)]:
+        assert site.count(placeholder) == 1
+        site = site.replace(placeholder, str(path))
+
+    checked = nginx_test_config(tmp_path, site)
+
+    assert checked.returncode == 0, checked.stderr
+    assert "[warn]" not in checked.stderr, checked.stderr
