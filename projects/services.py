@@ -4,13 +4,14 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from projects.access import Access
 from projects.models import Lifecycle, ReleaseMember, ReleaseProject
 from projects.roles import MANAGE, Role
 
 ALREADY_MEMBER = "{user} is already a member of {code}."
+CODE_TAKEN = "The code {code} is already taken by another release project; choose another."
 LAST_MANAGER = "{code} needs at least one release manager; add another before removing this one."
 MEMBER_NOT_FOUND = "There is no such member in {code}."
 NAMED_MANAGER = (
@@ -46,8 +47,16 @@ class ReleaseNotApproved(ProjectError):
     status_code = 403
 
 
+class ProjectConflict(ProjectError):
+    status_code = 409
+
+
 class MemberNotFound(MemberError):
     status_code = 404
+
+
+class MemberConflict(MemberError):
+    status_code = 409
 
 
 def _ensure_manager_membership(
@@ -80,7 +89,15 @@ def project_create(
     project._history_user = actor
     if at is not None:
         project._history_date = at
-    project.save()
+    try:
+        # A savepoint: the form's check cannot see a code another request is saving right now,
+        # the unique index can; losing that race is a 409, and the transaction stays usable.
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        if not ReleaseProject.objects.filter(code=code).exists():
+            raise
+        raise ProjectConflict(CODE_TAKEN.format(code=code)) from None
     _ensure_manager_membership(project=project, actor=actor, at=at)
     return project
 
@@ -112,13 +129,21 @@ def project_add_member(
     *, access: Access, user: AbstractBaseUser, role: str, at: datetime | None = None
 ) -> ReleaseMember:
     access.require(MANAGE)
+    already = MemberConflict(ALREADY_MEMBER.format(user=user, code=access.project.code))
     if ReleaseMember.objects.filter(project=access.project, user=user).exists():
-        raise MemberError(ALREADY_MEMBER.format(user=user, code=access.project.code))
+        raise already
     member = ReleaseMember(project=access.project, user=user, role=role)
     member._history_user = access.user
     if at is not None:
         member._history_date = at
-    member.save()
+    try:
+        # The check above cannot see a double submit still in flight; the unique index can.
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        if not ReleaseMember.objects.filter(project=access.project, user=user).exists():
+            raise
+        raise already from None
     return member
 
 

@@ -44,12 +44,19 @@ def project_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("projects.add_releaseproject"):
         raise PermissionDenied(NO_RIGHT_TO_CREATE)
     form = ProjectForm(request.POST or None, initial={"release_manager": request.user})
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        project = services.project_create(actor=request.user, code=data.pop("code"), fields=data)
-        messages.success(request, f"Created {project.code}.")
-        return redirect(project)
-    status = 400 if request.method == "POST" else 200
+        try:
+            project = services.project_create(
+                actor=request.user, code=data.pop("code"), fields=data
+            )
+        except services.ProjectError as error:
+            form.add_error(None, error.message)
+            status = error.status_code
+        else:
+            messages.success(request, f"Created {project.code}.")
+            return redirect(project)
     return render(request, "projects/project_form.html", {"form": form}, status=status)
 
 
@@ -103,11 +110,14 @@ def member_add(request: HttpRequest, code: str) -> HttpResponse:
             )
         except services.MemberError as error:
             messages.error(request, error.message)
+            status = error.status_code
         else:
             messages.success(request, f"Added {member.user} as {member.get_role_display()}.")
             return redirect("projects:detail", code=code)
+    else:
+        status = 400
     context = _detail_context(access, member_form=form)
-    return render(request, "projects/project_detail.html", context, status=400)
+    return render(request, "projects/project_detail.html", context, status=status)
 
 
 @require_POST

@@ -11,10 +11,12 @@ from projects.models import Lifecycle, ReleaseMember, ReleaseProject
 from projects.roles import Role
 from projects.services import (
     ALREADY_MEMBER,
+    CODE_TAKEN,
     LAST_MANAGER,
     MEMBER_NOT_FOUND,
     NAMED_MANAGER,
     MemberError,
+    ProjectConflict,
     project_add_member,
     project_create,
     project_remove_member,
@@ -93,6 +95,20 @@ def test_create_is_journaled_with_the_actor(team: Team):
 # project_update -------------------------------------------------------------------------------
 
 
+def test_creating_a_project_with_a_taken_code_is_a_409_and_writes_nothing(team: Team):
+    # No pre-check to lean on: the unique index decides, inside a savepoint.
+    rows = (ProjectHistory.objects.count(), MemberHistory.objects.count())
+    with pytest.raises(ProjectConflict) as excinfo:
+        project_create(
+            actor=team.manager, code="PAY", fields={"name": "Again", "release_manager": team.qa}
+        )
+    assert excinfo.value.status_code == 409
+    assert excinfo.value.message == CODE_TAKEN.format(code="PAY")
+    assert (ProjectHistory.objects.count(), MemberHistory.objects.count()) == rows
+    # The surrounding transaction is still usable: only the savepoint was rolled back.
+    assert ReleaseProject.objects.get(code="PAY").name == "Payments 4.2"
+
+
 def test_update_changes_the_fields_and_journals_the_actor(team: Team):
     project = project_update(
         access=team.access(team.manager), fields={"lifecycle": Lifecycle.RELEASED}
@@ -161,7 +177,7 @@ def test_adding_an_existing_member_again_is_refused(team: Team):
     rows = MemberHistory.objects.count()
     with pytest.raises(MemberError) as excinfo:
         project_add_member(access=team.access(team.manager), user=team.developer, role=Role.VIEWER)
-    assert excinfo.value.status_code == 400
+    assert excinfo.value.status_code == 409
     assert excinfo.value.message == ALREADY_MEMBER.format(user=team.developer, code="PAY")
     assert member_of(team, team.developer).role == Role.DEVELOPER
     assert MemberHistory.objects.count() == rows

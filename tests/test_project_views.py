@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from projects import services
+from projects.forms import ProjectForm
 from projects.models import Lifecycle, ReleaseMember, ReleaseProject
 from projects.roles import Role
 from tests.conftest import Team
@@ -114,6 +115,36 @@ def test_creating_a_project_with_a_bad_or_taken_code_is_a_bad_request(
     assert ReleaseProject.objects.count() == 1
 
 
+def test_a_double_submitted_new_project_is_refused_the_second_time(
+    team: Team, manager: Client
+) -> None:
+    data = project_data(release_manager=team.manager.pk)
+    assert manager.post("/projects/new/", data).status_code == 302
+    rows = ReleaseProject.history.count()
+
+    again = manager.post("/projects/new/", data)
+
+    assert again.status_code == 400
+    assert "Release project with this Code already exists." in again.text
+    assert ReleaseProject.objects.filter(code="CORE").count() == 1
+    assert ReleaseProject.history.count() == rows
+
+
+def test_a_code_taken_between_the_form_check_and_the_insert_is_a_409(
+    team: Team, manager: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race: another request creates CORE after this form checked the code is free.
+    ProjectFactory(code="CORE")
+    monkeypatch.setattr(ProjectForm, "validate_unique", lambda form: None)
+    rows = (ReleaseProject.history.count(), ReleaseMember.objects.count())
+
+    response = manager.post("/projects/new/", project_data(release_manager=team.manager.pk))
+
+    assert response.status_code == 409
+    assert escape(services.CODE_TAKEN.format(code="CORE")) in response.text
+    assert (ReleaseProject.history.count(), ReleaseMember.objects.count()) == rows
+
+
 def test_a_released_project_needs_its_release_date(team: Team, manager: Client) -> None:
     # New projects start in planning (no lifecycle on the create form), so a release is
     # marked released on the edit form; PAY is in progress already, so no approval is needed.
@@ -211,7 +242,7 @@ def test_adding_a_member_twice_is_refused_with_its_message(team: Team, manager: 
         "/projects/PAY/members/add/", {"user": team.viewer.pk, "role": Role.DEVELOPER}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     message = services.ALREADY_MEMBER.format(user=team.viewer, code="PAY")
     assert escape(message) in response.text
     assert roles_of(team.project)["victor"] == Role.VIEWER
