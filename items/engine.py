@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from items.gates import emergency_move_made
@@ -124,11 +124,24 @@ _COLUMN_BOTTOM = (
     '(SELECT COALESCE(MAX(position), 0) FROM "items_releaseitem"'
     " WHERE project_id = %s AND status_id = %s) + %s"
 )
+# One lock per column, held to the end of the transaction. Hash collisions only serialise two
+# unrelated columns' placements; they never let two placements in one column overlap.
+_LOCK_COLUMN = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 
 
 def column_bottom_position(*, item: ReleaseItem, status: ReleaseStatus) -> RawSQL:
     """Below the last card of `status`'s column: computed inside the INSERT or UPDATE that
-    places the item (Django reads the value back), so it costs no round trip of its own."""
+    places the item (Django reads the value back).
+
+    Two transactions placing cards in one column at once would read the same bottom (each
+    statement sees what was committed when it began), so the column is locked first: the
+    second waits until the first commits, and its INSERT or UPDATE then sees the first card.
+    A row lock cannot do it (the bottom card may change, the column may be empty), hence an
+    advisory lock on (project, state). SQLite lets one writer at a time: nothing to lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_COLUMN, [f"items.column:{item.project_id}:{status.pk}"])
     return RawSQL(_COLUMN_BOTTOM, (item.project_id, status.pk, POSITION_STEP))  # noqa: S611
 
 
@@ -258,7 +271,14 @@ def items_move_bulk(
     """Set the state of several items at once: all move, or (on any refusal) none."""
     if not versions:
         raise EngineError(NOTHING_SELECTED)
-    # One lock order for everyone, so two bulk moves cannot deadlock.
+    # One lock order for everyone: every item row (by primary key) before the target column
+    # (column_bottom_position), as a single move does, so two bulk moves cannot deadlock.
+    list(
+        ReleaseItem.objects.select_for_update(of=("self",))
+        .filter(project=access.project, pk__in=sorted(versions))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     return [
         item_move(
             access=access,

@@ -174,3 +174,73 @@ def test_concurrent_item_creation_never_duplicates_a_number(postgres: None, team
     assert team.project.next_item_number == total + 1
     created = ReleaseItem.history.filter(change_kind=ChangeKind.CREATED, project=team.project)
     assert created.count() == total
+
+
+def test_concurrent_moves_into_one_column_get_distinct_positions(
+    postgres: None, team: Team, states
+):
+    # Each thread moves its own item into the same column at the same instant: each card must
+    # land below the others, never on a shared position.
+    items = [team.item(status=states[2], number=n, position=n * 10) for n in range(1, 9)]
+    team.item(status=states[3], number=9, position=10)  # the column already has a card
+
+    def worker(index: int) -> int:
+        access = project_access(user=team.developer, code="PAY")
+        moved = engine.item_move(
+            access=access, item_id=items[index].pk, expected_version=1, direction="next"
+        )
+        return moved.position
+
+    returned = run_together(worker, threads=len(items))
+    positions = sorted(
+        ReleaseItem.objects.filter(project=team.project, status=states[3]).values_list(
+            "position", flat=True
+        )
+    )
+    assert positions == [10 * n for n in range(1, len(items) + 2)]
+    assert sorted(returned) == positions[1:]
+
+
+def test_concurrent_creations_get_distinct_positions_in_the_first_column(
+    postgres: None, team: Team, states
+):
+    def worker(index: int) -> int:
+        access = project_access(user=team.developer, code="PAY")
+        return item_create(access=access, fields={"title": f"Thread {index}"}).position
+
+    run_together(worker)
+    positions = sorted(
+        ReleaseItem.objects.filter(project=team.project, status=states[0]).values_list(
+            "position", flat=True
+        )
+    )
+    assert positions == [10 * n for n in range(1, THREADS + 1)]
+
+
+def test_overlapping_bulk_moves_into_one_column_do_not_deadlock(postgres: None, team: Team, states):
+    # Item rows are locked before the target column (in primary-key order): two bulk moves
+    # sharing an item queue behind each other instead of deadlocking on the column's lock.
+    items = [team.item(status=states[0], number=n, position=n * 10) for n in range(1, 10)]
+
+    def worker(index: int) -> bool:
+        access = project_access(user=team.manager, code="PAY")
+        pair = items[index : index + 2]
+        try:
+            engine.items_move_bulk(
+                access=access,
+                versions={item.pk: 1 for item in pair},
+                to_status_id=states[4].pk,
+                comment=f"bulk {index}",
+            )
+        except engine.StaleItem:
+            return False
+        return True
+
+    outcomes = run_together(worker)
+    assert any(outcomes)
+    positions = list(
+        ReleaseItem.objects.filter(project=team.project, status=states[4]).values_list(
+            "position", flat=True
+        )
+    )
+    assert len(positions) == len(set(positions))
