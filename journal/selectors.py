@@ -2,15 +2,20 @@
 
 Every page is a merge of the newest rows of each source, with keyset pagination (never an
 OFFSET or COUNT over the whole journal), so its query count does not grow with the data.
+
+What a row says is decided in one place: each source has a describer (the subject, what
+happened in words, a one-line summary) and names the fields that are bookkeeping; an edit's
+field changes show values by their labels (choices, names of the things a key points to).
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Field, Model, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,22 +29,23 @@ User = get_user_model()
 
 PAGE_SIZE = 50
 BAD_CURSOR = "That page of the journal does not exist; start again from the newest entry."
+UNKNOWN = "?"
+NOTHING = "—"
 
-# Columns that change on every save and say nothing to a reader.
+# Columns of every journal row that say nothing to a reader as a field change.
 NOISE = {
     "history_id",
     "history_date",
     "history_change_reason",
     "history_type",
     "history_user",
-    "history_user_id",
     "ip_address",
     "change_kind",
-    "from_status_id",
+    "from_status",
+    "emergency",
     "version",
     "updated_at",
     "created_at",
-    "position",
     "id",
 }
 
@@ -55,6 +61,16 @@ class Change:
     new: str
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """What one journal row says: about what, what happened (a badge), and a summary line."""
+
+    subject: str
+    action: str
+    summary: str
+    subject_url: str | None = None
+
+
 @dataclass(slots=True)
 class Entry:
     source: str
@@ -64,6 +80,7 @@ class Entry:
     user: Any
     ip: str | None
     kind: str
+    action: str
     subject: str
     subject_url: str | None
     summary: str
@@ -75,13 +92,11 @@ class Entry:
     def cursor(self) -> str:
         return f"{self.when.isoformat()}|{self.rank}|{self.history_id}"
 
-    @property
-    def kind_label(self) -> str:
-        return ChangeKind(self.kind).label if self.kind in ChangeKind.values else self.kind
-
 
 ItemHistory = ReleaseItem.history.model
 TestCaseHistory = TestCase.history.model
+ProjectHistory = ReleaseProject.history.model
+StateHistory = ReleaseStatus.history.model
 
 
 def _items_of(project_id: int) -> Subquery:
@@ -93,6 +108,9 @@ def _cases_of(**item_scope: Any) -> Subquery:
     return Subquery(TestCaseHistory.objects.filter(**item_scope).values("id"))
 
 
+Describer = Callable[[Model, str, "_Names"], Said]
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     name: str
@@ -102,26 +120,329 @@ class Source:
     # How to select a project's rows and an item's rows (None: not part of that journal).
     of_project: Callable[[int], Q] | None
     of_item: Callable[[int], Q] | None
+    describe: Describer
+    # Fields kept for the application's own bookkeeping, never listed as an edit's changes.
+    hidden: frozenset[str] = frozenset()
 
 
-def _item_evidence(name: str, label: str, rank: int, model: type[Model]) -> Source:
-    """A source of rows about one item each (votes, emergencies, QA records)."""
+# --- Names: what the ids a page mentions are called --------------------------------------
+
+
+def _latest_of_each(history: type[Model], ids: Iterable[int]) -> QuerySet:
+    """The newest journal row of each of these objects: how a deleted one was last named."""
+    newest = history.objects.filter(id=OuterRef("id")).order_by("-history_date", "-history_id")
+    return history.objects.filter(id__in=ids, history_id=Subquery(newest.values("history_id")[:1]))
+
+
+def _relations(model: type[Model]) -> list[Field]:
+    return [f for f in model._meta.concrete_fields if f.is_relation and f.name not in NOISE]
+
+
+class _Names:
+    """Names for the ids a page mentions: a few queries, whatever the page holds.
+
+    Live objects are named from their tables; deleted ones from their journal, as they were.
+    """
+
+    def __init__(self, *, rows: list[Model], project: ReleaseProject | None):
+        wanted: dict[type[Model], set[int]] = defaultdict(set)
+        for row in rows:
+            for f in _relations(type(row)):
+                value = getattr(row, f.attname)
+                if value is not None:
+                    wanted[f.related_model].add(value)
+            if getattr(row, "from_status_id", None) is not None:
+                wanted[ReleaseStatus].add(row.from_status_id)
+
+        self.states = dict(ReleaseStatus.objects.values_list("id", "name"))
+        gone = wanted[ReleaseStatus] - self.states.keys()
+        if gone:
+            self.states |= dict(_latest_of_each(StateHistory, gone).values_list("id", "name"))
+
+        self.users = self._users(wanted[User])
+
+        # Test cases and items mentioned by evidence rows: titles and keys, from their journals.
+        self.cases: dict[int, tuple[int, str]] = {}
+        if wanted[TestCase]:
+            for case_id, case_item, title in TestCaseHistory.objects.filter(
+                id__in=wanted[TestCase]
+            ).values_list("id", "item_id", "title"):
+                self.cases[case_id] = (case_item, title)
+        item_ids = wanted[ReleaseItem] | {case_item for case_item, _ in self.cases.values()}
+        self.items: dict[int, tuple[int, int]] = {}
+        if item_ids:
+            for key_item, key_project, number in (
+                ItemHistory.objects.filter(id__in=item_ids)
+                .values_list("id", "project_id", "number")
+                .distinct()
+            ):
+                self.items[key_item] = (key_project, number)
+
+        project_ids = wanted[ReleaseProject] | {
+            key_project for key_project, _ in self.items.values()
+        }
+        if project is not None:
+            self.codes = {project.pk: project.code}
+        elif project_ids:
+            self.codes = dict(
+                ReleaseProject.objects.filter(pk__in=project_ids).values_list("id", "code")
+            )
+        else:
+            self.codes = {}
+        # Journal pages of a deleted project's items cannot be reached: no links to them.
+        self.live_projects = set(self.codes)
+        gone = project_ids - self.live_projects
+        if gone:
+            self.codes |= dict(_latest_of_each(ProjectHistory, gone).values_list("id", "code"))
+
+    @staticmethod
+    def _users(ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        names = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)}
+        history = getattr(User, "history", None)
+        gone = ids - names.keys()
+        if gone and history is not None:
+            names |= dict(_latest_of_each(history.model, gone).values_list("id", "username"))
+        return names
+
+    def code(self, project_id: int) -> str:
+        return self.codes.get(project_id, UNKNOWN)
+
+    def state(self, state_id: int | None) -> str:
+        return self.states.get(state_id, UNKNOWN)
+
+    def item_url(self, project_id: int, number: int) -> str | None:
+        if project_id not in self.live_projects:
+            return None
+        return reverse("journal:item", kwargs={"code": self.codes[project_id], "number": number})
+
+    def item(self, item_id: int) -> tuple[str, str | None]:
+        """An item's key and journal URL."""
+        if item_id not in self.items:
+            return f"item #{item_id}", None
+        project_id, number = self.items[item_id]
+        return f"{self.code(project_id)}-{number}", self.item_url(project_id, number)
+
+    def of(self, model: type[Model], pk: Any) -> str:
+        """The name of the object `pk` of `model` a row points to."""
+        if model is User:
+            return self.users.get(pk, f"user #{pk}")
+        if model is ReleaseStatus:
+            return self.states.get(pk, f"state #{pk}")
+        if model is ReleaseProject:
+            return self.codes.get(pk, f"project #{pk}")
+        if model is ReleaseItem:
+            return self.item(pk)[0]
+        if model is TestCase:
+            return self.cases.get(pk, (0, f"test case #{pk}"))[1]
+        return f"{model._meta.verbose_name} #{pk}"
+
+    def value(self, f: Field, value: Any) -> str:
+        """A field's value as a reader knows it: its label, or the name of what it points to."""
+        if value is None or value == "":
+            return NOTHING
+        if f.is_relation:
+            return self.of(f.related_model, value)
+        if f.choices:
+            return str(dict(f.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(map(str, value)) or NOTHING
+        return str(value)
+
+    def label(self, row: Model, name: str) -> str:
+        f = row._meta.get_field(name)
+        return self.value(f, getattr(row, f.attname))
+
+
+def _changes(row: Model, previous: Model, names: _Names, hidden: frozenset[str]) -> list[Change]:
+    changes = []
+    for f in row._meta.concrete_fields:
+        if f.name in NOISE or f.name in hidden:
+            continue
+        old, new = getattr(previous, f.attname), getattr(row, f.attname)
+        if old != new:
+            label = str(f.verbose_name).removesuffix(" id")
+            changes.append(Change(label, names.value(f, old), names.value(f, new)))
+    return changes
+
+
+# --- Describers: what each kind of row says -------------------------------------------------
+
+_CREATED_EDITED_DELETED = {"created": "Created", "removed": "Deleted"}
+
+
+def _item_row(row: Model, kind: str, names: _Names) -> Said:
+    state = names.state(row.status_id)
+    summary = {
+        "created": f"Created in {state}",
+        "moved": f"Moved from {names.state(row.from_status_id)} to {state}",
+        "reordered": f"Reordered within {state}",
+        "removed": "Removed",
+    }.get(kind, "Edited")
+    summary = f"{summary}: {row.title}" if kind in ("created", "removed") else summary
+    return Said(
+        subject=f"{names.code(row.project_id)}-{row.number}",
+        subject_url=names.item_url(row.project_id, row.number),
+        action=ChangeKind(kind).label,
+        summary=summary,
+    )
+
+
+def _member_row(row: Model, kind: str, names: _Names) -> Said:
+    role = names.label(row, "role")
+    return Said(
+        subject=f"Member {names.of(User, row.user_id)}",
+        action={"created": "Added", "removed": "Removed"}.get(kind, "Role changed"),
+        summary={"created": f"Added as {role}", "removed": "Removed from the project"}.get(
+            kind, f"Role set to {role}"
+        ),
+    )
+
+
+def _project_row(row: Model, kind: str, names: _Names) -> Said:
+    return Said(
+        subject=f"Project {row.code}",
+        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
+        summary={"created": f"Created “{row.name}”", "removed": "Deleted"}.get(kind, "Edited"),
+    )
+
+
+def _state_row(row: Model, kind: str, names: _Names) -> Said:
+    return Said(
+        subject=f"State {row.id}",
+        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
+        summary={"created": f"Created “{row.name}”", "removed": f"Deleted “{row.name}”"}.get(
+            kind, "Edited"
+        ),
+    )
+
+
+def _rule_row(row: Model, kind: str, names: _Names) -> Said:
+    return Said(
+        subject=f"Rule {names.state(row.from_state_id)} → {names.state(row.to_state_id)}",
+        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
+        summary={"created": "Rule created", "removed": "Rule deleted"}.get(kind, "Rule edited"),
+    )
+
+
+def _vote(row: Model, kind: str, names: _Names, *, what: str) -> tuple[str, str]:
+    """A vote's badge ("Approved", "Rejected", "Vote withdrawn") and summary."""
+    if kind == "edited" and row.withdrawn:
+        return "Vote withdrawn", f"Withdrew the vote on {what}"
+    verdict = names.label(row, "vote")  # the choice's label: "Approved" or "Rejected"
+    return verdict, f"{verdict} {what}"
+
+
+def _release_vote_row(row: Model, kind: str, names: _Names) -> Said:
+    action, summary = _vote(row, kind, names, what="the release")
+    return Said(subject=f"Release {names.code(row.project_id)}", action=action, summary=summary)
+
+
+def _item_evidence(describe: Callable[[Model, str, _Names], tuple[str, str]]) -> Describer:
+    """A describer of rows about one item each (votes, emergencies, QA records)."""
+
+    def said(row: Model, kind: str, names: _Names) -> Said:
+        item_id = (
+            row.item_id if hasattr(row, "item_id") else names.cases.get(row.test_case_id, (0,))[0]
+        )
+        subject, subject_url = names.item(item_id)
+        action, summary = describe(row, kind, names)
+        return Said(subject=subject, subject_url=subject_url, action=action, summary=summary)
+
+    return said
+
+
+def _approval(row: Model, kind: str, names: _Names) -> tuple[str, str]:
+    action, summary = _vote(row, kind, names, what=f"the move to {names.state(row.to_state_id)}")
+    return action, f"{summary} ({row.sod_checks})"
+
+
+def _emergency(row: Model, kind: str, names: _Names) -> tuple[str, str]:
+    moved = f"from {names.state(row.from_state_id)} to {names.state(row.to_state_id)}"
+    return "Emergency move", f"Emergency move {moved}, past: {row.blockers}"
+
+
+def _test_case(row: Model, kind: str, names: _Names) -> tuple[str, str]:
+    done = {"created": "added", "removed": "removed"}.get(kind, "edited")
+    return f"Test case {done}", f"Test case {done}: {row.title}"
+
+
+def _test_run(row: Model, kind: str, names: _Names) -> tuple[str, str]:
+    result = names.label(row, "result").lower()
+    return f"Test run: {result}", f"Test run {result}: {names.of(TestCase, row.test_case_id)}"
+
+
+def _signoff(row: Model, kind: str, names: _Names) -> tuple[str, str]:
+    action = "Sign-off withdrawn" if kind == "removed" else "QA signed off"
+    return action, f"QA sign-off ({row.sod_checks})"
+
+
+def _acceptance(row: Model, kind: str, names: _Names) -> tuple[str, str]:
+    decision = names.label(row, "decision")  # "Accepted" or "Rejected"
+    return decision, f"Acceptance decision: {decision.lower()}"
+
+
+def _evidence_source(
+    name: str, label: str, rank: int, model: type[Model], describe: Callable, hidden: set[str]
+) -> Source:
     return Source(
-        name, label, rank, model, lambda p: Q(item_id__in=_items_of(p)), lambda i: Q(item_id=i)
+        name,
+        label,
+        rank,
+        model,
+        lambda p: Q(item_id__in=_items_of(p)),
+        lambda i: Q(item_id=i),
+        _item_evidence(describe),
+        frozenset(hidden),
     )
 
 
 SOURCES = {
     s.name: s
     for s in (
-        Source("items", "Items", 0, ItemHistory, lambda p: Q(project_id=p), lambda i: Q(id=i)),
         Source(
-            "members", "Members", 1, ReleaseMember.history.model, lambda p: Q(project_id=p), None
+            "items",
+            "Items",
+            0,
+            ItemHistory,
+            lambda p: Q(project_id=p),
+            lambda i: Q(id=i),
+            _item_row,
+            # The board's order, the approval round and who moved it last: the engine's.
+            frozenset({"position", "round", "state_entered_by", "created_by"}),
         ),
-        Source("projects", "Projects", 2, ReleaseProject.history.model, lambda p: Q(id=p), None),
-        Source("states", "Release states", 3, ReleaseStatus.history.model, None, None),
-        Source("rules", "Transition rules", 4, TransitionRule.history.model, None, None),
-        _item_evidence("approvals", "Approvals", 5, Approval.history.model),
+        Source(
+            "members",
+            "Members",
+            1,
+            ReleaseMember.history.model,
+            lambda p: Q(project_id=p),
+            None,
+            _member_row,
+            frozenset({"added_at"}),
+        ),
+        Source(
+            "projects",
+            "Projects",
+            2,
+            ProjectHistory,
+            lambda p: Q(id=p),
+            None,
+            _project_row,
+        ),
+        Source("states", "Release states", 3, StateHistory, None, None, _state_row),
+        Source("rules", "Transition rules", 4, TransitionRule.history.model, None, None, _rule_row),
+        _evidence_source(
+            "approvals",
+            "Approvals",
+            5,
+            Approval.history.model,
+            _approval,
+            {"round", "withdrawn", "sod_checks"},
+        ),
         Source(
             "release",
             "Release approval",
@@ -129,9 +450,13 @@ SOURCES = {
             ReleaseApproval.history.model,
             lambda p: Q(project_id=p),
             None,
+            _release_vote_row,
+            frozenset({"withdrawn"}),
         ),
-        _item_evidence("emergencies", "Emergency moves", 7, EmergencyMove.history.model),
-        _item_evidence("tests", "Test cases", 8, TestCaseHistory),
+        _evidence_source(
+            "emergencies", "Emergency moves", 7, EmergencyMove.history.model, _emergency, {"round"}
+        ),
+        _evidence_source("tests", "Test cases", 8, TestCaseHistory, _test_case, {"created_by"}),
         Source(
             "runs",
             "Test runs",
@@ -139,9 +464,24 @@ SOURCES = {
             TestRun.history.model,
             lambda p: Q(test_case_id__in=_cases_of(item_id__in=_items_of(p))),
             lambda i: Q(test_case_id__in=_cases_of(item_id=i)),
+            _item_evidence(_test_run),
         ),
-        _item_evidence("signoffs", "QA sign-offs", 10, QASignoff.history.model),
-        _item_evidence("acceptance", "Acceptance decisions", 11, AcceptanceDecision.history.model),
+        _evidence_source(
+            "signoffs",
+            "QA sign-offs",
+            10,
+            QASignoff.history.model,
+            _signoff,
+            {"round", "sod_checks"},
+        ),
+        _evidence_source(
+            "acceptance",
+            "Acceptance decisions",
+            11,
+            AcceptanceDecision.history.model,
+            _acceptance,
+            {"round"},
+        ),
     )
 }
 ITEM_SOURCES = [n for n, s in SOURCES.items() if s.of_item]
@@ -199,27 +539,15 @@ def _filtered(rows: QuerySet, query: JournalQuery, source: Source) -> QuerySet:
     return rows
 
 
-def _with_previous(rows: list[Model], model: type[Model]) -> dict[int, Model]:
-    """The row before each edited row (one query), to show what an edit changed."""
+def _previous_rows(rows: list[Model], model: type[Model]) -> dict[int, Model]:
+    """The row before each edited row of one table (one query), to show what an edit changed.
+
+    Keyed by history id, which is unique only within one table: never merge two tables' maps.
+    """
     wanted = [r.prev_history_id for r in rows if r.history_type == "~" and r.prev_history_id]
     if not wanted:
         return {}
     return {r.history_id: r for r in model.objects.filter(history_id__in=wanted)}
-
-
-def _changes(row: Model, previous: Model | None, names: Callable[[str, Any], str]) -> list[Change]:
-    if previous is None:
-        return []
-    changes = []
-    for f in row._meta.concrete_fields:
-        attname = f.attname
-        if attname in NOISE or f.name in NOISE:
-            continue
-        old, new = getattr(previous, attname), getattr(row, attname)
-        if old != new:
-            label = str(f.verbose_name).removesuffix(" id")
-            changes.append(Change(label, names(f.name, old), names(f.name, new)))
-    return changes
 
 
 def journal_entries(
@@ -232,8 +560,8 @@ def journal_entries(
 ) -> tuple[list[Entry], bool]:
     """The newest `page_size` entries older than the cursor, and whether there are more.
 
-    One query per source (plus one for the rows before edited ones, where a page has edits)
-    and a few for the names the page mentions: constant whatever the journal's size.
+    One query per source (plus one for the rows before edited ones, per source with edits on
+    the page) and a few for the names the page mentions: constant whatever the journal's size.
     """
     picked = [SOURCES[name] for name in sources if not query.source or query.source == name]
     fetched: list[tuple[Source, list[Model]]] = []
@@ -260,122 +588,29 @@ def journal_entries(
     has_more = len(merged) > page_size
     page = merged[:page_size]
 
-    previous_rows: dict[int, Model] = {}
-    for source in picked:
-        previous_rows |= _with_previous([r for s, r in page if s is source], source.model)
-    names = _Names(page=page, previous=previous_rows.values(), project=project)
-    return [_entry(source, row, previous_rows, names) for source, row in page], has_more
+    previous_by_source = {
+        source.name: _previous_rows([r for s, r in page if s is source], source.model)
+        for source in picked
+    }
+    names = _Names(
+        rows=[row for _, row in page]
+        + [row for rows in previous_by_source.values() for row in rows.values()],
+        project=project,
+    )
+    return [
+        _entry(source, row, previous_by_source[source.name].get(row.prev_history_id), names)
+        for source, row in page
+    ], has_more
 
 
-class _Names:
-    """Names for the ids a page mentions: two queries (states with users, projects)."""
-
-    def __init__(self, *, page: list, previous: Iterable[Model], project: ReleaseProject | None):
-        rows = [row for _, row in page] + list(previous)
-        user_ids = {
-            getattr(r, a, None)
-            for r in rows
-            for a in ("assignee_id", "user_id", "release_manager_id")
-        }
-        user_ids.discard(None)
-        self.states = dict(ReleaseStatus.objects.values_list("id", "name"))
-        self.users = (
-            {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
-        )
-        # Items and test cases mentioned by evidence rows: their keys and titles (two queries).
-        case_ids = {r.test_case_id for r in rows if hasattr(r, "test_case_id")}
-        self.cases: dict[int, tuple[int, str]] = {}
-        if case_ids:
-            for case_id, case_item, title in TestCaseHistory.objects.filter(
-                id__in=case_ids
-            ).values_list("id", "item_id", "title"):
-                self.cases[case_id] = (case_item, title)
-        item_ids = {getattr(r, "item_id", None) for r in rows} | {
-            case_item for case_item, _ in self.cases.values()
-        }
-        item_ids.discard(None)
-        self.items: dict[int, tuple[int, int]] = {}
-        if item_ids:
-            for key_item, key_project, number in (
-                ItemHistory.objects.filter(id__in=item_ids)
-                .values_list("id", "project_id", "number")
-                .distinct()
-            ):
-                self.items[key_item] = (key_project, number)
-        project_ids = {getattr(r, "project_id", None) for r in rows} - {None}
-        project_ids |= {key_project for key_project, _ in self.items.values()}
-        if project is not None:
-            self.codes = {project.pk: project.code}
-        elif project_ids:
-            self.codes = dict(
-                ReleaseProject.objects.filter(pk__in=project_ids).values_list("id", "code")
-            )
-        else:
-            self.codes = {}
-
-    def item(self, item_id: int) -> tuple[str, str | None]:
-        """An item's key and journal URL."""
-        if item_id not in self.items:
-            return f"item #{item_id}", None
-        project_id, number = self.items[item_id]
-        code = self.codes.get(project_id, "?")
-        return f"{code}-{number}", reverse("journal:item", kwargs={"code": code, "number": number})
-
-    def __call__(self, name: str, value: Any) -> str:
-        if value is None or value == "":
-            return "—"
-        if name in ("assignee", "user", "release_manager"):
-            return self.users.get(value, f"user #{value}")
-        if name == "status":
-            return self.states.get(value, f"state #{value}")
-        return str(value)
-
-
-def _entry(source: Source, row: Model, previous: dict[int, Model], names: _Names) -> Entry:
+def _entry(source: Source, row: Model, previous: Model | None, names: _Names) -> Entry:
     kind = row.change_kind
-    changes = _changes(row, previous.get(row.prev_history_id), names) if kind == "edited" else []
-    subject_url = None
-    if source.name == "items":
-        code = names.codes.get(row.project_id, "?")
-        subject = f"{code}-{row.number}"
-        subject_url = reverse("journal:item", kwargs={"code": code, "number": row.number})
-        state = names.states.get(row.status_id, "?")
-        summary = {
-            "created": f"Created in {state}",
-            "moved": f"Moved from {names.states.get(row.from_status_id, '?')} to {state}",
-            "reordered": f"Reordered within {state}",
-            "removed": "Removed",
-        }.get(kind, "Edited")
-        summary = f"{summary}: {row.title}" if kind in ("created", "removed") else summary
-    elif source.name == "members":
-        subject = f"Member {names('user', row.user_id)}"
-        role = ReleaseMember(role=row.role).get_role_display()
-        summary = {"created": f"Added as {role}", "removed": "Removed from the project"}.get(
-            kind, f"Role set to {role}"
-        )
-    elif source.name == "projects":
-        subject = f"Project {row.code}"
-        summary = {"created": f"Created “{row.name}”", "removed": "Deleted"}.get(kind, "Edited")
-    elif source.name == "states":
-        subject = f"State {row.id}"
-        summary = {"created": f"Created “{row.name}”", "removed": f"Deleted “{row.name}”"}.get(
-            kind, "Edited"
-        )
-    elif source.name == "rules":
-        move = (
-            f"{names.states.get(row.from_state_id, '?')} → {names.states.get(row.to_state_id, '?')}"
-        )
-        subject = f"Rule {move}"
-        summary = {"created": "Rule created", "removed": "Rule deleted"}.get(kind, "Rule edited")
-    elif source.name == "release":
-        subject = f"Release {names.codes.get(row.project_id, '?')}"
-        summary = _vote_summary(row, kind, what="the release")
-    else:
-        item_id = (
-            row.item_id if hasattr(row, "item_id") else names.cases.get(row.test_case_id, (0,))[0]
-        )
-        subject, subject_url = names.item(item_id)
-        summary = _evidence_summary(source.name, row, kind, names)
+    said = source.describe(row, kind, names)
+    changes = (
+        _changes(row, previous, names, source.hidden)
+        if kind == "edited" and previous is not None
+        else []
+    )
     return Entry(
         source=source.name,
         rank=source.rank,
@@ -384,39 +619,14 @@ def _entry(source: Source, row: Model, previous: dict[int, Model], names: _Names
         user=row.history_user,
         ip=row.ip_address,
         kind=kind,
-        subject=subject,
-        subject_url=subject_url,
-        summary=summary,
+        action=said.action,
+        subject=said.subject,
+        subject_url=said.subject_url,
+        summary=said.summary,
         reason=row.history_change_reason or "",
         changes=changes,
         emergency=getattr(row, "emergency", False) or source.name == "emergencies",
     )
-
-
-def _vote_summary(row: Model, kind: str, *, what: str) -> str:
-    if kind == "edited" and row.withdrawn:
-        return f"Withdrew the vote on {what}"
-    return f"{'Approved' if row.vote == 'approve' else 'Rejected'} {what}"
-
-
-def _evidence_summary(name: str, row: Model, kind: str, names: _Names) -> str:
-    if name == "approvals":
-        target = names.states.get(row.to_state_id, "?")
-        return f"{_vote_summary(row, kind, what=f'the move to {target}')} ({row.sod_checks})"
-    if name == "emergencies":
-        source, target = (
-            names.states.get(row.from_state_id, "?"),
-            names.states.get(row.to_state_id, "?"),
-        )
-        return f"Emergency move from {source} to {target}, past: {row.blockers}"
-    if name == "tests":
-        return f"Test case {'added' if kind == 'created' else kind}: {row.title}"
-    if name == "runs":
-        title = names.cases.get(row.test_case_id, (0, "?"))[1]
-        return f"Test run {row.get_result_display().lower()}: {title}"
-    if name == "signoffs":
-        return f"QA sign-off ({row.sod_checks})"
-    return f"Acceptance decision: {row.get_decision_display().lower()}"
 
 
 def item_history_identity(*, project: ReleaseProject, number: int) -> tuple[int, str] | None:

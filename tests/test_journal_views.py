@@ -85,7 +85,7 @@ def test_edit_entries_list_what_changed(team: Team) -> None:
 
     edited = entries(html)[0]
     assert "title : Fix roundng → Fix rounding" in edited
-    assert "kind : change_request → bug" in edited
+    assert "kind : Change request → Bug" in edited
     assert f"assignee : — → {team.qa}" in edited
     assert "priority" not in edited  # unchanged fields are not listed
 
