@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
+from django.forms import BaseModelFormSet
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,18 +11,79 @@ from django.urls import reverse
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from items.rules import (
     NEW_PROBLEMS,
+    STATE_EDIT_PROBLEMS,
     USES_DISABLED,
     Move,
+    StatePlan,
     rule_change_problems,
     rule_direction,
     rule_set_problems,
+    state_change_plan,
 )
 from projects.admin import ReadOnlyHistoryAdmin
 from projects.roles import Role
 
 
+def _states_after(changes: dict[int, dict]) -> list[ReleaseStatus]:
+    """Every state as it would be with `changes` (id: field values), new ones included."""
+    states = {s.id: s for s in ReleaseStatus.objects.order_by("position", "id")}
+    after = []
+    for state_id in {*states, *changes}:
+        current = states.get(state_id)
+        copy = ReleaseStatus(
+            id=state_id,
+            name=current.name if current else "",
+            position=current.position if current else 0,
+            enabled=current.enabled if current else True,
+        )
+        for name, value in changes.get(state_id, {}).items():
+            setattr(copy, name, value)
+        after.append(copy)
+    return after
+
+
+def _check_states(changes: dict[int, dict]) -> StatePlan:
+    """Refuse a state edit that would break the rule set, as rule edits are refused."""
+    plan = state_change_plan(after=_states_after(changes))
+    if plan.problems:
+        raise ValidationError(STATE_EDIT_PROBLEMS.format(problems=" ".join(plan.problems)))
+    return plan
+
+
+class ReleaseStatusForm(forms.ModelForm):
+    class Meta:
+        model = ReleaseStatus
+        fields = ["id", "name", "position", "enabled", "description"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        state_id = self.instance.pk if self.instance.pk else data.get("id")
+        if state_id is None or self.errors:
+            return data
+        wanted = {k: data[k] for k in ("name", "position", "enabled") if k in data}
+        self.state_plan = _check_states({state_id: wanted})
+        return data
+
+
+class ReleaseStatusChangeListFormSet(BaseModelFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        changes = {
+            form.instance.pk: {k: form.cleaned_data[k] for k in ("position", "enabled")}
+            for form in self.forms
+            if form.has_changed()
+        }
+        if changes:
+            plan = _check_states(changes)
+            for form in self.forms:
+                form.state_plan = plan
+
+
 @admin.register(ReleaseStatus)
 class ReleaseStatusAdmin(ReadOnlyHistoryAdmin):
+    form = ReleaseStatusForm
     list_display = ("id", "name", "position", "enabled", "item_count")
     list_display_links = ("id", "name")
     list_editable = ("position", "enabled")
@@ -39,15 +101,45 @@ class ReleaseStatusAdmin(ReadOnlyHistoryAdmin):
         # The category id is fixed once created: imported data refers to it.
         return ("id",) if obj else ()
 
+    def get_changelist_formset(self, request: HttpRequest, **kwargs):
+        kwargs["formset"] = ReleaseStatusChangeListFormSet
+        return super().get_changelist_formset(request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: ReleaseStatus, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        plan: StatePlan | None = getattr(form, "state_plan", None)
+        if plan is None or plan.applied:
+            return
+        plan.applied = True  # a list edit shares one plan between its rows
+        for rule in plan.rules:
+            rule._history_user = request.user
+            rule._change_reason = f"Added with the release state “{obj.name}”"
+            rule.save()
+        for message in plan.messages:
+            messages.info(request, message)
+
 
 @admin.register(ReleaseItem)
 class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
-    list_display = ("__str__", "project", "status", "kind", "priority", "assignee", "updated_at")
+    list_display = (
+        "__str__",
+        "project",
+        "status",
+        "kind",
+        "priority_by_meaning",
+        "assignee",
+        "updated_at",
+    )
     list_filter = ("project", "status", "kind", "priority")
     list_select_related = ("project", "status", "assignee")
     search_fields = ("title", "external_key")
     readonly_fields = ("project", "status", "position", "version", "created_by")
     raw_id_fields = ("assignee",)
+
+    # Priority 1 is Critical: ascending goes from Low up, descending puts Critical first.
+    @admin.display(description="priority", ordering="-priority")
+    def priority_by_meaning(self, obj: ReleaseItem) -> str:
+        return obj.get_priority_display()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # items are added in the portal, numbered by their project

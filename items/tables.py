@@ -1,7 +1,9 @@
 import django_tables2 as tables
+from django.db.models import QuerySet
 from django.utils.html import format_html
 
 from items.models import ReleaseItem
+from releasemgmt.pagination import TABLE_ATTRS
 
 
 class SelectColumn(tables.Column):
@@ -53,7 +55,13 @@ class ItemTable(tables.Table):
             "updated_at",
         )
         order_by = ("status", "number")
-        attrs = {"class": "table"}
+        attrs = TABLE_ATTRS
+
+    def order_priority(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        # Priority 1 is Critical: by meaning, "descending" (most urgent first) is the smallest
+        # number first. Ties by key, ascending either way.
+        direction = "priority" if is_descending else "-priority"
+        return queryset.order_by(direction, "number"), True
 
     def render_assignee(self, value) -> str:
         return value.get_full_name() or value.get_username()

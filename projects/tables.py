@@ -1,6 +1,7 @@
 import django_tables2 as tables
 
 from projects.models import ReleaseProject
+from releasemgmt.pagination import TABLE_ATTRS
 
 
 class ProjectTable(tables.Table):
@@ -25,4 +26,4 @@ class ProjectTable(tables.Table):
             "item_count",
         )
         order_by = ("code",)
-        attrs = {"class": "table"}
+        attrs = TABLE_ATTRS

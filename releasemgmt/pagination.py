@@ -41,3 +41,15 @@ def table_configure(*, request: HttpRequest, table: Table, per_page: int) -> str
     except EmptyPage:
         table.page = table.paginator.page(table.paginator.num_pages)
     return error
+
+
+def header_sort(bound_column) -> str | None:
+    """The `aria-sort` of a column header: which way the list is sorted by it, if it is."""
+    if not bound_column.is_ordered:
+        return None
+    return "descending" if bound_column.order_by_alias.is_descending else "ascending"
+
+
+# Every list table's attributes: its class, and headers that say how the list is sorted
+# (screen readers read aria-sort; app.css draws the arrow from the asc/desc class).
+TABLE_ATTRS = {"class": "table", "th": {"aria-sort": header_sort}}

@@ -446,7 +446,9 @@ def test_items_list_filters(team: Team, query: str, shown: list[str]) -> None:
         ("-key", ["PAY-3", "PAY-2", "PAY-1"]),
         ("title", ["PAY-2", "PAY-3", "PAY-1"]),
         ("-status", ["PAY-1", "PAY-3", "PAY-2"]),
-        ("priority", ["PAY-3", "PAY-1", "PAY-2"]),
+        # By meaning: ascending goes from Low up to Critical, descending puts Critical first.
+        ("priority", ["PAY-2", "PAY-1", "PAY-3"]),
+        ("-priority", ["PAY-3", "PAY-1", "PAY-2"]),
     ],
 )
 def test_items_list_sorts_by_its_columns(team: Team, sort: str, order: list[str]) -> None:
@@ -458,6 +460,33 @@ def test_items_list_sorts_by_its_columns(team: Team, sort: str, order: list[str]
 
     assert response.status_code == 200
     assert table_keys(response.text) == order
+
+
+@pytest.mark.parametrize(
+    ("sort", "marked", "next_sort"),
+    [("priority", "asc", "-priority"), ("-priority", "desc", "priority")],
+)
+def test_the_priority_header_says_which_way_the_list_is_sorted(
+    team: Team, sort: str, marked: str, next_sort: str
+) -> None:
+    team.item(number=1)
+
+    response = team.client(team.viewer).get(f"{ITEMS}?sort={sort}")
+
+    header = re.search(r"<th([^>]*)>\s*<a href=\"([^\"]*)\">Priority</a>", response.text)
+    assert header is not None
+    assert re.search(rf'class="[^"]*\b{marked}\b', header[1])
+    assert header[1].count(f'aria-sort="{"ascending" if marked == "asc" else "descending"}"') == 1
+    assert f"sort={next_sort}" in header[2]
+
+
+def test_priority_sorts_critical_first_when_descending_with_ties_by_key(team: Team) -> None:
+    for number, priority in [(1, Priority.LOW), (2, Priority.CRITICAL), (3, Priority.CRITICAL)]:
+        team.item(number=number, priority=priority)
+
+    response = team.client(team.viewer).get(f"{ITEMS}?sort=-priority")
+
+    assert table_keys(response.text) == ["PAY-2", "PAY-3", "PAY-1"]
 
 
 def test_items_list_is_paginated(team: Team) -> None:
