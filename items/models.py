@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from journal.models import JournalFields
 from projects.models import ReleaseProject
+from releasemgmt.limits import DESCRIPTION_MAX, at_most
 
 STATE_STILL_HOLDS_ITEMS = (
     "“{name}” still holds {count} item(s); move them to another state before disabling it."
@@ -75,7 +76,9 @@ class ReleaseItem(models.Model):
     number = models.PositiveIntegerField(editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CHANGE_REQUEST)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True, max_length=DESCRIPTION_MAX, help_text=at_most(DESCRIPTION_MAX)
+    )
     external_key = models.CharField(
         "external key", max_length=50, blank=True, help_text="Key in the tracker, e.g. JIRA-123."
     )

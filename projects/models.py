@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from journal.models import JournalFields
 from projects.roles import Role
+from releasemgmt.limits import DESCRIPTION_MAX, at_most
 
 
 class Lifecycle(models.TextChoices):
@@ -29,7 +30,9 @@ class ReleaseProject(models.Model):
         validators=[code_validator],
         help_text="Short code that prefixes item keys (PAY-12). Cannot be changed later.",
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True, max_length=DESCRIPTION_MAX, help_text=at_most(DESCRIPTION_MAX)
+    )
     planned_release_date = models.DateField(null=True, blank=True)
     actual_release_date = models.DateField(null=True, blank=True)
     release_manager = models.ForeignKey(

@@ -6,14 +6,19 @@ from simple_history.models import HistoricalRecords
 
 from items.models import ReleaseItem
 from journal.models import JournalFields
+from releasemgmt.limits import EXPECTED_RESULT_MAX, TEST_STEPS_MAX, at_most
 
 
 class TestCase(models.Model):
     __test__ = False  # not a pytest test class, despite the name
     item = models.ForeignKey(ReleaseItem, on_delete=models.CASCADE, related_name="test_cases")
     title = models.CharField(max_length=200)
-    steps = models.TextField(blank=True)
-    expected_result = models.TextField(blank=True)
+    steps = models.TextField(
+        blank=True, max_length=TEST_STEPS_MAX, help_text=at_most(TEST_STEPS_MAX)
+    )
+    expected_result = models.TextField(
+        blank=True, max_length=EXPECTED_RESULT_MAX, help_text=at_most(EXPECTED_RESULT_MAX)
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
