@@ -3,9 +3,11 @@
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from psycopg_pool import PoolTimeout
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,25 @@ class MethodNotAllowedPageMiddleware:
                 "405.html", {"method": request.method, "allowed": allowed}, request=request
             )
             response["Content-Type"] = "text/html; charset=utf-8"
+        return response
+
+
+class NoStoreWithSessionMiddleware:
+    """Pages answered to a request with a session are never stored, by the browser or a proxy.
+
+    Otherwise Back, or the browser's cache, shows a signed-in user's pages to whoever uses the
+    machine after they log out. Decided by the session cookie, not request.user: no query of
+    its own, and it cannot fail while the database is away (the 503 page). Static files are
+    answered by WhiteNoise before this runs and stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            add_never_cache_headers(response)
         return response
 
 

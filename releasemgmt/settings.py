@@ -24,7 +24,10 @@ def env_bool(name: str, *, default: bool) -> bool:
 
 def env_int(name: str, *, default: int) -> int:
     value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    try:
+        return int(value) if value.strip() else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_list(name: str, *, default: list[str]) -> list[str]:
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "releasemgmt.middleware.NoStoreWithSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -91,6 +95,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The password change form checks the old password through the lockout too: never log these.
+AXES_SENSITIVE_PARAMETERS = ["old_password", "new_password1", "new_password2"]
 
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For (deploy/nginx.conf: 1).
 # 0 ignores the header. The journal and the lockout both read the address through this.
@@ -195,6 +201,34 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A login lasts one working day (SESSION_HOURS) and ends earlier when the browser closes: a
+# portal left open on a shared machine must not stay signed in for Django's two weeks.
+SESSION_HOURS = env_int("SESSION_HOURS", default=10)
+if SESSION_HOURS < 1:
+    raise ImproperlyConfigured("SESSION_HOURS must be 1 or more.")
+SESSION_COOKIE_AGE = SESSION_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+PASSWORD_RESET_TIMEOUT = 3600  # a reset link works once, within the hour
+
+# Mail (password resets) through Django 6.1's MAILERS: printed to the console in development,
+# SMTP in production; the test runner swaps in the in-memory backend by itself.
+DEFAULT_FROM_EMAIL = os.environ.get("MAIL_FROM", "releasemgmt@localhost")
+if DEBUG:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("SMTP_HOST", "localhost"),
+                "port": env_int("SMTP_PORT", default=25),
+                "username": os.environ.get("SMTP_USER", ""),
+                "password": os.environ.get("SMTP_PASSWORD", ""),
+                "use_tls": env_bool("SMTP_STARTTLS", default=False),
+                "timeout": 10,  # a stuck mail server must not hold a worker
+            },
+        }
+    }
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

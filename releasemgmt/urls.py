@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from projects.converters import ItemNumberConverter, ProjectCodeConverter
 from releasemgmt.forms import AdminLoginForm, LoginForm
+from releasemgmt.passwords import PasswordChangeView
 
 register_converter(ProjectCodeConverter, "code")
 register_converter(ItemNumberConverter, "number")
@@ -17,6 +18,33 @@ urlpatterns = [
         "accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    # The admin's "Change password" uses the site's page, whose old-password check is guarded.
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="password_change", permanent=False),
+    ),
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),
     path("projects/<code:code>/", include("items.urls")),

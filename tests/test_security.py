@@ -5,11 +5,14 @@ import re
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib import admin
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 
 from items.models import STATE_STILL_HOLDS_ITEMS, ReleaseItem, ReleaseStatus
@@ -155,6 +158,41 @@ def test_session_and_csrf_cookies_are_http_only_and_same_site(team: Team) -> Non
     assert csrf["httponly"] is True
 
 
+@pytest.mark.parametrize(
+    "path", [*PAGES, "/projects/PAY/items/?_export=csv", "/projects/NOPE/", "/accounts/login/"]
+)
+def test_pages_seen_with_a_session_are_never_stored(member: Client, path: str) -> None:
+    response = member.get(path)
+
+    cache_control = response["Cache-Control"]
+    assert "no-store" in cache_control
+    assert "private" in cache_control
+
+
+def test_static_files_stay_cacheable_for_a_logged_in_user(member: Client, settings) -> None:
+    settings.WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic
+
+    response = member.get("/static/css/app.css")
+
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+    assert "no-store" in member.get("/projects/")["Cache-Control"]
+
+
+def test_a_login_lasts_a_working_day_and_ends_with_the_browser(team: Team) -> None:
+    client = Client()
+
+    response = client.post(
+        "/accounts/login/", {"username": "david", "password": "correct horse battery staple"}
+    )
+
+    cookie = response.cookies["sessionid"]
+    assert (cookie["max-age"], cookie["expires"]) == ("", "")  # a browser-session cookie
+    stored = Session.objects.get(session_key=cookie.value)
+    lifetime = stored.expire_date - timezone.now()
+    assert timedelta(hours=9, minutes=59) < lifetime <= timedelta(hours=10)
+
+
 # --- Production settings -------------------------------------------------------------------
 
 
@@ -190,6 +228,56 @@ def test_development_settings_start_without_a_secret_key() -> None:
     result = run_python(["-c", "import django; django.setup()"], env)
 
     assert result.returncode == 0, result.stderr
+
+
+def print_settings(names: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = f"import django; django.setup(); from django.conf import settings as s; print({names})"
+    return run_python(["-c", code], env)
+
+
+@pytest.mark.parametrize(
+    ("hours", "printed"),
+    [(None, "36000 True"), ("9", "32400 True"), ("24", "86400 True")],
+    ids=["default", "nine", "a-day"],
+)
+def test_session_hours_set_how_long_a_login_lasts(hours: str | None, printed: str) -> None:
+    result = print_settings(
+        "s.SESSION_COOKIE_AGE, s.SESSION_EXPIRE_AT_BROWSER_CLOSE",
+        production_env(SESSION_HOURS=hours),
+    )
+
+    assert result.stdout.strip() == printed, result.stderr
+
+
+@pytest.mark.parametrize("hours", ["0", "-3", "ten"])
+def test_a_nonsensical_session_length_refuses_to_start(hours: str) -> None:
+    result = print_settings("s.SESSION_COOKIE_AGE", production_env(SESSION_HOURS=hours))
+
+    assert result.returncode != 0
+    assert "SESSION_HOURS" in result.stderr
+
+
+def test_mail_goes_to_the_console_in_development() -> None:
+    result = print_settings(
+        "s.MAILERS['default']['BACKEND']", production_env(DEBUG="true", SECRET_KEY=None)
+    )
+
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend", result.stderr
+
+
+def test_mail_goes_through_smtp_in_production() -> None:
+    env = production_env(
+        SMTP_HOST="mail.example.com", SMTP_PORT="587", SMTP_STARTTLS="true", MAIL_FROM="rm@ex.com"
+    )
+
+    result = print_settings("s.MAILERS['default'], s.DEFAULT_FROM_EMAIL", env)
+
+    output = result.stdout.strip()
+    assert "'django.core.mail.backends.smtp.EmailBackend'" in output, result.stderr
+    assert "'host': 'mail.example.com'" in output
+    assert "'port': 587" in output
+    assert "'use_tls': True" in output
+    assert output.endswith("rm@ex.com")
 
 
 # --- The admin -----------------------------------------------------------------------------
