@@ -6,6 +6,7 @@ reached from the first one, and every enabled state but the last has a way out.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -16,7 +17,19 @@ from items.models import Direction, ReleaseStatus, TransitionRule
 USES_DISABLED = "The rule “{source}” → “{target}” uses a disabled state."
 UNREACHABLE = "“{state}” can never be reached from “{first}”."
 DEAD_END = "“{state}” has no way out (only the last state may be a dead end)."
+NO_FORWARD_ARROW = (
+    "“{state}” has no rule to the next state, “{following}”: its cards would lose their "
+    "forward arrow on the board."
+)
 NEW_PROBLEMS = "This change would break the rule set: {problems}"
+STATE_EDIT_PROBLEMS = (
+    "This change to the release states would break the transition rules: {problems} "
+    "Add or change the rules first (Transition rules), or change the states differently."
+)
+RULES_ADDED = (
+    "Added the transition rules {rules}, copied from {templates}, to keep “{state}” in the flow."
+)
+TEMPLATE_KEPT = "{rule} is kept: delete it if items must not skip “{state}”."
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,19 +38,24 @@ class Move:
     to_state_id: int
 
 
-def rule_set_problems(*, moves: Iterable[Move], states: list[ReleaseStatus]) -> list[str]:
-    """What is wrong with a set of moves over `states` (ordered by position), in words."""
+def _problems(
+    *, moves: Iterable[Move], states: list[ReleaseStatus], arrows: bool
+) -> list[tuple[tuple, str]]:
+    """(key, message) pairs: the key names the problem by state ids, so a rename does not make
+    an old problem look new."""
     names = {s.id: s.name for s in states}
     enabled = [s for s in states if s.enabled]
     enabled_ids = {s.id for s in enabled}
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     graph: dict[int, set[int]] = {s.id: set() for s in enabled}
     for move in moves:
         if move.from_state_id not in enabled_ids or move.to_state_id not in enabled_ids:
+            source = names.get(move.from_state_id, move.from_state_id)
+            target = names.get(move.to_state_id, move.to_state_id)
             problems.append(
-                USES_DISABLED.format(
-                    source=names.get(move.from_state_id, move.from_state_id),
-                    target=names.get(move.to_state_id, move.to_state_id),
+                (
+                    ("disabled", move.from_state_id, move.to_state_id),
+                    USES_DISABLED.format(source=source, target=target),
                 )
             )
             continue
@@ -51,12 +69,51 @@ def rule_set_problems(*, moves: Iterable[Move], states: list[ReleaseStatus]) -> 
             reached.add(target)
             frontier.append(target)
     problems += [
-        UNREACHABLE.format(state=s.name, first=first.name) for s in enabled if s.id not in reached
+        (("unreachable", s.id), UNREACHABLE.format(state=s.name, first=first.name))
+        for s in enabled
+        if s.id not in reached
     ]
     problems += [
-        DEAD_END.format(state=s.name) for s in enabled if s.id != last.id and not graph[s.id]
+        (("dead end", s.id), DEAD_END.format(state=s.name))
+        for s in enabled
+        if s.id != last.id and not graph[s.id]
     ]
+    if arrows:
+        problems += [
+            (("arrow", s.id, t.id), NO_FORWARD_ARROW.format(state=s.name, following=t.name))
+            for s, t in pairwise(enabled)
+            if t.id not in graph[s.id]
+        ]
     return problems
+
+
+def rule_set_problems(
+    *, moves: Iterable[Move], states: list[ReleaseStatus], arrows: bool = False
+) -> list[str]:
+    """What is wrong with a set of moves over `states` (ordered by position), in words.
+    `arrows`: also every enabled state but the last without a rule to the next one (the
+    board's forward arrow)."""
+    return [message for _key, message in _problems(moves=moves, states=states, arrows=arrows)]
+
+
+def _new_problems(
+    *,
+    before: tuple[list[Move], list[ReleaseStatus]],
+    after: tuple[list[Move], list[ReleaseStatus]],
+) -> list[tuple[tuple, str]]:
+    old = {key for key, _ in _problems(moves=before[0], states=before[1], arrows=True)}
+    return [
+        (key, message)
+        for key, message in _problems(moves=after[0], states=after[1], arrows=True)
+        if key not in old
+    ]
+
+
+def _current_moves() -> list[Move]:
+    return [
+        Move(r.from_state_id, r.to_state_id)
+        for r in TransitionRule.objects.only("from_state_id", "to_state_id")
+    ]
 
 
 def rule_change_problems(
@@ -70,17 +127,108 @@ def rule_change_problems(
     Adding rules one by one never fails for an incomplete set: only a change that makes the
     set worse is refused.
     """
-    current = [
-        Move(r.from_state_id, r.to_state_id)
-        for r in TransitionRule.objects.only("from_state_id", "to_state_id")
-    ]
+    current = _current_moves()
     after = [
         m for m in current if remove is None or m != Move(remove.from_state_id, remove.to_state_id)
     ]
     if add is not None:
         after.append(add)
-    before = set(rule_set_problems(moves=current, states=states))
-    return [p for p in rule_set_problems(moves=after, states=states) if p not in before]
+    return [m for _key, m in _new_problems(before=(current, states), after=(after, states))]
+
+
+@dataclass(slots=True)
+class StatePlan:
+    """What a change to the release states does to the rule set: the rules to add with it
+    (unsaved), what to tell the administrator, and the problems that would remain."""
+
+    rules: list[TransitionRule]
+    messages: list[str]
+    problems: list[str]
+    applied: bool = False
+
+
+def _copy(template: TransitionRule, source: ReleaseStatus, target: ReleaseStatus, *, gates: bool):
+    rule = TransitionRule(
+        from_state=source,
+        to_state=target,
+        roles=list(template.roles),
+        comment_required=template.comment_required,
+        segregation_of_duties=template.segregation_of_duties,
+        rejection_blocks=template.rejection_blocks,
+    )
+    if gates:
+        rule.approvals_required = template.approvals_required
+        rule.approver_roles = list(template.approver_roles)
+        rule.requires_passing_tests = template.requires_passing_tests
+        rule.requires_qa_signoff = template.requires_qa_signoff
+        rule.requires_acceptance = template.requires_acceptance
+    rule.direction = rule_direction(from_state=source, to_state=target)
+    return rule
+
+
+def state_change_plan(*, after: list[ReleaseStatus]) -> StatePlan:
+    """Check a change to the release states (added, enabled, disabled, moved) as rule changes
+    are checked: `after` is every state as it would be. With no rules at all there is nothing
+    to break (the simple policy steps between neighbours).
+
+    A state that becomes enabled between two states joined by rules gets their rules: for
+    P → F, P → new (its roles, no gates) and new → F (a full copy: the gates still guard the
+    way into F); for the rework rule F → P, F → new and new → P. P → F itself is kept.
+    """
+    rules = list(TransitionRule.objects.select_related("from_state", "to_state"))
+    if not rules:
+        return StatePlan(rules=[], messages=[], problems=[])
+    before = list(ReleaseStatus.objects.order_by("position", "id"))
+    after = sorted(after, key=lambda s: (s.position, s.id))
+    was_enabled = {s.id for s in before if s.enabled}
+    by_move = {(r.from_state_id, r.to_state_id): r for r in rules}
+    current = [Move(*key) for key in by_move]
+    moves = list(current)
+    plan = StatePlan(rules=[], messages=[], problems=[])
+    enabled = [s for s in after if s.enabled]
+    for index, state in enumerate(enabled):
+        if state.id in was_enabled or index == 0 or index == len(enabled) - 1:
+            continue
+        previous, following = enabled[index - 1], enabled[index + 1]
+        added, templates = [], []
+        for template, copies in (
+            (
+                by_move.get((previous.id, following.id)),
+                ((previous, state, False), (state, following, True)),
+            ),
+            (
+                by_move.get((following.id, previous.id)),
+                ((following, state, True), (state, previous, True)),
+            ),
+        ):
+            if template is None:
+                continue
+            templates.append(f"“{template.from_state.name}” → “{template.to_state.name}”")
+            for source, target, gates in copies:
+                if (source.id, target.id) in by_move:
+                    continue
+                rule = _copy(template, source, target, gates=gates)
+                by_move[source.id, target.id] = rule
+                moves.append(Move(source.id, target.id))
+                plan.rules.append(rule)
+                added.append(f"“{source.name}” → “{target.name}”")
+        if added:
+            plan.messages.append(
+                RULES_ADDED.format(
+                    rules=", ".join(added), templates=" and ".join(templates), state=state.name
+                )
+            )
+            if (previous.id, following.id) in by_move:
+                plan.messages.append(
+                    TEMPLATE_KEPT.format(
+                        rule=f"“{previous.name}” → “{following.name}”", state=state.name
+                    )
+                )
+    for key, message in _new_problems(before=(current, before), after=(moves, after)):
+        # A rule touching a state being disabled goes inactive: said, not refused; what
+        # its loss does to the flow (unreachable, dead end, no arrow) is refused.
+        (plan.messages if key[0] == "disabled" else plan.problems).append(message)
+    return plan
 
 
 def rule_direction(*, from_state: ReleaseStatus, to_state: ReleaseStatus) -> str:

@@ -7,11 +7,19 @@ from itertools import pairwise
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils.html import escape
 
 from items.defaults import DEFAULT_RULES, DEFAULT_STATES
 from items.engine import COMMENT_REQUIRED, EngineError, MoveNotAllowed
 from items.models import Direction, ReleaseItem, ReleaseStatus, TransitionRule
-from items.rules import DEAD_END, UNREACHABLE, USES_DISABLED, Move, rule_set_problems
+from items.rules import (
+    DEAD_END,
+    NO_FORWARD_ARROW,
+    UNREACHABLE,
+    USES_DISABLED,
+    Move,
+    rule_set_problems,
+)
 from journal.models import ChangeKind
 from projects.roles import Role
 from tests.conftest import Team
@@ -22,6 +30,7 @@ from tests.governance_fixtures import (
     DEVELOPING,
     FLOW,
     INTEGRATION,
+    INTEGRATION_TEST,
     PRODUCTION,
     REVIEW,
     TO_BE_CLOSED,
@@ -375,3 +384,145 @@ def test_admin_rules_list_warns_of_the_problems_the_rule_set_has(
 
     assert USES_DISABLED.format(source=NAMES[PRODUCTION], target=NAMES[TO_BE_CLOSED]) in html
     assert UNREACHABLE.format(state=NAMES[CLOSED], first=NAMES[DEVELOPING]) in html
+
+
+# --- State edits are checked like rule edits ---------------------------------------------------
+
+STATES_ADMIN = "/admin/items/releasestatus/"
+SCAN = 4555  # a new state between 2 - Ready for Integration and 3 - Ready for Integration Test
+
+
+def state_data(state_id: int, name: str, position: int, *, enabled: bool = True) -> dict:
+    data = {"id": state_id, "name": name, "position": position, "description": "", "_save": "1"}
+    if enabled:
+        data["enabled"] = "on"
+    return data
+
+
+def changelist_data(changes: dict[int, dict]) -> dict:
+    """The states list's edit form, every row as it is but for `changes` (id: field values)."""
+    rows = list(ReleaseStatus.objects.order_by("position", "id"))
+    data = {
+        "form-TOTAL_FORMS": str(len(rows)),
+        "form-INITIAL_FORMS": str(len(rows)),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for index, row in enumerate(rows):
+        values = {"position": row.position, "enabled": row.enabled} | changes.get(row.id, {})
+        data[f"form-{index}-id"] = row.id
+        data[f"form-{index}-position"] = values["position"]
+        if values["enabled"]:
+            data[f"form-{index}-enabled"] = "on"
+    return data
+
+
+def test_adding_a_state_between_two_gives_it_the_rules_around_it_and_says_so(
+    team: Team, rules, admin_client
+) -> None:
+    card = item_in(team, INTEGRATION)
+
+    response = admin_client.post(
+        f"{STATES_ADMIN}add/", state_data(SCAN, "2b - Security scan", 25), follow=True
+    )
+
+    assert response.status_code == 200
+    assert ReleaseStatus.objects.filter(pk=SCAN, enabled=True).exists()
+    forward = rules[INTEGRATION, INTEGRATION_TEST]
+    into, out = rule(INTEGRATION, SCAN), rule(SCAN, INTEGRATION_TEST)
+    assert (into.roles, into.has_gates, out.roles) == (forward.roles, False, forward.roles)
+    rework = rules[INTEGRATION_TEST, INTEGRATION]
+    for back in (rule(INTEGRATION_TEST, SCAN), rule(SCAN, INTEGRATION)):
+        assert (back.roles, back.comment_required) == (rework.roles, True)
+        assert back.direction == Direction.BACK
+    assert "Added the transition rules" in response.text
+    assert "“2 - Ready for Integration” → “2b - Security scan”" in response.text
+    row = RuleHistory.objects.get(id=into.pk)
+    assert (row.history_user, row.history_change_reason) == (
+        team.admin,
+        "Added with the release state “2b - Security scan”",
+    )
+    # The card before the new column keeps its forward arrow, to the new state.
+    board = team.client(team.developer).get("/projects/PAY/board/").text
+    assert f'aria-label="Move {card.key} to 2b - Security scan"' in board
+    move(team, team.developer, card, direction="next")
+    assert ReleaseItem.objects.get(pk=card.pk).status_id == SCAN
+
+
+def test_adding_an_enabled_state_the_rules_cannot_reach_is_refused_with_the_reason(
+    team: Team, rules, admin_client
+) -> None:
+    response = admin_client.post(f"{STATES_ADMIN}add/", state_data(4599, "8 - Archived", 80))
+
+    assert response.status_code == 200  # the form again, with the error
+    assert escape(UNREACHABLE.format(state="8 - Archived", first=NAMES[DEVELOPING])) in (
+        response.text
+    )
+    assert (
+        escape(NO_FORWARD_ARROW.format(state=NAMES[CLOSED], following="8 - Archived"))
+        in response.text
+    )
+    assert not ReleaseStatus.objects.filter(pk=4599).exists()
+
+
+def test_adding_a_disabled_state_is_accepted_without_rules(team: Team, rules, admin_client) -> None:
+    response = admin_client.post(
+        f"{STATES_ADMIN}add/", state_data(4599, "8 - Archived", 80, enabled=False)
+    )
+
+    assert response.status_code == 302
+    assert not TransitionRule.objects.filter(to_state_id=4599).exists()
+
+
+def test_disabling_a_state_that_strands_the_next_is_refused_on_its_page(
+    team: Team, rules, admin_client
+) -> None:
+    response = admin_client.post(
+        f"{STATES_ADMIN}{TO_BE_CLOSED}/change/",
+        state_data(TO_BE_CLOSED, NAMES[TO_BE_CLOSED], 60, enabled=False),
+    )
+
+    assert response.status_code == 200
+    assert escape(UNREACHABLE.format(state=NAMES[CLOSED], first=NAMES[DEVELOPING])) in (
+        response.text
+    )
+    assert ReleaseStatus.objects.get(pk=TO_BE_CLOSED).enabled is True
+
+
+def test_reordering_states_in_the_list_that_breaks_the_arrows_is_refused_and_saves_nothing(
+    team: Team, rules, admin_client
+) -> None:
+    # 3 - Ready for Integration Test moved between 5 and 6: no rule leads 2 -> 4 or 5 -> 3.
+    changes = {INTEGRATION_TEST: {"position": 55}, CLOSED: {"position": 99}}
+
+    response = admin_client.post(STATES_ADMIN, changelist_data(changes))
+
+    assert response.status_code == 200
+    assert "would break the transition rules" in response.text
+    message = NO_FORWARD_ARROW.format(state=NAMES[INTEGRATION], following=NAMES[ACCEPTANCE_TEST])
+    assert escape(message) in response.text
+    positions = dict(ReleaseStatus.objects.values_list("id", "position"))
+    assert (positions[INTEGRATION_TEST], positions[CLOSED]) == (30, 70)  # nothing of it saved
+
+
+def test_enabling_a_state_in_the_list_between_two_gives_it_their_rules(
+    team: Team, rules, admin_client
+) -> None:
+    ReleaseStatus.objects.create(id=SCAN, name="2b - Security scan", position=25, enabled=False)
+
+    response = admin_client.post(
+        STATES_ADMIN, changelist_data({SCAN: {"enabled": True}}), follow=True
+    )
+
+    assert response.status_code == 200
+    assert ReleaseStatus.objects.get(pk=SCAN).enabled is True
+    assert rule(INTEGRATION, SCAN).roles == rule(SCAN, INTEGRATION_TEST).roles == ["developer"]
+    assert "Added the transition rules" in response.text
+
+
+def test_state_edits_without_rules_are_not_checked(team: Team, admin_client) -> None:
+    response = admin_client.post(f"{STATES_ADMIN}add/", state_data(4599, "8 - Archived", 80))
+
+    assert response.status_code == 302
+    assert ReleaseStatus.objects.filter(pk=4599, enabled=True).exists()
