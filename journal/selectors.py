@@ -15,13 +15,14 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Field, Model, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
-from journal.models import ChangeKind
+from journal.models import AccessChange, AccessRelation, ChangeKind
 from projects.models import ReleaseMember, ReleaseProject
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 
@@ -43,6 +44,7 @@ NOISE = {
     "change_kind",
     "from_status",
     "emergency",
+    "password_changed",
     "version",
     "updated_at",
     "created_at",
@@ -97,6 +99,8 @@ ItemHistory = ReleaseItem.history.model
 TestCaseHistory = TestCase.history.model
 ProjectHistory = ReleaseProject.history.model
 StateHistory = ReleaseStatus.history.model
+UserHistory = User.history.model
+GroupHistory = Group.history.model
 
 
 def _items_of(project_id: int) -> Subquery:
@@ -108,7 +112,8 @@ def _cases_of(**item_scope: Any) -> Subquery:
     return Subquery(TestCaseHistory.objects.filter(**item_scope).values("id"))
 
 
-Describer = Callable[[Model, str, "_Names"], Said]
+# A describer gets the row, its change kind, the page's names and (for edits) the row before it.
+Describer = Callable[[Model, str, "_Names", Model | None], Said]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,9 @@ class Source:
     describe: Describer
     # Fields kept for the application's own bookkeeping, never listed as an edit's changes.
     hidden: frozenset[str] = frozenset()
+    # Rows are snapshots of one object (django-simple-history): an edit is shown against the
+    # row before it. False for rows that each record one change themselves (AccessChange).
+    snapshots: bool = True
 
 
 # --- Names: what the ids a page mentions are called --------------------------------------
@@ -200,10 +208,9 @@ class _Names:
         if not ids:
             return {}
         names = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)}
-        history = getattr(User, "history", None)
         gone = ids - names.keys()
-        if gone and history is not None:
-            names |= dict(_latest_of_each(history.model, gone).values_list("id", "username"))
+        if gone:
+            names |= dict(_latest_of_each(UserHistory, gone).values_list("id", "username"))
         return names
 
     def code(self, project_id: int) -> str:
@@ -274,7 +281,7 @@ def _changes(row: Model, previous: Model, names: _Names, hidden: frozenset[str])
 _CREATED_EDITED_DELETED = {"created": "Created", "removed": "Deleted"}
 
 
-def _item_row(row: Model, kind: str, names: _Names) -> Said:
+def _item_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     state = names.state(row.status_id)
     summary = {
         "created": f"Created in {state}",
@@ -291,7 +298,7 @@ def _item_row(row: Model, kind: str, names: _Names) -> Said:
     )
 
 
-def _member_row(row: Model, kind: str, names: _Names) -> Said:
+def _member_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     role = names.label(row, "role")
     return Said(
         subject=f"Member {names.of(User, row.user_id)}",
@@ -302,7 +309,7 @@ def _member_row(row: Model, kind: str, names: _Names) -> Said:
     )
 
 
-def _project_row(row: Model, kind: str, names: _Names) -> Said:
+def _project_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     return Said(
         subject=f"Project {row.code}",
         action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
@@ -310,7 +317,7 @@ def _project_row(row: Model, kind: str, names: _Names) -> Said:
     )
 
 
-def _state_row(row: Model, kind: str, names: _Names) -> Said:
+def _state_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     return Said(
         subject=f"State {row.id}",
         action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
@@ -320,7 +327,7 @@ def _state_row(row: Model, kind: str, names: _Names) -> Said:
     )
 
 
-def _rule_row(row: Model, kind: str, names: _Names) -> Said:
+def _rule_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     return Said(
         subject=f"Rule {names.state(row.from_state_id)} → {names.state(row.to_state_id)}",
         action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
@@ -336,7 +343,7 @@ def _vote(row: Model, kind: str, names: _Names, *, what: str) -> tuple[str, str]
     return verdict, f"{verdict} {what}"
 
 
-def _release_vote_row(row: Model, kind: str, names: _Names) -> Said:
+def _release_vote_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     action, summary = _vote(row, kind, names, what="the release")
     return Said(subject=f"Release {names.code(row.project_id)}", action=action, summary=summary)
 
@@ -344,7 +351,7 @@ def _release_vote_row(row: Model, kind: str, names: _Names) -> Said:
 def _item_evidence(describe: Callable[[Model, str, _Names], tuple[str, str]]) -> Describer:
     """A describer of rows about one item each (votes, emergencies, QA records)."""
 
-    def said(row: Model, kind: str, names: _Names) -> Said:
+    def said(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
         item_id = (
             row.item_id if hasattr(row, "item_id") else names.cases.get(row.test_case_id, (0,))[0]
         )
@@ -383,6 +390,60 @@ def _signoff(row: Model, kind: str, names: _Names) -> tuple[str, str]:
 def _acceptance(row: Model, kind: str, names: _Names) -> tuple[str, str]:
     decision = names.label(row, "decision")  # "Accepted" or "Rejected"
     return decision, f"Acceptance decision: {decision.lower()}"
+
+
+# An account's flags, by the words for setting and clearing them.
+ACCOUNT_FLAGS = {
+    "is_superuser": ("granted superuser", "revoked superuser"),
+    "is_staff": ("granted staff status", "revoked staff status"),
+    "is_active": ("reactivated", "deactivated"),
+}
+
+
+def _sentence(words: list[str]) -> str:
+    text = ", ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _account_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    subject = f"User {row.username}"
+    if kind == "created":
+        held = [
+            ACCOUNT_FLAGS[flag][0] for flag in ("is_superuser", "is_staff") if getattr(row, flag)
+        ]
+        if not row.is_active:
+            held.append("inactive")
+        return Said(subject, "Account created", _sentence(["account created", *held]))
+    if kind == "removed":
+        return Said(subject, "Account deleted", "Account deleted")
+    events = [
+        words[0] if getattr(row, flag) else words[1]
+        for flag, words in ACCOUNT_FLAGS.items()
+        if previous is not None and getattr(previous, flag) != getattr(row, flag)
+    ]
+    if row.password_changed:
+        events.append("password changed")
+    if not events:
+        return Said(subject, "Edited", "Edited")
+    return Said(subject, _sentence(events[:1]), _sentence(events))
+
+
+def _group_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    return Said(
+        subject=f"Group {row.name}",
+        action={"created": "Group created", "removed": "Group deleted"}.get(kind, "Edited"),
+        summary={"created": f"Created “{row.name}”", "removed": "Deleted"}.get(kind, "Edited"),
+    )
+
+
+def _access_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    if row.relation == AccessRelation.GROUPS:
+        action = "Added to group" if row.granted else "Removed from group"
+        return Said(f"User {row.user_name}", action, f"{action} {row.group_name}")
+    holder = f"Group {row.group_name}" if row.group_id is not None else f"User {row.user_name}"
+    action = "Permission granted" if row.granted else "Permission revoked"
+    verb = "Granted" if row.granted else "Revoked"
+    return Said(holder, action, f"{verb} permission “{row.permission_name}”")
 
 
 def _evidence_source(
@@ -482,6 +543,28 @@ SOURCES = {
             _acceptance,
             {"round"},
         ),
+        # Accounts, groups and the access they grant: the installation's journal only.
+        Source(
+            "accounts",
+            "User accounts",
+            12,
+            UserHistory,
+            None,
+            None,
+            _account_row,
+            frozenset({*ACCOUNT_FLAGS, "date_joined"}),  # the flags are said in words
+        ),
+        Source("groups", "Groups", 13, GroupHistory, None, None, _group_row),
+        Source(
+            "access",
+            "Group memberships and permissions",
+            14,
+            AccessChange,
+            None,
+            None,
+            _access_row,
+            snapshots=False,
+        ),
     )
 }
 ITEM_SOURCES = [n for n, s in SOURCES.items() if s.of_item]
@@ -544,7 +627,8 @@ def _previous_rows(rows: list[Model], model: type[Model]) -> dict[int, Model]:
 
     Keyed by history id, which is unique only within one table: never merge two tables' maps.
     """
-    wanted = [r.prev_history_id for r in rows if r.history_type == "~" and r.prev_history_id]
+    # Only edits list their changes; a move or a reorder says what it did in its summary.
+    wanted = [r.prev_history_id for r in rows if r.change_kind == "edited" and r.prev_history_id]
     if not wanted:
         return {}
     return {r.history_id: r for r in model.objects.filter(history_id__in=wanted)}
@@ -572,12 +656,12 @@ def journal_entries(
         elif project is not None:
             rows = rows.filter(source.of_project(project.pk))
         rows = _filtered(rows, query, source)
-        previous = source.model.objects.filter(
-            id=OuterRef("id"), history_date__lt=OuterRef("history_date")
-        ).order_by("-history_date", "-history_id")
-        rows = rows.annotate(prev_history_id=Subquery(previous.values("history_id")[:1])).order_by(
-            "-history_date", "-history_id"
-        )[: page_size + 1]
+        if source.snapshots:
+            previous = source.model.objects.filter(
+                id=OuterRef("id"), history_date__lt=OuterRef("history_date")
+            ).order_by("-history_date", "-history_id")
+            rows = rows.annotate(prev_history_id=Subquery(previous.values("history_id")[:1]))
+        rows = rows.order_by("-history_date", "-history_id")[: page_size + 1]
         fetched.append((source, list(rows)))
 
     merged = sorted(
@@ -590,6 +674,8 @@ def journal_entries(
 
     previous_by_source = {
         source.name: _previous_rows([r for s, r in page if s is source], source.model)
+        if source.snapshots
+        else {}
         for source in picked
     }
     names = _Names(
@@ -598,14 +684,19 @@ def journal_entries(
         project=project,
     )
     return [
-        _entry(source, row, previous_by_source[source.name].get(row.prev_history_id), names)
+        _entry(
+            source,
+            row,
+            previous_by_source[source.name].get(getattr(row, "prev_history_id", None)),
+            names,
+        )
         for source, row in page
     ], has_more
 
 
 def _entry(source: Source, row: Model, previous: Model | None, names: _Names) -> Entry:
     kind = row.change_kind
-    said = source.describe(row, kind, names)
+    said = source.describe(row, kind, names, previous)
     changes = (
         _changes(row, previous, names, source.hidden)
         if kind == "edited" and previous is not None

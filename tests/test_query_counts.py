@@ -9,6 +9,7 @@ test cases and runs, sign-offs, acceptance decisions) growing with the release t
 """
 
 import pytest
+from django.contrib.auth.models import Group
 from simple_history.utils import bulk_create_with_history
 
 from approvals.models import Approval, EmergencyMove
@@ -17,6 +18,7 @@ from items import engine, services
 from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
 from items.rules import rule_seed_defaults
 from items.workflow import workflow_current
+from journal.selectors import PAGE_SIZE
 from projects.models import ReleaseMember
 from projects.roles import Role
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
@@ -434,3 +436,65 @@ def test_the_approval_pages_run_the_same_queries_whatever_the_size(
     assert response.status_code == 200
     for (table, purpose), query in zip(expected, captured.captured_queries, strict=True):
         assert f'"{table}"' in query["sql"], purpose
+
+
+# The installation's journal (administrators): every source, the accounts, groups and access
+# changes included, whatever the size of the release and of the user base.
+GLOBAL_JOURNAL = [
+    SESSION,
+    USER,
+    ("items_historicalreleaseitem", "the newest item rows, with their users"),
+    ("projects_historicalreleasemember", "the newest member rows, with their users"),
+    ("projects_historicalreleaseproject", "the newest project rows, with their users"),
+    ("items_historicalreleasestatus", "the newest release state rows, with their users"),
+    ("items_historicaltransitionrule", "the newest rule rows, with their users"),
+    *JOURNAL_SOURCES,
+    ("journal_historicaluser", "the newest account rows, with their users"),
+    ("journal_historicalgroup", "the newest group rows, with their users"),
+    ("journal_accesschange", "the newest membership and permission changes, with their users"),
+    ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
+    ("journal_historicaluser", "the rows before edited account rows (what changed)"),
+    ("journal_historicalgroup", "the rows before edited group rows (what changed)"),
+    ("items_releasestatus", "state names"),
+    ("auth_user", "names of the users the rows mention"),
+    ("projects_releaseproject", "codes of the projects the rows mention"),
+    ("auth_user", "every user, for the user filter"),
+]
+
+
+@pytest.mark.parametrize("size", [10, 500])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_installations_journal_runs_the_same_queries_whatever_the_size(
+    team: Team, django_assert_num_queries, mode: str, size: int
+) -> None:
+    populate(team, size, rules=mode == "default rules")
+    auditors = Group.objects.create(name="Auditors")
+    for n in range(size // 10):
+        user = UserFactory(username=f"auditor{n}")
+        user.groups.add(auditors)
+        user.is_staff = True
+        user.save()
+    UserFactory.create_batch(PAGE_SIZE)  # account creations fill the rest of the page
+    # The newest rows: an item edit, an account edit, a group rename, a membership.
+    first = ReleaseItem.objects.get(project=team.project, number=1)
+    services.item_update(
+        access=team.access(team.manager),
+        item_id=first.pk,
+        expected_version=first.version,
+        fields={"title": "Round fees to the cent, up"},
+    )
+    team.viewer.is_superuser = True
+    team.viewer.save()
+    auditors.name = "Internal auditors"
+    auditors.save()
+    team.viewer.groups.add(auditors)
+    client = team.client(team.admin)
+
+    with django_assert_num_queries(len(GLOBAL_JOURNAL)) as captured:
+        response = client.get("/journal/")
+
+    assert response.status_code == 200
+    for (table, purpose), query in zip(GLOBAL_JOURNAL, captured.captured_queries, strict=True):
+        assert f'"{table}"' in query["sql"], purpose
+    for words in ("Added to group", "Granted superuser", "Internal auditors", "Round fees"):
+        assert words in response.text
