@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -15,6 +16,11 @@ class Lifecycle(models.TextChoices):
     RELEASED = "released", "Released"
     CLOSED = "closed", "Closed"
 
+
+CODE_RESERVED = (
+    "The code {code} belonged to a release project that was deleted; codes are never reused, "
+    "so that its item keys keep naming one item each. Choose another."
+)
 
 code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$",
@@ -62,6 +68,13 @@ class ReleaseProject(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:detail", kwargs={"code": self.code})
+
+    def clean(self) -> None:
+        # Here, not only in the portal's form, so that the admin refuses a reserved code too.
+        from projects.selectors import project_code_reserved  # selectors import this module
+
+        if self._state.adding and self.code and project_code_reserved(code=self.code):
+            raise ValidationError({"code": CODE_RESERVED.format(code=self.code)})
 
 
 class ReleaseMember(models.Model):

@@ -18,3 +18,14 @@ def projects_for_user(*, user: AbstractBaseUser) -> QuerySet[ReleaseProject]:
 
 def project_members(*, project: ReleaseProject) -> QuerySet[ReleaseMember]:
     return ReleaseMember.objects.filter(project=project).select_related("user")
+
+
+def project_code_reserved(*, code: str) -> bool:
+    """Whether a deleted release project had `code`. The journal (append-only) keeps every code
+    ever used, however the project went, so a code never names a second project and an item
+    key like DEL-1 never names a second item."""
+    return (
+        ReleaseProject.history.filter(code=code)
+        .exclude(id__in=ReleaseProject.objects.filter(code=code).values("id"))
+        .exists()
+    )

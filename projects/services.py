@@ -7,8 +7,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from projects.access import Access
-from projects.models import Lifecycle, ReleaseMember, ReleaseProject
+from projects.models import CODE_RESERVED, Lifecycle, ReleaseMember, ReleaseProject
 from projects.roles import MANAGE, Role
+from projects.selectors import project_code_reserved
 
 ALREADY_MEMBER = "{user} is already a member of {code}."
 CODE_TAKEN = "The code {code} is already taken by another release project; choose another."
@@ -80,6 +81,8 @@ def project_create(
     *, actor: AbstractBaseUser, code: str, fields: dict[str, Any], at: datetime | None = None
 ) -> ReleaseProject:
     """Create a project; `at` back-dates its journal rows (imports and the demo only)."""
+    if project_code_reserved(code=code):
+        raise ProjectConflict(CODE_RESERVED.format(code=code))
     project = ReleaseProject(code=code)
     if fields.get("lifecycle", Lifecycle.PLANNING) != Lifecycle.PLANNING:
         raise ReleaseNotApproved(f"{code} must start in planning: leaving it needs approval.")
