@@ -174,6 +174,8 @@ def state_change_plan(*, after: list[ReleaseStatus]) -> StatePlan:
     A state that becomes enabled between two states joined by rules gets their rules: for
     P → F, P → new (its roles, no gates) and new → F (a full copy: the gates still guard the
     way into F); for the rework rule F → P, F → new and new → P. P → F itself is kept.
+    A new last state after P is reached like P is (roles only) and sends work back to P; a new
+    first state before F leaves for F like F leaves for its successor (roles only).
     """
     rules = list(TransitionRule.objects.select_related("from_state", "to_state"))
     if not rules:
@@ -187,19 +189,26 @@ def state_change_plan(*, after: list[ReleaseStatus]) -> StatePlan:
     plan = StatePlan(rules=[], messages=[], problems=[])
     enabled = [s for s in after if s.enabled]
     for index, state in enumerate(enabled):
-        if state.id in was_enabled or index == 0 or index == len(enabled) - 1:
+        if state.id in was_enabled or len(enabled) < 3:
             continue
-        previous, following = enabled[index - 1], enabled[index + 1]
+        previous = enabled[index - 1] if index > 0 else None
+        following = enabled[index + 1] if index + 1 < len(enabled) else None
+        if previous and following:  # between P and F: P -> F's rules, split at the new state
+            forward, back = (previous, following), (following, previous)
+            copies_forward = ((previous, state, False), (state, following, True))
+            copies_back = ((following, state, True), (state, previous, True))
+        elif previous:  # the new last state: its predecessor's way in and rework rule
+            before_previous = enabled[index - 2]
+            forward, back = (before_previous, previous), (previous, before_previous)
+            copies_forward, copies_back = ((previous, state, False),), ((state, previous, True),)
+        else:  # the new first state: its successor's way on and rework rule
+            after_following = enabled[index + 2]
+            forward, back = (following, after_following), (after_following, following)
+            copies_forward, copies_back = ((state, following, False),), ((following, state, True),)
         added, templates = [], []
         for template, copies in (
-            (
-                by_move.get((previous.id, following.id)),
-                ((previous, state, False), (state, following, True)),
-            ),
-            (
-                by_move.get((following.id, previous.id)),
-                ((following, state, True), (state, previous, True)),
-            ),
+            (by_move.get((forward[0].id, forward[1].id)), copies_forward),
+            (by_move.get((back[0].id, back[1].id)), copies_back),
         ):
             if template is None:
                 continue
@@ -218,7 +227,7 @@ def state_change_plan(*, after: list[ReleaseStatus]) -> StatePlan:
                     rules=", ".join(added), templates=" and ".join(templates), state=state.name
                 )
             )
-            if (previous.id, following.id) in by_move:
+            if previous and following and (previous.id, following.id) in by_move:
                 plan.messages.append(
                     TEMPLATE_KEPT.format(
                         rule=f"“{previous.name}” → “{following.name}”", state=state.name

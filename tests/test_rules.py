@@ -450,20 +450,39 @@ def test_adding_a_state_between_two_gives_it_the_rules_around_it_and_says_so(
     assert ReleaseItem.objects.get(pk=card.pk).status_id == SCAN
 
 
-def test_adding_an_enabled_state_the_rules_cannot_reach_is_refused_with_the_reason(
+def test_adding_a_state_after_the_last_is_reached_like_the_last(
     team: Team, rules, admin_client
 ) -> None:
-    response = admin_client.post(f"{STATES_ADMIN}add/", state_data(4599, "8 - Archived", 80))
+    card = item_in(team, CLOSED)
 
-    assert response.status_code == 200  # the form again, with the error
-    assert escape(UNREACHABLE.format(state="8 - Archived", first=NAMES[DEVELOPING])) in (
-        response.text
+    response = admin_client.post(
+        f"{STATES_ADMIN}add/", state_data(4599, "8 - Archived", 80), follow=True
     )
-    assert (
-        escape(NO_FORWARD_ARROW.format(state=NAMES[CLOSED], following="8 - Archived"))
-        in response.text
+
+    assert response.status_code == 200
+    assert rule(CLOSED, 4599).roles == rules[TO_BE_CLOSED, CLOSED].roles
+    assert rule(4599, CLOSED).comment_required is True
+    assert "Added the transition rules" in response.text
+    board = team.client(team.manager).get("/projects/PAY/board/").text
+    assert f'aria-label="Move {card.key} to 8 - Archived"' in board
+
+
+def test_a_state_edit_the_rules_cannot_follow_is_refused_with_the_reason(
+    team: Team, rules, admin_client
+) -> None:
+    # Two new states side by side: the second has no rule to copy between them.
+    ReleaseStatus.objects.create(id=SCAN, name="2b - Security scan", position=25, enabled=False)
+    ReleaseStatus.objects.create(id=4556, name="2c - Pen test", position=26, enabled=False)
+
+    response = admin_client.post(
+        STATES_ADMIN, changelist_data({SCAN: {"enabled": True}, 4556: {"enabled": True}})
     )
-    assert not ReleaseStatus.objects.filter(pk=4599).exists()
+
+    assert response.status_code == 200
+    message = UNREACHABLE.format(state="2c - Pen test", first=NAMES[DEVELOPING])
+    assert escape(message) in response.text
+    assert not ReleaseStatus.objects.filter(pk__in=[SCAN, 4556], enabled=True).exists()
+    assert not TransitionRule.objects.filter(to_state_id__in=[SCAN, 4556]).exists()
 
 
 def test_adding_a_disabled_state_is_accepted_without_rules(team: Team, rules, admin_client) -> None:
