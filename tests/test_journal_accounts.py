@@ -130,6 +130,23 @@ def test_a_password_change_is_an_event_and_the_hash_is_kept_nowhere(team: Team, 
     assert "User nina · Password changed" in global_journal(team, "?source=accounts")[0]
 
 
+def test_changing_ones_own_password_is_journaled_as_done_by_oneself(team: Team, nina: User) -> None:
+    response = team.client(nina).post(
+        "/accounts/password_change/",
+        {
+            "old_password": "correct horse battery staple",
+            "new_password1": PASSWORD,
+            "new_password2": PASSWORD,
+        },
+        REMOTE_ADDR=CLIENT_IP,
+    )
+    assert response.status_code == 302
+
+    row = UserHistory.objects.filter(id=nina.pk).latest()
+    assert (row.password_changed, row.history_user, row.ip_address) == (True, nina, CLIENT_IP)
+    assert UserHistory.objects.filter(id=nina.pk, password_changed=True).count() == 1
+
+
 def test_logging_in_writes_no_journal_row(team: Team, nina: User) -> None:
     before = UserHistory.objects.count()
 
