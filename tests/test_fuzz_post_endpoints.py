@@ -1,4 +1,5 @@
-"""Random and malformed input to every POST endpoint: never a 500, never a change when refused."""
+"""Random and malformed input to every POST endpoint and to the lists' queries: never a 500,
+never a change when refused."""
 
 import pytest
 from django.test import Client
@@ -10,6 +11,9 @@ from items.models import ReleaseItem
 from items.rules import rule_seed_defaults
 from projects.models import ReleaseMember, ReleaseProject
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
+from releasemgmt.limits import DESCRIPTION_MAX, EXPECTED_RESULT_MAX, TEST_STEPS_MAX
+from releasemgmt.pagination import PER_PAGE_MAX
+from tests.factories import ProjectFactory
 
 FIELDS = [
     "version",
@@ -45,6 +49,8 @@ FIELDS = [
     "evidence_url",
     "decision",
     "emergency",
+    "username",
+    "password",
 ]
 ODD_TEXT = st.one_of(
     st.text(max_size=60),
@@ -72,6 +78,10 @@ ODD_TEXT = st.one_of(
             "\u202e",
             "PAY",
             "\ud7ff" * 3,
+            "GONE",  # the code of a deleted project: reserved
+            "u" * 256,  # longer than any username (and django-axes' column)
+            "x" * (DESCRIPTION_MAX + 1),
+            "x" * (TEST_STEPS_MAX + 1),
         ]
     ),
     st.integers().map(str),
@@ -99,6 +109,7 @@ ENDPOINTS = [
     "/projects/PAY/items/1/tests/1/runs/",
     "/projects/PAY/items/1/signoff/",
     "/projects/PAY/items/1/acceptance/",
+    "/accounts/login/",
 ]
 
 
@@ -131,8 +142,12 @@ def test_random_posts_never_fail_with_500_and_refusals_change_nothing(team, path
     rule_seed_defaults()  # the governance gates run too
     team.item()
     team.item()
+    ProjectFactory(code="GONE", release_manager=team.manager).delete()
     client = Client(raise_request_exception=False)
     client.force_login(getattr(team, who))
+    manager, developer = str(team.manager.pk), str(team.developer.pk)
+    project = {"name": "Core", "code": "CORE", "release_manager": manager}
+    item = {"version": "1", "title": "t", "kind": "bug", "priority": "3"}
 
     @settings(
         max_examples=20,
@@ -144,6 +159,16 @@ def test_random_posts_never_fail_with_500_and_refusals_change_nothing(team, path
     @example(body={"version": "1", "comment": "x" * 1_000_000, "direction": "next"})
     @example(body={"version": "1", "direction": "next", "comment": "a\x00b"})
     @example(body={"version": "1", "title": "t" * 5000, "kind": "bug", "priority": "3"})
+    # Over the text limits, otherwise valid: a form error, nothing written.
+    @example(body={**item, "description": "x" * (DESCRIPTION_MAX + 1)})
+    @example(body={**project, "description": "x" * (DESCRIPTION_MAX + 1)})
+    @example(body={"title": "t", "steps": "x" * (TEST_STEPS_MAX + 1)})
+    @example(body={"title": "t", "expected_result": "x" * (EXPECTED_RESULT_MAX + 1)})
+    # Duplicates and reserved codes: the double-submitted new project, the member added twice.
+    @example(body={**project, "code": "PAY"})
+    @example(body={**project, "code": "GONE"})
+    @example(body={"user": developer, "role": "viewer"})
+    @example(body={"username": "u" * 256, "password": "x"})
     def check(body: dict) -> None:
         before = _snapshot()
         response = client.post(path, body)
@@ -151,5 +176,74 @@ def test_random_posts_never_fail_with_500_and_refusals_change_nothing(team, path
         if response.status_code >= 400:
             assert _snapshot() == before, (path, body)
             assert response.content, "a refusal must say why"
+
+    check()
+
+
+LIST_PATHS = [
+    "/projects/",
+    "/projects/PAY/items/",
+    "/projects/PAY/board/",
+    "/projects/PAY/",
+    "/projects/PAY/items/1/",
+    "/projects/PAY/journal/",
+    "/journal/",
+    "/approvals/",
+]
+QUERY_KEYS = [
+    "per_page",
+    "page",
+    "sort",
+    "_export",
+    "q",
+    "kind",
+    "priority",
+    "status",
+    "assignee",
+    "lifecycle",
+    "cursor",
+    "before",
+]
+PER_PAGE_VALUES = ["-1", "0", "-0", "101", "1e3", "abc", " 5", "٣", "9" * 30, "", "5.0"]
+QUERIES = st.dictionaries(
+    st.sampled_from(QUERY_KEYS),
+    st.one_of(
+        ODD_TEXT,
+        st.sampled_from([*PER_PAGE_VALUES, "priority", "-priority", "key", "-status", "csv"]),
+    ),
+)
+
+
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_random_list_queries_never_fail_with_500(team, path):
+    team.item()
+    team.item()
+    client = Client(raise_request_exception=False)
+    client.force_login(team.admin)
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+    @given(query=QUERIES)
+    @example(query={"per_page": "-1"})
+    @example(query={"per_page": "0", "page": "-1"})
+    @example(query={"per_page": "9" * 30, "page": "9" * 30})
+    @example(query={"per_page": "-1", "_export": "csv"})
+    @example(query={"sort": "-priority", "per_page": str(PER_PAGE_MAX)})
+    def check(query: dict) -> None:
+        before = _snapshot()
+        response = client.get(path, query)
+        assert response.status_code < 500, (path, query, response.status_code)
+        assert _snapshot() == before, (path, query)
+        per_page = query.get("per_page")
+        if path in LIST_PATHS[:2] and per_page is not None and "_export" not in query:
+            wanted = (
+                per_page.isascii() and per_page.isdigit() and 1 <= int(per_page) <= PER_PAGE_MAX
+            )
+            if not wanted:
+                assert response.status_code == 400, (path, query)
 
     check()
