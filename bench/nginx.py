@@ -158,7 +158,8 @@ class Nginx:
 def open_slow_clients(port: int, count: int) -> list[socket.socket]:
     """`count` connections that each send half a request and then nothing: half of them stop
     inside the headers, half after the headers with most of a POST body still owed (with a
-    CSRF cookie, so that Django reads the body rather than refusing the POST at once)."""
+    CSRF cookie, so that Django reads the body rather than refusing the POST at once; not to
+    the login page, whose POSTs nginx rate-limits)."""
     clients = []
     for n in range(count):
         sock = socket.create_connection((HOST, port), timeout=5)
@@ -166,10 +167,10 @@ def open_slow_clients(port: int, count: int) -> list[socket.socket]:
             sock.sendall(b"GET /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         else:
             sock.sendall(
-                b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"POST /projects/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: application/x-www-form-urlencoded\r\n"
                 b"Cookie: csrftoken=" + b"s" * 32 + b"\r\n"
-                b"Content-Length: 1000\r\n\r\nusername=slow"
+                b"Content-Length: 1000\r\n\r\ncsrfmiddlewaretoken="
             )
         clients.append(sock)
     return clients

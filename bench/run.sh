@@ -38,6 +38,7 @@ echo "== faults"
 rm -f bench/results/faults.json
 $PY -m bench.faults kill --seconds "$SECONDS_PER_PHASE"
 $PY -m bench.faults disconnect
+echo "== slow clients (gunicorn alone and behind deploy/nginx.conf)"; $PY -m bench.slow_clients
 if [ "${BENCH_POSTGRES_RESTART:-0}" = 1 ]; then
     $PY -m bench.faults postgres --seconds "$SECONDS_PER_PHASE"
 fi
