@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 
 from projects.converters import ItemNumberConverter, ProjectCodeConverter
 from releasemgmt.forms import AdminLoginForm, LoginForm
-from releasemgmt.passwords import PasswordChangeView
+from releasemgmt.passwords import PasswordChangeView, PasswordResetView
 
 register_converter(ProjectCodeConverter, "code")
 register_converter(ItemNumberConverter, "number")
@@ -24,7 +24,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password_reset/done/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from django.core import mail
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PageProblems, login
 from tests.factories import UserFactory
+from tests.test_passwords import sent_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +43,7 @@ def test_a_forgotten_password_is_reset_from_the_login_page(
     page.get_by_label("Email").fill("david@example.com")
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
-    link = re.search(r"https?://\S+/accounts/reset/\S+/", mail.outbox[0].body)
+    link = re.search(r"https?://\S+/accounts/reset/\S+/", sent_mail()[0].body)
     assert link
     page.goto(link.group(0))
     page.get_by_label(NEW_PASSWORD_LABEL).fill(NEW_PASSWORD)
