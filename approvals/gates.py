@@ -15,6 +15,9 @@ APPROVALS = "approvals"
 
 NEEDS_APPROVALS = "needs {required} of {eligible} approvals ({have} so far)"
 REJECTED_BY = "rejected by {names}"
+QUORUM_UNREACHABLE = (
+    "needs {required} approval(s) but only {eligible} member(s) can approve: add an approver"
+)
 RETROSPECTIVE_PENDING = "retrospective approval pending"
 
 
@@ -50,15 +53,33 @@ class ApprovalsGate:
         if need.rejection_blocks and rejections:
             reasons.append(REJECTED_BY.format(names=", ".join(rejections)))
         if approvals < need.approvals_required:
-            eligible = sum(policy.eligible[role] for role in need.approver_roles)
-            reasons.append(
-                NEEDS_APPROVALS.format(
-                    required=need.approvals_required,
-                    eligible=max(eligible, need.approvals_required),
-                    have=approvals,
+            eligible = len(self.eligible(item, need, policy))
+            if eligible < need.approvals_required:
+                # Never "2 of 2" when only one member can approve: say what is missing.
+                reasons.append(
+                    QUORUM_UNREACHABLE.format(required=need.approvals_required, eligible=eligible)
                 )
-            )
+            else:
+                reasons.append(
+                    NEEDS_APPROVALS.format(
+                        required=need.approvals_required, eligible=eligible, have=approvals
+                    )
+                )
         return reasons
+
+    def eligible(self, item: ReleaseItem, need: Requirements, policy: "MovePolicy") -> set[int]:
+        """The members who may approve `need`'s move of `item`: holding an approver role, and
+        (with segregation of duties) not its author, assignee or requester."""
+        excluded = (
+            {item.created_by_id, item.assignee_id, item.state_entered_by_id}
+            if need.segregation_of_duties
+            else set()
+        )
+        return {
+            user_id
+            for user_id, role in policy.members
+            if role in need.approver_roles and user_id not in excluded
+        }
 
     def satisfied_by(self, item: ReleaseItem, need: Requirements) -> list[str]:
         if not need.approvals_required:

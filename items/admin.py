@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.forms import BaseModelFormSet
 from django.http import HttpRequest
 from django.shortcuts import redirect
@@ -21,7 +21,28 @@ from items.rules import (
     state_change_plan,
 )
 from projects.admin import ReadOnlyHistoryAdmin
+from projects.models import Lifecycle, ReleaseProject
 from projects.roles import Role
+
+QUORUM_CANNOT_BE_MET = (
+    "This rule needs {required} approval(s), more than these projects have members who may "
+    "give one: {projects}. Add approvers there, or moves along it stay blocked."
+)
+
+
+def quorum_short_projects(*, rule: TransitionRule) -> list[tuple[str, int]]:
+    """The open projects with fewer members in `rule`'s approver roles than its quorum, as
+    (code, how many), one query."""
+    if not rule.approvals_required:
+        return []
+    counted = Count("members__user", filter=Q(members__role__in=rule.approver_roles), distinct=True)
+    projects = (
+        ReleaseProject.objects.exclude(lifecycle=Lifecycle.CLOSED)
+        .annotate(approvers=counted)
+        .filter(approvers__lt=rule.approvals_required)
+        .order_by("code")
+    )
+    return list(projects.values_list("code", "approvers"))
 
 
 def _states_after(changes: dict[int, dict]) -> list[ReleaseStatus]:
@@ -224,6 +245,14 @@ class TransitionRuleAdmin(ReadOnlyHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: TransitionRule, form, change: bool) -> None:
         obj.direction = rule_direction(from_state=obj.from_state, to_state=obj.to_state)
         super().save_model(request, obj, form, change)
+        # Rules are installation-wide, approvers per project: say where a quorum is out of reach.
+        short = quorum_short_projects(rule=obj)
+        if short:
+            projects = ", ".join(f"{code} ({n})" for code, n in short)
+            messages.warning(
+                request,
+                QUORUM_CANNOT_BE_MET.format(required=obj.approvals_required, projects=projects),
+            )
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         # The admin says what is wrong with the rule set as it stands.

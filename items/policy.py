@@ -9,7 +9,6 @@ members with the move right step one enabled state either way, release managers 
 Once rules exist, a move without a rule does not exist, and a rule's roles and gates apply.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -68,7 +67,7 @@ class MovePolicy:
         self._gates: dict[str, Gate] = {
             name: factory() for name, factory in registered_gates().items()
         }
-        self._eligible: dict[str, int] = defaultdict(int)
+        self._members: list[tuple[int, str]] = []
         self._requirements: dict[tuple[int, int], Requirements] = {}
 
     @property
@@ -86,10 +85,10 @@ class MovePolicy:
         return self._gates[name]
 
     @property
-    def eligible(self) -> dict[str, int]:
-        """How many members hold each role, for "n of m approvals"."""
+    def members(self) -> list[tuple[int, str]]:
+        """The project's members as (user id, role), for "n of m approvals"."""
         self._load()
-        return self._eligible
+        return self._members
 
     def _load(self) -> None:
         if self._loaded:
@@ -101,8 +100,7 @@ class MovePolicy:
             gate.load(self)
         # order_by(): counting needs no order, and the default one joins the user table.
         members = ReleaseMember.objects.filter(project=self.access.project).order_by()
-        for role in members.values_list("role", flat=True):
-            self._eligible[role] += 1
+        self._members = list(members.values_list("user_id", "role"))
 
     # --- questions ----------------------------------------------------------------------
 

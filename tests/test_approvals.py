@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from django.utils.html import escape
 
-from approvals.gates import NEEDS_APPROVALS, REJECTED_BY
+from approvals.gates import NEEDS_APPROVALS, QUORUM_UNREACHABLE, REJECTED_BY
 from approvals.models import Approval
 from approvals.services import (
     ALREADY_VOTED,
@@ -20,6 +21,7 @@ from approvals.services import (
     approval_withdraw,
 )
 from items import services as item_services
+from items.admin import QUORUM_CANNOT_BE_MET
 from items.engine import EngineError, MoveNotAllowed
 from items.models import ReleaseItem, TransitionRule
 from journal.models import ChangeKind
@@ -554,3 +556,71 @@ def test_the_card_says_who_approved_once_the_quorum_is_reached(team: Team, rules
 
     card = board.get("/projects/PAY/board/").text.split(f'id="card-{item.pk}"')[1].split("</li>")[0]
     assert f"Approved by {team.approver}" in card
+
+
+# --- Quorums that cannot be met ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_quorum_larger_than_the_approvers_says_it_cannot_be_met(team: Team, rules) -> None:
+    rule = rules[REVIEW, INTEGRATION]
+    rule.approvals_required = 2
+    rule.save()
+    item = in_review(team)
+    vote(team, team.approver, item, to=INTEGRATION)
+    unreachable = QUORUM_UNREACHABLE.format(required=2, eligible=1)
+
+    with pytest.raises(MoveNotAllowed) as refused:
+        move_on(team, item)
+
+    assert unreachable in refused.value.message
+    assert "2 of 2" not in refused.value.message
+    for page in ("/projects/PAY/board/", f"/projects/PAY/items/{item.number}/"):
+        html = team.client(team.developer).get(page).text
+        assert unreachable.capitalize() in html or unreachable in html
+        assert "2 of 2" not in html
+
+
+@pytest.mark.django_db
+def test_approvers_kept_out_by_segregation_of_duties_do_not_count(team: Team, rules) -> None:
+    # April, the only approver, is assigned the item: nobody may approve it.
+    item = in_review(team, assignee=team.approver)
+
+    with pytest.raises(MoveNotAllowed) as refused:
+        move_on(team, item)
+
+    assert QUORUM_UNREACHABLE.format(required=1, eligible=0) in refused.value.message
+
+
+@pytest.mark.django_db
+def test_a_reachable_quorum_still_reads_n_of_m(team: Team, quorum_of_two) -> None:
+    item = in_review(team)
+
+    with pytest.raises(MoveNotAllowed) as refused:
+        move_on(team, item)
+
+    assert needs(2, 2, 0) in refused.value.message
+
+
+@pytest.mark.django_db
+def test_the_rule_admin_warns_of_projects_where_a_quorum_cannot_be_met(team: Team, rules) -> None:
+    rule = rules[REVIEW, INTEGRATION]
+    data = {
+        "from_state": REVIEW,
+        "to_state": INTEGRATION,
+        "roles": ["developer"],
+        "approvals_required": 2,
+        "approver_roles": ["approver"],
+        "rejection_blocks": "on",
+        "segregation_of_duties": "on",
+    }
+
+    response = team.client(team.admin).post(
+        f"/admin/items/transitionrule/{rule.pk}/change/", data, follow=True
+    )
+
+    assert response.status_code == 200
+    rule.refresh_from_db()
+    assert rule.approvals_required == 2
+    warning = QUORUM_CANNOT_BE_MET.format(required=2, projects="PAY (1)")
+    assert escape(warning) in response.text
