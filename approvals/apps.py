@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_save
 
 
 class ApprovalsConfig(AppConfig):
@@ -8,8 +9,14 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         # The move policy and the engine know gates and hooks, never this app (items.gates).
         from approvals.gates import APPROVALS, ApprovalsGate
-        from approvals.services import emergency_record_on_move
+        from approvals.services import emergency_record_on_move, release_votes_void_on_replanning
         from items.gates import emergency_move_made, register_gate
+        from projects.models import ReleaseProject
 
         register_gate(APPROVALS, ApprovalsGate)
         emergency_move_made.connect(emergency_record_on_move, dispatch_uid="approvals.emergency")
+        pre_save.connect(
+            release_votes_void_on_replanning,
+            sender=ReleaseProject,
+            dispatch_uid="approvals.release_replanning",
+        )

@@ -60,6 +60,8 @@ class ReleaseApproval(models.Model):
     vote = models.CharField(max_length=8, choices=Vote.choices)
     comment = models.TextField(blank=True)
     withdrawn = models.BooleanField(default=False)
+    # Set when the release goes back to planning: it needs a new round of approval.
+    voided = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[JournalFields])
@@ -69,8 +71,8 @@ class ReleaseApproval(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "approver"],
-                condition=models.Q(withdrawn=False),
-                name="one_live_release_vote_per_approver",
+                condition=models.Q(withdrawn=False, voided=False),
+                name="one_live_release_vote_per_approver_and_round",
             )
         ]
 

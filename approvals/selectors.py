@@ -189,6 +189,7 @@ class ReleasePanel:
     open: bool
     can_vote: bool
     my_vote: ReleaseApproval | None
+    voided: list[ReleaseApproval] = field(default_factory=list)  # of earlier rounds
 
     @property
     def approvals(self) -> int:
@@ -197,9 +198,11 @@ class ReleasePanel:
 
 def release_panel(*, access: Access) -> ReleasePanel:
     project = access.project
-    votes = list(
+    # One query: this round's votes and those voided when the release went back to planning.
+    rows = list(
         ReleaseApproval.objects.filter(project=project, withdrawn=False).select_related("approver")
     )
+    votes = [v for v in rows if not v.voided]
     mine = next((v for v in votes if v.approver_id == access.user.pk), None)
     is_approver = access.has_role(Role.APPROVER)
     open_ = project.lifecycle == Lifecycle.PLANNING
@@ -212,4 +215,5 @@ def release_panel(*, access: Access) -> ReleasePanel:
         and mine is None
         and access.user.pk != project.release_manager_id,
         my_vote=mine,
+        voided=[v for v in rows if v.voided],
     )

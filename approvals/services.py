@@ -36,6 +36,9 @@ RELEASE_NEEDS_APPROVAL = (
     "{code} needs {required} management approval(s) before it leaves planning ({have} so far)."
 )
 RELEASE_REJECTED = "{code} was rejected by {names}; it cannot leave planning."
+RELEASE_VOTE_VOIDED = (
+    "Voided: {code} went back to planning, so its release needs a new round of approval."
+)
 
 AUTHOR, ASSIGNEE, REQUESTER = "not the author", "not the assignee", "not the requester"
 
@@ -241,7 +244,7 @@ def release_withdraw(*, access: Access, approval_id: int) -> None:
     if project.lifecycle != Lifecycle.PLANNING:
         # The release left planning on these votes: they stay as they were.
         raise EngineError(RELEASE_NOT_IN_PLANNING.format(code=project.code))
-    votes = ReleaseApproval.objects.filter(pk=approval_id, project=project)
+    votes = ReleaseApproval.objects.filter(pk=approval_id, project=project, voided=False)
     _withdraw(
         access=access, votes=votes, missing=NO_RELEASE_VOTE_TO_WITHDRAW.format(code=project.code)
     )
@@ -250,7 +253,9 @@ def release_withdraw(*, access: Access, approval_id: int) -> None:
 def release_gate_blockers(*, project: ReleaseProject) -> list[str]:
     """Why `project` may not leave planning yet (empty: it may). Callers hold its row lock."""
     votes = list(
-        ReleaseApproval.objects.filter(project=project, withdrawn=False).select_related("approver")
+        ReleaseApproval.objects.filter(
+            project=project, withdrawn=False, voided=False
+        ).select_related("approver")
     )
     rejections = [str(v.approver) for v in votes if v.vote == Vote.REJECT]
     if rejections:
@@ -263,3 +268,29 @@ def release_gate_blockers(*, project: ReleaseProject) -> list[str]:
             )
         ]
     return []
+
+
+def release_votes_void(*, project: ReleaseProject, actor) -> int:
+    """Void the live release votes of `project`, which went back to planning: the approval
+    was for the plan it left with. Each vote is journaled as voided, never deleted."""
+    voided = 0
+    for vote in ReleaseApproval.objects.filter(project=project, withdrawn=False, voided=False):
+        vote.voided = True
+        vote._history_user = actor
+        vote._change_reason = RELEASE_VOTE_VOIDED.format(code=project.code)
+        vote.save(update_fields=["voided"])
+        voided += 1
+    return voided
+
+
+def release_votes_void_on_replanning(
+    sender: type[ReleaseProject], instance: ReleaseProject, **kwargs: object
+) -> None:
+    """pre_save receiver (ApprovalsConfig.ready()): whoever saves a project back into
+    planning — the project form, the admin — voids its release approval in the same
+    transaction."""
+    if instance.pk is None or instance.lifecycle != Lifecycle.PLANNING:
+        return
+    before = ReleaseProject.objects.filter(pk=instance.pk).values_list("lifecycle", flat=True)
+    if before.first() not in (None, Lifecycle.PLANNING):
+        release_votes_void(project=instance, actor=getattr(instance, "_history_user", None))

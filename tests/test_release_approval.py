@@ -14,6 +14,7 @@ from approvals.services import (
     RELEASE_NEEDS_APPROVAL,
     RELEASE_NOT_IN_PLANNING,
     RELEASE_REJECTED,
+    RELEASE_VOTE_VOIDED,
     release_vote,
     release_withdraw,
 )
@@ -264,3 +265,43 @@ def test_an_approver_withdraws_over_http(team: Team, planning) -> None:
 
     assert response.status_code == 302
     assert ReleaseApproval.objects.get(pk=approval.pk).withdrawn is True
+
+
+# --- Back to planning: a new round ---------------------------------------------------------------
+
+
+def test_going_back_to_planning_voids_the_release_approval(team: Team, planning) -> None:
+    approve(team, team.approver, comment="CAB ok")
+    assert start(team.client(team.manager), team).status_code == 302
+
+    assert start(team.client(team.manager), team, Lifecycle.PLANNING).status_code == 302
+
+    vote = ReleaseApproval.objects.get()
+    assert vote.voided is True
+    row = vote.history.latest("history_date")
+    assert row.history_user == team.manager
+    assert row.history_change_reason == RELEASE_VOTE_VOIDED.format(code="PAY")
+    # Leaving planning again needs a new approval; the page says why the old one is gone.
+    response = start(team.client(team.manager), team)
+    assert response.status_code == 403
+    assert RELEASE_NEEDS_APPROVAL.format(code="PAY", required=1, have=0) in response.text
+    page = team.client(team.viewer).get("/projects/PAY/").text
+    assert "0 of 1 approved" in page
+    assert "voided when the release went back to planning" in page
+    # The approver votes again in the new round, and the release may leave planning.
+    approve(team, team.approver, comment="CAB ok, again")
+    assert start(team.client(team.manager), team).status_code == 302
+    assert lifecycle() == Lifecycle.IN_PROGRESS
+
+
+def test_going_back_to_planning_in_the_admin_voids_it_too(team: Team, planning) -> None:
+    approve(team, team.approver)
+    project_update(access=team.access(team.manager), fields={"lifecycle": "in_progress"})
+    project = ReleaseProject.objects.get(code="PAY")
+    project.lifecycle = Lifecycle.PLANNING
+    project._history_user = team.admin
+    project.save()
+
+    assert ReleaseApproval.objects.get().voided is True
+    with pytest.raises(ReleaseNotApproved):
+        project_update(access=team.access(team.manager), fields={"lifecycle": "in_progress"})
