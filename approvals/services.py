@@ -17,6 +17,8 @@ from items.engine import (
 )
 from items.gates import Requirements
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
+from items.policy import MovePolicy
+from items.workflow import workflow_current
 from projects.access import Access
 from projects.models import Lifecycle, ReleaseProject
 from projects.roles import Role
@@ -55,13 +57,19 @@ def _sod_failures(*, user, item: ReleaseItem) -> tuple[list[str], list[str]]:
     return failed, passed
 
 
-def _approval_rule(*, item: ReleaseItem, to_state_id: int) -> TransitionRule:
+def _approval_need(*, access: Access, item: ReleaseItem, to_state_id: int) -> Requirements:
+    """What the move of `item` on to `to_state_id` asks for now (items.policy: an item edited
+    after sign-off owes the approvals it had passed); refused when no approval is needed."""
     rule = (
         TransitionRule.objects.select_related("from_state", "to_state")
         .filter(from_state_id=item.status_id, to_state_id=to_state_id)
         .first()
     )
-    if rule is None or not rule.approvals_required:
+    need = None
+    if rule is not None:
+        policy = MovePolicy(access=access, workflow=workflow_current(), items=[item])
+        need = policy.requirements(item, rule)
+    if need is None or not need.approvals_required:
         states = {s.id: s.name for s in states_in_order()}
         raise EngineError(
             NO_APPROVAL_NEEDED.format(
@@ -70,7 +78,7 @@ def _approval_rule(*, item: ReleaseItem, to_state_id: int) -> TransitionRule:
                 target=states.get(to_state_id, "?"),
             )
         )
-    return rule
+    return need
 
 
 @transaction.atomic
@@ -107,10 +115,10 @@ def approval_vote(
     else:
         if round != item.round:
             raise StaleItem(STALE_ROUND.format(key=item.key, round=item.round))
-        rule = _approval_rule(item=item, to_state_id=to_state_id)
+        need = _approval_need(access=access, item=item, to_state_id=to_state_id)
         approver_roles, sod, source_id = (
-            rule.approver_roles,
-            rule.segregation_of_duties,
+            need.approver_roles,
+            need.segregation_of_duties,
             item.status_id,
         )
     if not access.has_role(*approver_roles):

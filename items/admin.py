@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from items.engine import item_content_edited
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from items.rules import (
     NEW_PROBLEMS,
@@ -166,9 +167,10 @@ class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
         return False  # items are added in the portal, numbered by their project
 
     def save_model(self, request: HttpRequest, obj: ReleaseItem, form, change: bool) -> None:
-        obj.version += 1  # open board pages must see this edit as a newer version
-        if form.has_changed():
-            obj.round += 1  # approvals and sign-offs were given for the content before this edit
+        if form.has_changed():  # a new round, and reopened gates after sign-off
+            item_content_edited(item=obj, changed=form.changed_data)
+        else:
+            obj.version += 1  # open board pages must see this edit as a newer version
         super().save_model(request, obj, form, change)
 
 

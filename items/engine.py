@@ -10,10 +10,16 @@ from typing import Literal
 
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from items.gates import emergency_move_made
 from items.models import ReleaseItem, ReleaseStatus
-from items.policy import NO_RIGHT_TO_MOVE, NO_RIGHT_TO_SET_STATE, MovePolicy
+from items.policy import (
+    NO_RIGHT_TO_MOVE,
+    NO_RIGHT_TO_SET_STATE,
+    MovePolicy,
+    gates_passed,
+)
 from items.workflow import workflow_current
 from journal.models import ChangeKind
 from projects.access import Access
@@ -43,6 +49,13 @@ ALREADY_BOTTOM = "{key} is already at the bottom of its column."
 BAD_DIRECTION = "Unknown direction “{direction}”."
 NOTHING_SELECTED = "Select at least one item."
 NO_STATE_ENABLED = "No release state is enabled; an administrator must enable one."
+EDITED_AFTER_SIGNOFF = (
+    "Edited after sign-off: the approvals and sign-offs it had passed no longer count; it needs "
+    "re-approval and re-test before it moves on."
+)
+# What was approved and tested: an edit of these after sign-off reopens the gates passed.
+# Priority and assignee change who works on it and when, not what it is (docs/GOVERNANCE.md).
+SUBSTANTIVE_FIELDS = ("kind", "title", "description", "external_key", "external_url")
 
 POSITION_STEP = 10
 
@@ -231,6 +244,10 @@ def item_move(
     if emergency and not decision.blockers:
         raise EngineError(EMERGENCY_NOT_NEEDED.format(key=item.key, target=target.name))
     old_round = item.round
+    fields = ["status", "position", "version", "round", "state_entered_by", "updated_at"]
+    if item.needs_reapproval and (target.position, target.id) > (source.position, source.id):
+        item.needs_reapproval = False  # the reopened gates were passed again (or forced)
+        fields.append("needs_reapproval")
     item.status = target
     item.position = column_bottom_position(item=item, status=target)
     item.version += 1
@@ -243,9 +260,7 @@ def item_move(
     item._journal_emergency = emergency
     if at is not None:
         item._history_date = at
-    item.save(
-        update_fields=["status", "position", "version", "round", "state_entered_by", "updated_at"]
-    )
+    item.save(update_fields=fields)
     if emergency:
         # The approvals app records what was skipped, in this transaction (items.gates).
         emergency_move_made.send(
@@ -258,6 +273,28 @@ def item_move(
             blockers=decision.blockers,
         )
     return item
+
+
+def item_content_edited(*, item: ReleaseItem, changed: Sequence[str]) -> list[str]:
+    """Book an edit of `changed` fields on a locked item; returns the fields it set too.
+
+    Every edit starts a new approval round. A substantive edit of an item that has come
+    through a gated rule (approvals, tests, sign-off, acceptance) also reopens those gates:
+    it may not move on until they are met again, and older test runs no longer count.
+    """
+    item.version += 1
+    item.round += 1  # approvals and sign-offs were given for the content before this edit
+    booked = ["version", "round"]
+    if not set(changed) & set(SUBSTANTIVE_FIELDS):
+        return booked
+    workflow = workflow_current()
+    states = {s.id: s for s in workflow.states}
+    if gates_passed(rules=workflow.rules, states=states, state_id=item.status_id):
+        item.needs_reapproval = True
+        item.edited_after_signoff_at = timezone.now()
+        item._change_reason = EDITED_AFTER_SIGNOFF
+        booked += ["needs_reapproval", "edited_after_signoff_at"]
+    return booked
 
 
 @transaction.atomic

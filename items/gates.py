@@ -7,7 +7,7 @@ import those apps, so the dependency points one way: approvals and qa -> items.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Protocol
 
 from django.dispatch import Signal
@@ -46,6 +46,22 @@ class Requirements:
             requires_acceptance=rule.requires_acceptance,
             segregation_of_duties=rule.segregation_of_duties,
         )
+
+    def merged(self, *others: "Requirements") -> "Requirements":
+        """This move's requirements and those of `others` together (the strictest of each)."""
+        need = self
+        for other in others:
+            need = replace(
+                need,
+                approvals_required=max(need.approvals_required, other.approvals_required),
+                approver_roles=tuple(dict.fromkeys(need.approver_roles + other.approver_roles)),
+                rejection_blocks=need.rejection_blocks or other.rejection_blocks,
+                requires_passing_tests=need.requires_passing_tests or other.requires_passing_tests,
+                requires_qa_signoff=need.requires_qa_signoff or other.requires_qa_signoff,
+                requires_acceptance=need.requires_acceptance or other.requires_acceptance,
+                segregation_of_duties=need.segregation_of_duties or other.segregation_of_duties,
+            )
+        return need
 
     @property
     def has_gates(self) -> bool:

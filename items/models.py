@@ -101,6 +101,11 @@ class ReleaseItem(models.Model):
     # The approval round: bumped by every state move and content edit. Approvals, sign-offs
     # and acceptance decisions count only for the round they were given in.
     round = models.PositiveIntegerField(default=1, editable=False)
+    # A substantive edit after approvals or QA sign-off (items.engine.item_content_edited):
+    # the gates it had passed reopen until its next forward move, and test runs from before
+    # the edit no longer count.
+    needs_reapproval = models.BooleanField(default=False, editable=False)
+    edited_after_signoff_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Who moved it into its current state: the requester of the next move's approvals.
     state_entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from items.gates import Gate, Requirements, registered_gates
-from items.models import ReleaseItem, ReleaseStatus, TransitionRule
+from items.models import Direction, ReleaseItem, ReleaseStatus, TransitionRule
 from items.workflow import Workflow
 from projects.access import Access
 from projects.models import ReleaseMember
@@ -24,6 +24,7 @@ NO_RIGHT_TO_SET_STATE = "Only release managers may set an item to any state."
 NO_SUCH_TRANSITION = "There is no transition from “{source}” to “{target}”."
 ROLE_MAY_NOT = "Your role may not move items from “{source}” to “{target}”."
 BLOCKED = "{key} cannot move to “{target}” yet: {reasons}."
+REOPENED = "edited after sign-off: needs re-approval and re-test"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,25 @@ class Decision:
     rule: TransitionRule | None = None
     blockers: tuple[str, ...] = ()
     need: Requirements | None = None  # what the move asked for (the rule's gates, or more)
+
+
+def gates_passed(
+    *, rules: Iterable[TransitionRule], states: dict[int, ReleaseStatus], state_id: int
+) -> list[TransitionRule]:
+    """The gated forward rules an item in `state_id` has come through: those leading into it
+    or into a state before it (in board order)."""
+    here = states.get(state_id)
+    if here is None:
+        return []
+    place = (here.position, here.id)
+    return [
+        r
+        for r in rules
+        if r.has_gates
+        and r.direction == Direction.FORWARD
+        and r.to_state_id in states
+        and (states[r.to_state_id].position, r.to_state_id) <= place
+    ]
 
 
 class MovePolicy:
@@ -122,11 +142,19 @@ class MovePolicy:
         return self.access.has_role(Role.RELEASE_MANAGER, *rule.roles)
 
     def requirements(self, item: ReleaseItem, rule: TransitionRule) -> Requirements:
-        """What moving `item` along `rule` asks for now."""
-        key = (rule.from_state_id, rule.to_state_id)
+        """What moving `item` along `rule` asks for now: the rule's gates, and for an item
+        edited after sign-off moving forward, also those of every gated rule it had passed."""
+        reopened = item.needs_reapproval and rule.direction == Direction.FORWARD
+        key = (rule.from_state_id, rule.to_state_id, reopened)
         need = self._requirements.get(key)
         if need is None:
-            need = self._requirements[key] = Requirements.of(rule)
+            need = Requirements.of(rule)
+            if reopened:
+                passed = gates_passed(
+                    rules=self.rules.values(), states=self.states, state_id=rule.from_state_id
+                )
+                need = need.merged(*(Requirements.of(r) for r in passed))
+            self._requirements[key] = need
         return need
 
     def blockers(self, item: ReleaseItem, rule: TransitionRule) -> list[str]:
@@ -135,7 +163,10 @@ class MovePolicy:
         if not need.has_gates:
             return []
         self._load()
-        return [r for gate in self._gates.values() for r in gate.blockers(item, need, self)]
+        reasons = [r for gate in self._gates.values() for r in gate.blockers(item, need, self)]
+        if reasons and item.needs_reapproval and rule.direction == Direction.FORWARD:
+            reasons.insert(0, REOPENED)
+        return reasons
 
     def satisfied_by(self, item: ReleaseItem, rule: TransitionRule) -> list[str]:
         """Who gave the evidence `rule`'s gates count for `item` (the card's "Approved by")."""

@@ -10,7 +10,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from items.defaults import DEFAULT_STATES
-from items.engine import POSITION_STEP, column_bottom_position, first_enabled_state, item_lock
+from items.engine import (
+    POSITION_STEP,
+    column_bottom_position,
+    first_enabled_state,
+    item_content_edited,
+    item_lock,
+)
 from items.models import ReleaseItem, ReleaseStatus
 from projects.access import Access
 from projects.models import ReleaseProject
@@ -72,10 +78,9 @@ def item_update(
         return item
     for name in changed:
         setattr(item, name, fields[name])
-    item.version += 1
-    item.round += 1  # approvals and sign-offs were given for the content before this edit
+    booked = item_content_edited(item=item, changed=changed)  # new round; reopened gates
     item._history_user = access.user
-    item.save(update_fields=[*changed, "version", "round", "updated_at"])
+    item.save(update_fields=[*changed, *booked, "updated_at"])
     return item
 
 

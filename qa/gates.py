@@ -42,12 +42,17 @@ class QAGate:
         scope, rounds = policy.scope, policy.rounds
         latest = TestRun.objects.filter(test_case=OuterRef("pk")).order_by("-created_at", "-pk")
         cases = TestCase.objects.filter(**scope).annotate(
-            latest=Subquery(latest.values("result")[:1])
+            latest=Subquery(latest.values("result")[:1]),
+            latest_at=Subquery(latest.values("created_at")[:1]),
         )
-        for case in cases.values("item_id", "latest"):
+        # An item edited after sign-off needs its tests run again: older runs do not count.
+        edited = {i.pk: i.edited_after_signoff_at for i in policy.items if i.needs_reapproval}
+        for case in cases.values("item_id", "latest", "latest_at"):
             evidence = self.evidence[case["item_id"]]
             evidence.tests_total += 1
-            evidence.tests_not_passing += case["latest"] != Result.PASSED
+            since = edited.get(case["item_id"])
+            stale = since is not None and (case["latest_at"] is None or case["latest_at"] < since)
+            evidence.tests_not_passing += case["latest"] != Result.PASSED or stale
         for item_id, item_round in QASignoff.objects.filter(**scope).values_list(
             "item_id", "round"
         ):

@@ -51,8 +51,8 @@ def qa_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> QAPane
     is_acceptor = access.has_role(Role.RELEASE_MANAGER, Role.APPROVER)
     # Every move starts a new round, so a sign-off or decision counts only while the item is in
     # a state whose way on needs it: offer the forms there (everywhere when no rules exist).
-    signoff_in = _states_needing(policy, "requires_qa_signoff")
-    acceptance_in = _states_needing(policy, "requires_acceptance")
+    signoff_in = _states_needing(policy, "requires_qa_signoff", item)
+    acceptance_in = _states_needing(policy, "requires_acceptance", item)
     signed = any(s.tester_id == access.user.pk for s in signoffs)
     because = ""
     if is_qa and signed:
@@ -77,12 +77,14 @@ def qa_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> QAPane
     )
 
 
-def _states_needing(policy: MovePolicy, gate: str) -> dict[int, str]:
-    """The states (id: name) whose way on has `gate`; no queries, the policy has the rules."""
+def _states_needing(policy: MovePolicy, gate: str, item: ReleaseItem) -> dict[int, str]:
+    """The states (id: name) whose way on has `gate` for `item` (an item edited after sign-off
+    owes it where it stands); no queries, the policy has the rules."""
     return {
         source: policy.states[source].name
         for (source, _), rule in policy.rules.items()
         if getattr(rule, gate)
+        or (source == item.status_id and getattr(policy.requirements(item, rule), gate))
     }
 
 

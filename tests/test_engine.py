@@ -8,9 +8,26 @@ import pytest
 
 from items import engine
 from items.models import ReleaseItem, ReleaseStatus
+from items.policy import REOPENED
+from items.services import item_update
 from journal.models import ChangeKind
+from qa import services as qa_services
+from qa.gates import NEEDS_ACCEPTANCE, NEEDS_SIGNOFF
+from qa.models import TestCase
 from tests.conftest import Team
 from tests.factories import ItemFactory, ProjectFactory
+from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
+from tests.governance_fixtures import (
+    DEVELOPING,
+    FLOW,
+    PRODUCTION,
+    TO_BE_CLOSED,
+    item_in,
+    move,
+    satisfy_gates,
+    sign_off_and_accept,
+    vote,
+)
 
 History = ReleaseItem.history.model
 
@@ -745,3 +762,83 @@ def test_bulk_move_with_nothing_selected_is_refused(team: Team, states):
             access=team.access(team.manager), versions={}, to_status_id=states[3].id
         )
     assert_refused(excinfo, engine.EngineError, 400, engine.NOTHING_SELECTED)
+
+
+# --- An edit after sign-off reopens the gates ---------------------------------------------------
+
+
+def _walk_to_production(team: Team) -> ReleaseItem:
+    item = item_in(team, FLOW[0])
+    for target in FLOW[1 : FLOW.index(PRODUCTION) + 1]:
+        item.refresh_from_db()
+        satisfy_gates(team, item, target)
+        mover = team.qa if target in (FLOW[4], PRODUCTION) else team.developer
+        item = move(team, mover, item, direction="next")
+    item.refresh_from_db()
+    assert item.status_id == PRODUCTION
+    return item
+
+
+def _edit(team: Team, item: ReleaseItem, **fields: object) -> ReleaseItem:
+    item.refresh_from_db()
+    return item_update(
+        access=team.access(team.developer),
+        item_id=item.pk,
+        expected_version=item.version,
+        fields=fields,
+    )
+
+
+@pytest.mark.django_db
+def test_an_edit_after_signoff_reopens_the_gates_until_re_approved_and_re_tested(
+    team: Team, rules
+) -> None:
+
+    item = _walk_to_production(team)
+
+    edited = _edit(team, item, title="Raise the limit to 2,000")
+
+    assert edited.needs_reapproval is True
+    row = ReleaseItem.history.filter(id=item.pk).latest("history_date")
+    assert row.history_change_reason == engine.EDITED_AFTER_SIGNOFF
+    with pytest.raises(engine.MoveNotAllowed) as refused:
+        move(team, team.manager, item, direction="next")
+    message = refused.value.message
+    for reason in (REOPENED, NEEDS_SIGNOFF, NEEDS_ACCEPTANCE, "approval"):
+        assert reason in message
+    assert "re-run" in message or "not passing" in message
+    board = team.client(team.viewer).get("/projects/PAY/board/").text
+    assert REOPENED.capitalize() in board
+    page = team.client(team.viewer).get(f"/projects/PAY/items/{item.number}/").text
+    assert "Edited after sign-off" in page
+    assert "needs re-approval and re-test" in page
+
+    # Re-approved and re-tested in the new round: it moves on, and the flag is gone.
+    vote(team, team.approver, item, to=TO_BE_CLOSED)
+    for case in TestCase.objects.filter(item=item):
+        qa_services.qa_run_record(
+            access=team.access(team.qa),
+            item_id=item.pk,
+            test_case_id=case.pk,
+            fields={"result": "passed", "note": "re-run after the edit"},
+        )
+    sign_off_and_accept(team, item)
+    moved = move(team, team.manager, item, direction="next")
+    assert (moved.status_id, moved.needs_reapproval) == (TO_BE_CLOSED, False)
+
+
+@pytest.mark.django_db
+def test_a_priority_or_assignee_edit_after_signoff_reopens_nothing(team: Team, rules) -> None:
+    item = _walk_to_production(team)
+
+    edited = _edit(team, item, priority=1, assignee=team.qa)
+
+    assert edited.needs_reapproval is False
+    assert move(team, team.manager, item, direction="next").status_id == TO_BE_CLOSED
+
+
+@pytest.mark.django_db
+def test_an_edit_before_any_gate_reopens_nothing(team: Team, rules) -> None:
+    item = item_in(team, DEVELOPING)
+
+    assert _edit(team, item, title="Still developing").needs_reapproval is False
