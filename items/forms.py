@@ -5,8 +5,8 @@ from django import forms
 from items.models import ReleaseItem
 from items.selectors import project_member_users
 from projects.models import ReleaseProject
+from releasemgmt.limits import COMMENT_MAX
 
-COMMENT_MAX = 2000
 INT_MAX = 2**31 - 1  # the database's integer range: larger numbers are bad input, not a 500
 SELECTION = re.compile(r"([0-9]{1,18}):([0-9]{1,9})")
 

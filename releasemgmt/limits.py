@@ -9,6 +9,7 @@ without rewriting tables.
 DESCRIPTION_MAX = 20_000  # a release item's or a release project's description
 TEST_STEPS_MAX = 10_000  # a test case's steps
 EXPECTED_RESULT_MAX = 10_000  # a test case's expected result
+COMMENT_MAX = 2_000  # a comment, reason or note on a move, a vote or a QA record
 
 
 def at_most(limit: int) -> str:
