@@ -472,8 +472,11 @@ SOURCES = {
             lambda p: Q(project_id=p),
             lambda i: Q(id=i),
             _item_row,
-            # The board's order, the approval round and who moved it last: the engine's.
-            frozenset({"position", "round", "state_entered_by", "created_by"}),
+            # The board's order, the approval round, who moved it last and when an edit after
+            # sign-off happened (the row's own time): the engine's bookkeeping.
+            frozenset(
+                {"position", "round", "state_entered_by", "created_by", "edited_after_signoff_at"}
+            ),
         ),
         Source(
             "members",

@@ -5,10 +5,11 @@ import re
 from html import unescape
 
 import pytest
+from django.utils import timezone
 
 from approvals.services import approval_withdraw, release_vote
 from items.models import ReleaseItem
-from journal.selectors import PROJECT_SOURCES, JournalQuery, journal_entries
+from journal.selectors import PROJECT_SOURCES, Change, JournalQuery, journal_entries
 from projects.models import ReleaseProject
 from qa import services as qa_services
 from tests.conftest import Team
@@ -132,3 +133,17 @@ def test_a_project_edit_shows_the_stage_and_manager_by_their_labels(team: Team) 
     assert "lifecycle : In progress → Released" in line
     assert "actual release date : — → 2026-11-30" in line
     assert "in_progress" not in line
+
+
+def test_an_edit_after_signoff_says_the_item_needs_reapproval_not_when(team: Team) -> None:
+    item = team.item(number=1, title="Cap transfers")
+    item.title, item.needs_reapproval = "Cap transfers at 10k", True
+    item.edited_after_signoff_at, item.round = timezone.now(), item.round + 1
+    item.save()
+
+    found, _ = journal_entries(sources=PROJECT_SOURCES, query=JournalQuery(), project=team.project)
+
+    assert found[0].changes == [
+        Change("title", "Cap transfers", "Cap transfers at 10k"),
+        Change("needs reapproval", "no", "yes"),
+    ]
