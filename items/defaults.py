@@ -11,6 +11,10 @@ DEFAULT_STATES: list[tuple[int, str, str]] = [
     (4595, "7 - Closed", "Done."),
 ]
 
+# From "5 - Ready for Production" on, an item counts as shipped (or committed to ship):
+# freeze windows, dependencies and release gates guard moves into these states.
+PRODUCTION_STATES: frozenset[int] = frozenset({4585, 4590, 4595})
+
 # The default transition rules (docs/RULES.md): forward one step for the role that owns the
 # step, back one step for rework (with a comment), and release managers may send anything
 # back to 0 - Developing. Release managers may use every rule.

@@ -24,6 +24,12 @@ class ReleaseStatus(models.Model):
     position = models.IntegerField(default=0, db_index=True)
     enabled = models.BooleanField(default=True)
     description = models.TextField(blank=True)
+    production = models.BooleanField(
+        "production state",
+        default=False,
+        help_text="Moving an item into this state ships it: freeze windows, dependencies "
+        "and release gates guard these states.",
+    )
 
     history = HistoricalRecords(bases=[JournalFields])
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from items.defaults import DEFAULT_STATES
+from items.defaults import DEFAULT_STATES, PRODUCTION_STATES
 from items.engine import (
     POSITION_STEP,
     column_bottom_position,
@@ -116,6 +116,7 @@ def status_seed_defaults(
             "position": index * POSITION_STEP,
             "enabled": True,
             "description": description,
+            "production": state_id in PRODUCTION_STATES,
         }
         state = existing.get(state_id)
         if state is None:

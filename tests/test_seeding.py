@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from approvals.models import EmergencyMove
-from items.defaults import DEFAULT_STATES
+from items.defaults import DEFAULT_STATES, PRODUCTION_STATES
 from items.models import STATE_STILL_HOLDS_ITEMS, ReleaseItem, ReleaseStatus
 from journal.models import ChangeKind
 from projects.models import ReleaseMember, ReleaseProject
@@ -291,3 +291,15 @@ def test_running_the_demo_twice_creates_nothing_new(demo: str):
     assert ReleaseProject.objects.count() == 3
     assert get_user_model().objects.count() == 6
     assert "none (already there)" in out.getvalue()
+
+
+def test_seeding_flags_ready_for_production_and_after_as_production_states():
+    seed()
+    production = set(ReleaseStatus.objects.filter(production=True).values_list("id", flat=True))
+    assert production == {4585, 4590, 4595}
+
+
+def test_the_fixture_flags_the_same_production_states_as_the_seed():
+    call_command("loaddata", "release_statuses", verbosity=0)
+    production = set(ReleaseStatus.objects.filter(production=True).values_list("id", flat=True))
+    assert production == set(PRODUCTION_STATES)
