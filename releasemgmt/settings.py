@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "items",
     "approvals",
     "qa",
+    "planning",
 ]
 
 MIDDLEWARE = [

@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("journal.urls")),
     path("", include("approvals.urls")),
     path("", include("qa.urls")),
+    path("", include("planning.urls")),
 ]
 
 if settings.BENCH_FLOOR:  # the benchmark's framework floor (bench/floor.py), never in production

@@ -1,0 +1,1 @@
+"""Release planning: milestones of a release's schedule and freeze windows."""
