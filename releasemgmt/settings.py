@@ -4,6 +4,8 @@ Development defaults to DEBUG on and an embedded SQLite file; production (DEBUG=
 refuses to start without a real SECRET_KEY and turns on every transport protection.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "approvals",
     "qa",
     "planning",
+    "evidence",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +242,25 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
+
+# Sealed journal (docs/EVIDENCE.md): seals are signed with an Ed25519 key kept outside the
+# database: 32 random bytes in URL-safe base64 (`manage.py journal_seal --new-key`). The
+# development fallback is derived from SECRET_KEY; `check --deploy` warns while it is in use.
+SEAL_SIGNING_KEY = os.environ.get("SEAL_SIGNING_KEY", "")
+SEAL_KEY_FROM_SECRET = not SEAL_SIGNING_KEY
+if SEAL_KEY_FROM_SECRET:
+    SEAL_SIGNING_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(b"releasemgmt seal key:" + SECRET_KEY.encode()).digest()
+    ).decode()
+# Public halves of retired signing keys, so seals signed before a key change still verify.
+SEAL_VERIFY_KEYS = env_list("SEAL_VERIFY_KEYS", default=[])
+# Seal each transaction's journal rows when it commits (off only to measure its cost).
+JOURNAL_SEALING = env_bool("JOURNAL_SEALING", default=True)
+# How long a journal row may wait for its seal before journal_verify calls it unsealed.
+SEAL_GRACE_MINUTES = env_int("SEAL_GRACE_MINUTES", default=10)
+# PostgreSQL: the role the application connects as, granted least privilege after each
+# migrate run by the owner role (docs/OPERATIONS.md). Empty: no grants are managed.
+DB_APP_ROLE = os.environ.get("DB_APP_ROLE", "")
 
 # Benchmarks only (bench/floor.py): mount the framework-floor page. Never set in production.
 BENCH_FLOOR = env_bool("BENCH_FLOOR", default=False)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class EvidenceConfig(AppConfig):
+    name = "evidence"
+    verbose_name = "Sealed evidence"
+
+    def ready(self) -> None:
+        from evidence import signals
+        from evidence.privileges import privileges_grant_after_migrate
+
+        signals.connect_journal_receivers()
+        post_migrate.connect(privileges_grant_after_migrate, sender=self)
