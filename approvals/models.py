@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 from items.models import ReleaseItem, ReleaseStatus
 from journal.models import JournalFields
 from projects.models import ReleaseProject
+from releasemgmt.limits import COMMENT_MAX, at_most
 
 
 class Vote(models.TextChoices):
@@ -25,7 +26,7 @@ class Approval(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals"
     )
     vote = models.CharField(max_length=8, choices=Vote.choices)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
     # Which segregation-of-duties checks this vote passed, for the auditor.
     sod_checks = models.CharField(max_length=200, blank=True)
     withdrawn = models.BooleanField(default=False)
@@ -58,7 +59,7 @@ class ReleaseApproval(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="release_approvals"
     )
     vote = models.CharField(max_length=8, choices=Vote.choices)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
     withdrawn = models.BooleanField(default=False)
     # Set when the release goes back to planning: it needs a new round of approval.
     voided = models.BooleanField(default=False)
@@ -91,7 +92,7 @@ class EmergencyMove(models.Model):
     moved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    justification = models.TextField()
+    justification = models.TextField(max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
     blockers = models.TextField(help_text="What the rule would have blocked on.")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from items.models import ReleaseItem
 from journal.models import JournalFields
-from releasemgmt.limits import EXPECTED_RESULT_MAX, TEST_STEPS_MAX, at_most
+from releasemgmt.limits import COMMENT_MAX, EXPECTED_RESULT_MAX, TEST_STEPS_MAX, at_most
 
 
 class TestCase(models.Model):
@@ -43,7 +43,7 @@ class TestRun(models.Model):
     __test__ = False
     test_case = models.ForeignKey(TestCase, on_delete=models.CASCADE, related_name="runs")
     result = models.CharField(max_length=8, choices=Result.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
     evidence_url = models.URLField("evidence link", blank=True)
     tester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -64,7 +64,7 @@ class QASignoff(models.Model):
     item = models.ForeignKey(ReleaseItem, on_delete=models.CASCADE, related_name="qa_signoffs")
     round = models.PositiveIntegerField()
     tester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
     sod_checks = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -96,7 +96,7 @@ class AcceptanceDecision(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField()
+    reason = models.TextField(max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[JournalFields])

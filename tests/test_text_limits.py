@@ -7,13 +7,16 @@ nothing; exactly at the limit is accepted.
 import re
 
 import pytest
+from django.forms import modelform_factory
 from django.test import Client
 from django.utils.html import escape
 
+from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from items.models import ReleaseItem
 from projects.models import ReleaseProject
-from qa.models import TestCase
+from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 from releasemgmt.limits import (
+    COMMENT_MAX,
     DESCRIPTION_MAX,
     EXPECTED_RESULT_MAX,
     TEST_STEPS_MAX,
@@ -165,3 +168,22 @@ def test_a_test_case_over_a_limit_is_refused(team: Team, field: str, limit: int)
     assert TOO_LONG.format(max=limit, has=limit + 1) in refused.text
     assert accepted.status_code == 302
     assert list(TestCase.objects.values_list(field, flat=True)) == ["x" * limit]
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [
+        (TestRun, "note"),
+        (QASignoff, "comment"),
+        (AcceptanceDecision, "reason"),
+        (Approval, "comment"),
+        (ReleaseApproval, "comment"),
+        (EmergencyMove, "justification"),
+    ],
+)
+def test_comments_reasons_and_notes_are_limited_in_the_models_too(model, field):
+    """The admin's forms come from the model fields, so the portal's limit holds there too."""
+    form_class = modelform_factory(model, fields=[field])
+    assert form_class({field: "x" * COMMENT_MAX}).errors.get(field) is None
+    refused = form_class({field: "x" * (COMMENT_MAX + 1)})
+    assert "at most 2000 characters" in str(refused.errors[field])
