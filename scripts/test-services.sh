@@ -16,6 +16,16 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database W
     createdb -h 127.0.0.1 -U postgres releasemgmt
 fi
 
+# Least privilege (docs/OPERATIONS.md): the owner role runs migrations, the application logs in
+# as releasemgmt_app, which may add journal rows but never change or remove them.
+# tests/test_least_privilege.py logs in as it.
+for role in releasemgmt_owner releasemgmt_app; do
+    if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$role'" | grep -q 1; then
+        psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE ROLE $role LOGIN"
+    fi
+done
+psql -h 127.0.0.1 -U postgres -d postgres -qc "ALTER ROLE releasemgmt_owner CREATEDB"
+
 if ! command -v chromium >/dev/null 2>&1; then
     echo "Chromium is missing; installing Debian's package."
     if [ "$(id -u)" -ne 0 ]; then
