@@ -176,3 +176,21 @@ def test_the_site_file_as_shipped_passes_nginx_t(tmp_path) -> None:
 
     assert checked.returncode == 0, checked.stderr
     assert "[warn]" not in checked.stderr, checked.stderr
+
+
+def test_password_reset_requests_are_rate_limited_per_address(served: Served) -> None:
+    # Each reset request may send a mail: one address gets a burst, then 429 from nginx.
+    statuses = [
+        _post_from(
+            served.proxy.port,
+            "/accounts/password_reset/",
+            "",
+            {"email": "a@b.example"},
+            source=CLIENT,
+            headers={},
+        )
+        for _ in range(8)
+    ]
+
+    assert 429 not in statuses[:6]
+    assert statuses[6:] == [429, 429]
