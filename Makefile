@@ -23,6 +23,8 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Serving at http://127.0.0.1:$(PORT)/ (log in with an account above)"
+	@# The background worker (notification mails) runs beside the server and stops with it.
+	$(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Install, start PostgreSQL / install Chromium where missing, lint, then the whole suite.

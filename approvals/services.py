@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
+from approvals.signals import item_vote_cast, release_vote_cast
 from items.engine import (
     EngineError,
     MoveNotAllowed,
@@ -150,6 +151,7 @@ def approval_vote(
             approval.save()
     except IntegrityError:
         raise EngineError(ALREADY_VOTED.format(key=item.key)) from None
+    item_vote_cast.send(sender=Approval, access=access, approval=approval)
     return approval
 
 
@@ -243,6 +245,7 @@ def release_vote(*, access: Access, vote: str, comment: str = "") -> ReleaseAppr
             approval.save()
     except IntegrityError:
         raise EngineError(RELEASE_ALREADY_VOTED.format(code=project.code)) from None
+    release_vote_cast.send(sender=ReleaseApproval, access=access, approval=approval)
     return approval
 
 

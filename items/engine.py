@@ -20,6 +20,7 @@ from items.policy import (
     MovePolicy,
     gates_passed,
 )
+from items.signals import item_moved
 from items.workflow import workflow_current
 from journal.models import ChangeKind
 from projects.access import Access
@@ -272,6 +273,17 @@ def item_move(
             justification=comment,
             blockers=decision.blockers,
         )
+    # Observers (mails) act once this transaction commits: a refused or rolled-back move
+    # sends nothing (items.signals).
+    item_moved.send(
+        sender=ReleaseItem,
+        access=access,
+        item=item,
+        from_state_id=source.id,
+        to_state_id=target.id,
+        comment=comment,
+        emergency=emergency,
+    )
     return item
 
 

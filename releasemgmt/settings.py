@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "qa",
     "planning",
     "evidence",
+    "django_tasks_db",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +235,16 @@ else:
             },
         }
     }
+
+# Background work (notification mails) through Django's tasks framework, queued in the
+# database and run by `manage.py db_worker` (docs/OPERATIONS.md: running it, other backends).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The portal's address as users reach it: the links in notification mails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Members of a release are reminded this many days before its go-live (`manage.py notify_due`).
+NOTIFY_DAYS_BEFORE_GO_LIVE = env_int("NOTIFY_DAYS_BEFORE_GO_LIVE", default=3)
+if NOTIFY_DAYS_BEFORE_GO_LIVE < 0:
+    raise ImproperlyConfigured("NOTIFY_DAYS_BEFORE_GO_LIVE must be 0 or more.")
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

@@ -52,6 +52,7 @@ urlpatterns = [
     path("", include("approvals.urls")),
     path("", include("qa.urls")),
     path("", include("planning.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.BENCH_FLOOR:  # the benchmark's framework floor (bench/floor.py), never in production

@@ -1,0 +1,218 @@
+"""What each event says and to whom: run by the worker, never in a request.
+
+An event becomes letters, one per recipient: the subject, the template and its context as plain
+strings, so that a letter whose sending failed can be queued again unchanged.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
+
+from approvals.models import Approval, ReleaseApproval, Vote
+from items.models import ReleaseItem, ReleaseStatus
+from notifications.models import RELEASE_LIVE, Event, ReleaseMailing
+from notifications.selectors import (
+    approval_rule_waiting,
+    approvers_eligible,
+    item_followers,
+    project_members,
+    users_active,
+)
+from projects.models import ReleaseProject
+
+
+class Letter(TypedDict, total=False):
+    event: str
+    user_id: int
+    address: str
+    subject: str
+    template: str
+    context: dict[str, Any]
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def name_of(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
+def _to_users(users: list[AbstractBaseUser], **letter: Any) -> list[Letter]:
+    return [Letter(user_id=u.pk, **letter) for u in users]
+
+
+def _item(item_id: int) -> ReleaseItem | None:
+    return (
+        ReleaseItem.objects.select_related("project", "status", "state_entered_by")
+        .filter(pk=item_id)
+        .first()
+    )
+
+
+def item_moved_letters(payload: dict[str, Any]) -> list[Letter]:
+    item = _item(payload["item_id"])
+    if item is None:  # deleted since: nothing to tell
+        return []
+    names = dict(
+        ReleaseStatus.objects.filter(
+            pk__in=[payload["from_state_id"], payload["to_state_id"]]
+        ).values_list("pk", "name")
+    )
+    actor = users_active(ids=[payload["actor_id"]], exclude=None)
+    context = {
+        "key": item.key,
+        "title": item.title,
+        "project": str(item.project),
+        "source": names.get(payload["from_state_id"], "?"),
+        "target": names.get(payload["to_state_id"], "?"),
+        "actor": name_of(actor[0] if actor else None),
+        "comment": payload.get("comment", ""),
+        "emergency": payload.get("emergency", False),
+        "url": absolute(item.get_absolute_url()),
+    }
+    letters = _to_users(
+        item_followers(item=item, exclude=payload["actor_id"]),
+        event=Event.ITEM_MOVED,
+        subject=f"[{item.project.code}] {item.key} moved to {context['target']}: {item.title}",
+        template="notifications/mail/item_moved.txt",
+        context=context,
+    )
+    # Waiting for approval: only while the item is still where this move put it, this round.
+    still_there = (item.status_id, item.round) == (payload["to_state_id"], payload["round"])
+    rule = approval_rule_waiting(item=item) if still_there else None
+    if rule is not None:
+        letters += _to_users(
+            approvers_eligible(item=item, rule=rule, exclude=payload["actor_id"]),
+            event=Event.APPROVAL_REQUESTED,
+            subject=(
+                f"[{item.project.code}] Your approval is requested: {item.key} to "
+                f"{rule.to_state.name}"
+            ),
+            template="notifications/mail/approval_requested.txt",
+            context=context
+            | {
+                "next": rule.to_state.name,
+                "required": rule.approvals_required,
+                "approvals_url": absolute(reverse("approvals:waiting")),
+            },
+        )
+    return letters
+
+
+def approval_decided_letters(payload: dict[str, Any]) -> list[Letter]:
+    if "release_approval_id" in payload:
+        return _release_vote_letters(payload)
+    approval = (
+        Approval.objects.select_related("item__project", "to_state", "approver")
+        .filter(pk=payload["approval_id"])
+        .first()
+    )
+    if approval is None:
+        return []
+    item = approval.item
+    verdict = "approved" if approval.vote == Vote.APPROVE else "rejected"
+    return _to_users(
+        users_active(ids=[payload["requester_id"]], exclude=payload["actor_id"]),
+        event=Event.APPROVAL_DECIDED,
+        subject=(
+            f"[{item.project.code}] {item.key} {verdict} by {name_of(approval.approver)}: "
+            f"move to {approval.to_state.name}"
+        ),
+        template="notifications/mail/approval_decided.txt",
+        context={
+            "key": item.key,
+            "title": item.title,
+            "verdict": verdict,
+            "approver": name_of(approval.approver),
+            "target": approval.to_state.name,
+            "comment": approval.comment,
+            "url": absolute(item.get_absolute_url()),
+        },
+    )
+
+
+def _release_vote_letters(payload: dict[str, Any]) -> list[Letter]:
+    approval = (
+        ReleaseApproval.objects.select_related("project", "approver")
+        .filter(pk=payload["release_approval_id"])
+        .first()
+    )
+    if approval is None:
+        return []
+    project = approval.project
+    verdict = "approved" if approval.vote == Vote.APPROVE else "rejected"
+    approver = name_of(approval.approver)
+    return _to_users(
+        users_active(ids=[project.release_manager_id], exclude=payload["actor_id"]),
+        event=Event.APPROVAL_DECIDED,
+        subject=f"[{project.code}] Release {project.name} {verdict} by {approver}",
+        template="notifications/mail/release_vote_decided.txt",
+        context={
+            "release": str(project),
+            "verdict": verdict,
+            "approver": name_of(approval.approver),
+            "comment": approval.comment,
+            "url": absolute(project.get_absolute_url()),
+        },
+    )
+
+
+def release_due_letters(payload: dict[str, Any]) -> list[Letter]:
+    project = ReleaseProject.objects.filter(pk=payload["project_id"]).first()
+    if project is None:
+        return []
+    days = payload["days"]
+    when = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days} days")
+    return _to_users(
+        project_members(project_id=project.pk),
+        event=Event.RELEASE_DUE,
+        subject=f"[{project.code}] {project.name} goes live {when} ({payload['date']})",
+        template="notifications/mail/release_due.txt",
+        context={
+            "release": str(project),
+            "when": when,
+            "date": payload["date"],
+            "url": absolute(project.get_absolute_url()),
+        },
+    )
+
+
+def release_live_letters(payload: dict[str, Any]) -> list[Letter]:
+    project = ReleaseProject.objects.filter(pk=payload["project_id"]).first()
+    mailing = ReleaseMailing.objects.filter(project_id=payload["project_id"]).first()
+    if project is None or mailing is None or not mailing.addresses:
+        return []
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for item in project.items.select_related("project").order_by("kind", "number"):
+        by_kind[item.get_kind_display()].append(f"{item.key} {item.title}")
+    context = {
+        "release": str(project),
+        "date": str(project.actual_release_date or ""),
+        "kinds": sorted(by_kind.items()),
+        "url": absolute(project.get_absolute_url()),
+    }
+    return [
+        Letter(
+            address=address,
+            event=RELEASE_LIVE,
+            subject=f"[{project.code}] {project.name} is live",
+            template="notifications/mail/release_live.txt",
+            context=context,
+        )
+        for address in mailing.addresses
+    ]
+
+
+BUILDERS: dict[str, Callable[[dict[str, Any]], list[Letter]]] = {
+    Event.ITEM_MOVED: item_moved_letters,
+    Event.APPROVAL_DECIDED: approval_decided_letters,
+    Event.RELEASE_DUE: release_due_letters,
+    RELEASE_LIVE: release_live_letters,
+}

@@ -1,0 +1,385 @@
+"""Notifications: the right mail to the right people, sent by the background worker once the
+change is committed; nothing for a refused or rolled-back change; a failing mail server is
+retried and never undoes the move.
+
+These tests commit for real (transaction=True) so on_commit behaves as in production, and
+they run the queue with the library's own worker command.
+"""
+
+import datetime as dt
+import signal
+from smtplib import SMTPException
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+from django.db import transaction
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from items import engine
+from notifications.models import Event, Preference, ReleaseMailing, SentReminder, Watch
+from notifications.services import preference_update
+from notifications.tasks import MAX_ATTEMPTS, RETRY_DELAYS
+from projects.models import Lifecycle
+from tests.conftest import Team
+from tests.factories import UserFactory
+from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
+from tests.governance_fixtures import (
+    DEVELOPING,
+    INTEGRATION,
+    INTEGRATION_TEST,
+    REVIEW,
+    fresh,
+    item_in,
+    move,
+    vote,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def drain() -> None:
+    """Run the real worker until the queue is empty (tasks queued by tasks included)."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command(
+            "db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval=0", verbosity=0
+        )
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+def sent_to(subject_part: str = "") -> list[str]:
+    return sorted(a for m in mail.outbox if subject_part in m.subject for a in m.to)
+
+
+def queued() -> int:
+    return DBTaskResult.objects.count()
+
+
+class FailingMailer(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, email_messages: list) -> int:
+        raise SMTPException("connection refused")
+
+
+@pytest.fixture
+def watcher(team: Team):
+    """The QA tester watches items they are not assigned to."""
+    return team.qa
+
+
+# --- Item moves -------------------------------------------------------------------------------
+
+
+def test_the_assignee_and_watchers_are_mailed_when_an_item_moves(
+    team: Team, rules: dict, watcher
+) -> None:
+    item = item_in(team, DEVELOPING, assignee=team.approver)
+    Watch.objects.create(user=watcher, item=item)
+
+    move(team, team.developer, item, direction="next", comment="ready")
+    drain()
+
+    moved = [m for m in mail.outbox if "moved to" in m.subject]
+    assert sorted(a for m in moved for a in m.to) == ["april@example.com", "quinn@example.com"]
+    message = moved[0]
+    assert message.subject.startswith(f"[PAY] {item.key} moved to 1 - Ready for Review")
+    assert f"http://127.0.0.1:8000/projects/PAY/items/{item.number}/" in message.body
+    assert "Comment: ready" in message.body
+
+
+def test_the_mover_is_not_mailed_about_their_own_move(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING)  # assigned to the developer, who moves it
+    Watch.objects.create(user=team.developer, item=item)
+
+    move(team, team.developer, item, direction="next")
+    drain()
+
+    assert "david@example.com" not in sent_to()
+
+
+def test_a_watcher_who_left_the_project_is_not_mailed(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING, assignee=None)
+    Watch.objects.create(user=team.outsider, item=item)
+
+    move(team, team.developer, item, direction="next")
+    drain()
+
+    assert sent_to("moved to") == []
+
+
+def test_nothing_is_queued_or_sent_before_the_move_commits(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING, assignee=team.qa)
+
+    with transaction.atomic():
+        move(team, team.developer, item, direction="next")
+        assert queued() == 0  # a worker (another process) could not see anything to send
+        assert mail.outbox == []
+
+    assert queued() == 1  # one task for the event; the worker works out who gets what
+    assert mail.outbox == []  # not sent in the request either
+    drain()
+    assert sent_to("moved to") == ["quinn@example.com"]
+
+
+def test_a_rolled_back_move_sends_nothing(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING, assignee=team.qa)
+
+    @transaction.atomic
+    def move_then_fail() -> None:
+        move(team, team.developer, item, direction="next")
+        raise RuntimeError("something after the move failed")
+
+    with pytest.raises(RuntimeError):
+        move_then_fail()
+    drain()
+
+    assert fresh(item).status_id == DEVELOPING
+    assert queued() == 0
+    assert mail.outbox == []
+
+
+def test_a_refused_move_sends_nothing(team: Team, rules: dict) -> None:
+    item = item_in(team, REVIEW, assignee=team.qa)  # needs an approval to move on
+
+    with pytest.raises(engine.MoveNotAllowed):
+        move(team, team.developer, item, direction="next")
+    drain()
+
+    assert queued() == 0
+    assert mail.outbox == []
+
+
+def test_a_bulk_move_mails_about_each_item(team: Team, rules: dict) -> None:
+    one = item_in(team, DEVELOPING, number=1, assignee=team.qa)
+    two = item_in(team, DEVELOPING, number=2, assignee=team.qa)
+
+    engine.items_move_bulk(
+        access=team.access(team.manager),
+        versions={one.pk: one.version, two.pk: two.version},
+        to_status_id=REVIEW,
+    )
+    drain()
+
+    subjects = sorted(m.subject.split(" moved")[0] for m in mail.outbox if "moved to" in m.subject)
+    assert subjects == [f"[PAY] {one.key}", f"[PAY] {two.key}"]
+
+
+# --- Approvals --------------------------------------------------------------------------------
+
+
+def test_eligible_approvers_are_asked_when_an_item_waits_for_approval(
+    team: Team, rules: dict, approver2
+) -> None:
+    item = item_in(team, DEVELOPING)  # the developer is author and assignee
+
+    move(team, team.developer, item, direction="next")
+    drain()
+
+    assert sent_to("Your approval is requested") == ["april@example.com", "arthur@example.com"]
+    message = next(m for m in mail.outbox if "approval is requested" in m.subject)
+    assert f"{item.key} to 2 - Ready for Integration" in message.subject
+    assert "needs 1 approval(s)" in message.body
+
+
+def test_approvers_excluded_by_segregation_of_duties_are_not_asked(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING, created_by=team.approver)  # april wrote it: she may not vote
+
+    move(team, team.developer, item, direction="next")
+    drain()
+
+    assert sent_to("Your approval is requested") == []
+
+
+def test_the_requester_is_told_of_an_approval(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING)
+    move(team, team.developer, item, direction="next")  # david requests the next move
+    drain()
+    mail.outbox.clear()
+
+    vote(team, team.approver, item, to=INTEGRATION, comment="looks good")
+    drain()
+
+    assert sent_to() == ["david@example.com"]
+    assert mail.outbox[0].subject == (
+        f"[PAY] {item.key} approved by {team.approver.get_full_name()}: "
+        "move to 2 - Ready for Integration"
+    )
+    assert "Comment: looks good" in mail.outbox[0].body
+
+
+def test_the_requester_is_told_of_a_rejection(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING)
+    move(team, team.developer, item, direction="next")
+    drain()
+    mail.outbox.clear()
+
+    vote(team, team.approver, item, to=INTEGRATION, choice="reject")
+    drain()
+
+    assert sent_to("rejected by") == ["david@example.com"]
+
+
+def test_the_release_manager_is_told_of_a_release_vote(team: Team) -> None:
+    from approvals.services import release_vote
+
+    project = team.project
+    project.lifecycle = Lifecycle.PLANNING
+    project.save()
+
+    release_vote(access=team.access(team.approver), vote="approve")
+    drain()
+
+    assert sent_to("Release Payments 4.2 approved") == ["maria@example.com"]
+
+
+# --- Choices ----------------------------------------------------------------------------------
+
+
+def test_a_user_who_turned_an_event_off_does_not_get_it(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING, assignee=team.qa)
+    preference_update(user=team.approver, enabled=[Event.ITEM_MOVED])  # approvals off
+
+    move(team, team.developer, item, direction="next")
+    drain()
+
+    assert sent_to("moved to") == ["quinn@example.com"]
+    assert sent_to("Your approval is requested") == []
+
+
+def test_choices_count_at_send_time(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING, assignee=team.qa)
+    move(team, team.developer, item, direction="next")
+
+    preference_update(user=team.qa, enabled=[])  # turned off while the mail was queued
+    drain()
+
+    assert sent_to("moved to") == []
+    assert Preference.objects.get(user=team.qa).muted == list(Event.values)
+
+
+# --- Failures ---------------------------------------------------------------------------------
+
+
+def test_a_failing_mail_server_is_retried_and_the_move_stays(
+    team: Team, rules: dict, settings
+) -> None:
+    item = item_in(team, INTEGRATION, assignee=team.qa)  # on to a state needing no approval
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.FailingMailer"}}
+
+    move(team, team.developer, item, direction="next")
+    before = timezone.now()
+    drain()
+
+    assert fresh(item).status_id == INTEGRATION_TEST  # the move stays
+    failed = DBTaskResult.objects.get(status=TaskResultStatus.FAILED, task_path__endswith="deliver")
+    assert "connection refused" in failed.exception_class_path + str(failed.traceback)
+    retry = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.run_after >= before + dt.timedelta(seconds=RETRY_DELAYS[0])
+
+    # The server is back and the retry is due: the mail goes.
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    drain()
+
+    assert sent_to("moved to") == ["quinn@example.com"]
+    assert fresh(item).status_id == INTEGRATION_TEST
+
+
+def test_a_mail_that_keeps_failing_is_given_up_after_the_last_attempt(
+    team: Team, rules: dict, settings
+) -> None:
+    item = item_in(team, INTEGRATION, assignee=team.qa)  # on to a state needing no approval
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.FailingMailer"}}
+    move(team, team.developer, item, direction="next")
+
+    for _ in range(MAX_ATTEMPTS + 1):
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=timezone.now())
+        drain()
+
+    deliveries = DBTaskResult.objects.filter(task_path__endswith="deliver")
+    assert deliveries.count() == MAX_ATTEMPTS
+    assert not deliveries.filter(status=TaskResultStatus.READY).exists()
+    assert fresh(item).status_id == INTEGRATION_TEST
+
+
+# --- Releases ---------------------------------------------------------------------------------
+
+
+def test_a_release_going_live_is_announced_to_its_distribution_list(team: Team) -> None:
+    item_in(team, DEVELOPING, number=1, title="Faster payouts")
+    item_in(team, DEVELOPING, number=2, title="Fix rounding", kind="bug")
+    ReleaseMailing.objects.create(
+        project=team.project, distribution_list="ops@example.com, cab@example.com"
+    )
+    project = team.project
+
+    project.lifecycle = Lifecycle.RELEASED
+    project.save()
+    project.save()  # saved again while released: announced once
+    drain()
+
+    assert sent_to("is live") == ["cab@example.com", "ops@example.com"]
+    body = mail.outbox[0].body
+    assert "Bug:\n  - PAY-2 Fix rounding" in body
+    assert "Change request:\n  - PAY-1 Faster payouts" in body
+    assert "http://127.0.0.1:8000/projects/PAY/" in body
+
+
+def test_a_release_without_a_distribution_list_goes_live_quietly(team: Team) -> None:
+    project = team.project
+    project.lifecycle = Lifecycle.RELEASED
+    project.save()
+    drain()
+
+    assert mail.outbox == []
+
+
+def test_members_are_reminded_once_n_days_before_the_go_live(team: Team, settings) -> None:
+    settings.NOTIFY_DAYS_BEFORE_GO_LIVE = 3
+    project = team.project
+    project.planned_release_date = timezone.localdate() + dt.timedelta(days=3)
+    project.save()
+
+    call_command("notify_due", verbosity=0)
+    call_command("notify_due", verbosity=0)  # run again (cron twice): nothing twice
+    drain()
+
+    assert sent_to("goes live in 3 days") == [
+        "april@example.com",
+        "david@example.com",
+        "maria@example.com",
+        "quinn@example.com",
+        "victor@example.com",
+    ]
+    assert SentReminder.objects.count() == 1
+
+
+def test_no_reminder_for_a_release_due_on_another_day(team: Team, settings) -> None:
+    settings.NOTIFY_DAYS_BEFORE_GO_LIVE = 3
+    project = team.project
+    project.planned_release_date = timezone.localdate() + dt.timedelta(days=4)
+    project.save()
+
+    call_command("notify_due", verbosity=0)
+    drain()
+
+    assert mail.outbox == []
+
+
+def test_users_without_an_address_are_skipped(team: Team, rules: dict) -> None:
+    nobody = UserFactory(username="noaddress", email="")
+    item = item_in(team, DEVELOPING, assignee=nobody)
+
+    move(team, team.developer, item, direction="next")
+    drain()
+
+    assert sent_to("moved to") == []
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists()
