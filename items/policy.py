@@ -191,6 +191,8 @@ class MovePolicy:
     ) -> Decision:
         """May the user move `item` to `target`? `chosen`: picked from a list, not an arrow."""
         code = self.access.project.code
+        if self.access.read_only_reason:  # released, closed or cancelled: no move at all
+            return Decision(allowed=False, reason=self.access.read_only_reason)
         if self.implicit:
             previous, following = self.neighbours(item.status_id)
             if not chosen and target in (previous, following) and self.access.can(MOVE):

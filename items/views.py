@@ -257,7 +257,8 @@ def _item_context(access: Access, item: ReleaseItem) -> dict:
         "can_move": access.can(MOVE),
         "can_move_any": access.can(MOVE_ANY),
         "can_edit": access.can(EDIT_ITEMS),
-        "can_delete": access.can(MANAGE),
+        # A released, closed or cancelled release keeps its items (projects.access).
+        "can_delete": access.can(MANAGE) and not access.read_only_reason,
         "approvals": approvals_panel(access=access, item=item, policy=policy),
         "qa": qa_panel(access=access, item=item, policy=policy),
     }

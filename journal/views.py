@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from evidence.selectors import seal_latest
 from items.selectors import project_member_users
 from journal.forms import JournalFilterForm
 from journal.selectors import (
@@ -29,6 +30,8 @@ def _journal_page(
     sources: list[str],
     **scope,
 ) -> HttpResponse:
+    # The latest seal's digest, to compare with a copy kept elsewhere (docs/EVIDENCE.md).
+    seal = seal_latest()
     form = JournalFilterForm(request.GET or None, users=users, sources=sources)
     status = 200
     if form.is_bound and not form.is_valid():
@@ -44,6 +47,7 @@ def _journal_page(
         "entries": entries,
         "next_query": params.urlencode() if has_more else "",
         "is_first_page": not request.GET.get("before"),
+        "seal": seal,
     }
     return render(request, template, context, status=status)
 

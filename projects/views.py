@@ -14,6 +14,8 @@ from projects.selectors import project_members, projects_for_user
 from projects.tables import ProjectTable
 from releasemgmt.exports import table_export_response
 from releasemgmt.pagination import table_configure
+from releases.forms import ReopenForm
+from releases.selectors import release_readiness
 
 NO_RIGHT_TO_CREATE = "You may not create release projects; ask an administrator."
 PROJECTS_PER_PAGE = 25
@@ -60,19 +62,30 @@ def project_create(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/project_form.html", {"form": form}, status=status)
 
 
-def _detail_context(access: Access, member_form: MemberAddForm | None = None) -> dict:
+def _detail_context(
+    access: Access,
+    member_form: MemberAddForm | None = None,
+    reopen_form: ReopenForm | None = None,
+) -> dict:
+    read_only = bool(access.read_only_reason)
     return {
         "access": access,
         "project": access.project,
         "members": project_members(project=access.project),
         "member_form": member_form or (MemberAddForm() if access.can_manage else None),
         "release": release_panel(access=access),
+        # A released, closed or cancelled release shows how to reopen it instead.
+        "readiness": None if read_only else release_readiness(access=access),
+        "reopen_form": (reopen_form or ReopenForm()) if read_only and access.can_manage else None,
     }
 
 
-def render_project_page(request: HttpRequest, access: Access, *, status: int = 200):
-    """The project page, also for other apps' refusals (release approval)."""
-    return render(request, "projects/project_detail.html", _detail_context(access), status=status)
+def render_project_page(
+    request: HttpRequest, access: Access, *, status: int = 200, reopen_form=None
+):
+    """The project page, also for other apps' refusals (release approval, reopening)."""
+    context = _detail_context(access, reopen_form=reopen_form)
+    return render(request, "projects/project_detail.html", context, status=status)
 
 
 @require_GET
@@ -90,7 +103,8 @@ def project_edit(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.project_update(access=access, fields=form.cleaned_data)
         except services.ProjectError as error:
-            messages.error(request, error.message)
+            # A refused stage change names its reasons on the form, by the stage field.
+            form.add_error("lifecycle" if "lifecycle" in form.fields else None, error.message)
             status = error.status_code
         else:
             messages.success(request, f"Saved {code}.")

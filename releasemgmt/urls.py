@@ -49,6 +49,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("projects/<code:code>/", include("items.urls")),
     path("", include("journal.urls")),
+    path("", include("evidence.urls")),
     path("", include("approvals.urls")),
     path("", include("qa.urls")),
     path("", include("planning.urls")),

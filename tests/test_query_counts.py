@@ -132,6 +132,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
+            ("evidence_seal", "the latest seal, whose digest the page shows"),
             ("items_historicalreleaseitem", "the newest item rows, with their users"),
             ("projects_historicalreleasemember", "the newest member rows, with their users"),
             ("projects_historicalreleaseproject", "the newest project rows, with their users"),
@@ -149,6 +150,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             USER,
             PROJECT,
             ("items_historicalreleaseitem", "the item's id and latest title, from its journal"),
+            ("evidence_seal", "the latest seal, whose digest the page shows"),
             ("items_historicalreleaseitem", "the newest rows of the item, with their users"),
             *ITEM_JOURNAL_SOURCES,
             ("items_historicalreleaseitem", "the rows before edited rows (what changed)"),
@@ -443,6 +445,7 @@ def test_the_approval_pages_run_the_same_queries_whatever_the_size(
 GLOBAL_JOURNAL = [
     SESSION,
     USER,
+    ("evidence_seal", "the latest seal, whose digest the page shows"),
     ("items_historicalreleaseitem", "the newest item rows, with their users"),
     ("projects_historicalreleasemember", "the newest member rows, with their users"),
     ("projects_historicalreleaseproject", "the newest project rows, with their users"),
