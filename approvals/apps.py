@@ -9,11 +9,18 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         # The move policy and the engine know gates and hooks, never this app (items.gates).
         from approvals.gates import APPROVALS, ApprovalsGate
-        from approvals.services import emergency_record_on_move, release_votes_void_on_replanning
+        from approvals.services import (
+            emergency_record_on_move,
+            release_stage_blockers,
+            release_votes_void_on_replanning,
+        )
         from items.gates import emergency_move_made, register_gate
         from projects.models import ReleaseProject
+        from projects.stage_gates import register_stage_gate
 
         register_gate(APPROVALS, ApprovalsGate)
+        # 403: leaving planning unapproved is a refusal of authority, not of input.
+        register_stage_gate(APPROVALS, release_stage_blockers, status_code=403)
         emergency_move_made.connect(emergency_record_on_move, dispatch_uid="approvals.emergency")
         pre_save.connect(
             release_votes_void_on_replanning,

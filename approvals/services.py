@@ -281,6 +281,17 @@ def release_gate_blockers(*, project: ReleaseProject) -> list[str]:
     return []
 
 
+def release_stage_blockers(project: ReleaseProject, to_stage: str) -> list[str]:
+    """The stage gate of management approval (registered in ApprovalsConfig.ready()): a
+    release leaves planning only approved, unless it is cancelled."""
+    if project.lifecycle != Lifecycle.PLANNING or to_stage in (
+        Lifecycle.PLANNING,
+        Lifecycle.CANCELLED,
+    ):
+        return []
+    return release_gate_blockers(project=project)
+
+
 def release_votes_void(*, project: ReleaseProject, actor) -> int:
     """Void the live release votes of `project`, which went back to planning: the approval
     was for the plan it left with. Each vote is journaled as voided, never deleted."""

@@ -24,6 +24,7 @@ from items.signals import item_moved
 from items.workflow import workflow_current
 from journal.models import ChangeKind
 from projects.access import Access
+from projects.models import ReleaseProject
 from projects.roles import MOVE, MOVE_ANY
 
 Direction = Literal["next", "prev"]
@@ -108,6 +109,25 @@ def neighbour_states(
     return previous, following
 
 
+_PROJECT_STAGE_SHARED = 'SELECT lifecycle FROM "projects_releaseproject" WHERE id = %s'
+
+
+def release_lock_writable(*, access: Access) -> None:
+    """Refuse (403) to change the items of a released, closed or cancelled release.
+
+    Its stage is read under a share lock, held to the end of the transaction: a release
+    being released (which checks its items' readiness under its row lock) or reopened waits
+    for this change, and this change waits for it, so neither decides on a stale stage.
+    """
+    sql = _PROJECT_STAGE_SHARED + (" FOR SHARE" if connection.vendor == "postgresql" else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [access.project.pk])
+        row = cursor.fetchone()
+    project = ReleaseProject(code=access.project.code, lifecycle=row[0] if row else "")
+    if project.read_only_reason:
+        raise MoveNotAllowed(project.read_only_reason)
+
+
 def item_lock(
     *,
     access: Access,
@@ -119,6 +139,7 @@ def item_lock(
     changed since `expected_version` (votes and QA records check their round instead, and pass
     None)."""
     named = {"pk": item_id} if item_id is not None else {"number": number}
+    release_lock_writable(access=access)
     try:
         # No join on status: PostgreSQL re-checks a join against the row a concurrent move just
         # changed and would drop it (a false 404 instead of 409). The project never changes,
@@ -212,6 +233,8 @@ def item_move(
     journal and the approvals it skipped are owed afterwards.
     `at` back-dates the journal row; only imports and the demo use it, never a view.
     """
+    if access.read_only_reason:  # not even an emergency move: a closed release is no gate
+        raise MoveNotAllowed(access.read_only_reason)
     if not access.can(MOVE):
         raise MoveNotAllowed(NO_RIGHT_TO_MOVE.format(code=access.project.code))
     if emergency and not access.can(MOVE_ANY):
@@ -345,6 +368,9 @@ def item_reorder(
     *, access: Access, item_id: int, expected_version: int, shift: Shift, comment: str = ""
 ) -> ReleaseItem:
     """Swap an item with its neighbour above or below in its column; both are journaled."""
+    if access.read_only_reason:
+        raise MoveNotAllowed(access.read_only_reason)
+    release_lock_writable(access=access)
     if not access.can(MOVE):
         raise MoveNotAllowed(NO_RIGHT_TO_MOVE.format(code=access.project.code))
     if shift not in ("up", "down"):

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -45,11 +46,15 @@ def item_create(
     project_id = access.project.pk
     # The counter is not journaled (excluded from history), so a plain UPDATE is right here;
     # the row lock serialises concurrent creations.
-    number = (
+    number, stage = (
         ReleaseProject.objects.select_for_update()
-        .values_list("next_item_number", flat=True)
+        .values_list("next_item_number", "lifecycle")
         .get(pk=project_id)
     )
+    # Under the lock a release or reopening takes too: a release is never released mid-add.
+    read_only = ReleaseProject(code=access.project.code, lifecycle=stage).read_only_reason
+    if read_only:
+        raise PermissionDenied(read_only)
     ReleaseProject.objects.filter(pk=project_id).update(next_item_number=F("next_item_number") + 1)
     item = ReleaseItem(project=access.project, number=number, created_by=access.user)
     for name in ITEM_FIELDS:

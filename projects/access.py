@@ -7,13 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from projects.models import ReleaseProject
-from projects.roles import MANAGE, RIGHTS, SUPERUSER_RIGHTS, Role
+from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY, RIGHTS, SUPERUSER_RIGHTS, Role
 
 NOT_FOUND = "No such release project."
 READ_ONLY = "You can read this release project but not change it."
 NOT_ALLOWED = "Your role in this release project does not allow that."
 
 User = AbstractBaseUser | AnonymousUser
+
+# What a released, closed or cancelled release takes from everyone (items are read-only);
+# MANAGE stays, to edit the project and to reopen it.
+ITEM_RIGHTS = frozenset({EDIT_ITEMS, MOVE, MOVE_ANY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +39,14 @@ class Access:
     def require(self, right: str) -> None:
         """Raise PermissionDenied (403) with a clear message unless the user has `right`."""
         if not self.can(right):
+            if right in ITEM_RIGHTS and self.read_only_reason:
+                raise PermissionDenied(self.read_only_reason)
             raise PermissionDenied(READ_ONLY if not self.can_write else NOT_ALLOWED)
+
+    @property
+    def read_only_reason(self) -> str:
+        """Why no one may change this release's items now (empty: the roles decide)."""
+        return self.project.read_only_reason
 
     @property
     def role_label(self) -> str:
@@ -77,6 +88,9 @@ def project_access(*, user: User, code: str, right: str | None = None) -> Access
         raise Http404(NOT_FOUND)
     else:
         rights = RIGHTS[role]
+    if project.read_only_reason:
+        # Every view, menu and service asks these rights: they all see the release read-only.
+        rights -= ITEM_RIGHTS
     access = Access(project=project, user=user, role=role, rights=rights)
     if right is not None:
         access.require(right)

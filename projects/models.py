@@ -15,6 +15,13 @@ class Lifecycle(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     RELEASED = "released", "Released"
     CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A release in these stages is read-only for its items (no new items, moves, edits, removals,
+# votes or QA records) until a release manager reopens it with a reason (releases app).
+READ_ONLY_STAGES = frozenset({Lifecycle.RELEASED, Lifecycle.CLOSED, Lifecycle.CANCELLED})
+RELEASE_READ_ONLY = "Release {code} is {stage}: reopen it to change items."
 
 
 CODE_RESERVED = (
@@ -68,6 +75,14 @@ class ReleaseProject(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:detail", kwargs={"code": self.code})
+
+    @property
+    def read_only_reason(self) -> str:
+        """Why its items cannot change now (empty: they can)."""
+        if self.lifecycle not in READ_ONLY_STAGES:
+            return ""
+        stage = Lifecycle(self.lifecycle).label.lower()
+        return RELEASE_READ_ONLY.format(code=self.code, stage=stage)
 
     def clean(self) -> None:
         # Here, not only in the portal's form, so that the admin refuses a reserved code too.

@@ -7,14 +7,24 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from projects.access import Access
-from projects.models import CODE_RESERVED, Lifecycle, ReleaseMember, ReleaseProject
+from projects.models import (
+    CODE_RESERVED,
+    READ_ONLY_STAGES,
+    Lifecycle,
+    ReleaseMember,
+    ReleaseProject,
+)
 from projects.roles import MANAGE, Role
 from projects.selectors import project_code_reserved
+from projects.stage_gates import stage_blockers
 
 ALREADY_MEMBER = "{user} is already a member of {code}."
 CODE_TAKEN = "The code {code} is already taken by another release project; choose another."
 LAST_MANAGER = "{code} needs at least one release manager; add another before removing this one."
 MEMBER_NOT_FOUND = "There is no such member in {code}."
+REOPEN_FIRST = (
+    "{code} is {stage}: a release manager reopens it, with a reason, before its stage changes."
+)
 NAMED_MANAGER = (
     "{user} is the named release manager of {code}; "
     "name another release manager on the project first."
@@ -44,8 +54,15 @@ class MemberError(ProjectError):
     pass
 
 
-class ReleaseNotApproved(ProjectError):
-    status_code = 403
+class StageRefused(ProjectError):
+    """A refused stage change: approval missing (403), items short of release (400)..."""
+
+    def __init__(self, message: str, status_code: int = 403) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+ReleaseNotApproved = StageRefused  # its older name
 
 
 class ProjectConflict(ProjectError):
@@ -105,6 +122,24 @@ def project_create(
     return project
 
 
+def project_stage_refusal(*, project: ReleaseProject, to_stage: str) -> ProjectError | None:
+    """Why `project` may not move to `to_stage` now (None: it may). A released, closed or
+    cancelled release changes stage only by being reopened (releases app), except that a
+    released one may be closed; every other change asks the registered stage gates
+    (management approval, readiness). The service calls it on the locked row, the admin's
+    form before saving."""
+    if project.lifecycle in READ_ONLY_STAGES and (project.lifecycle, to_stage) != (
+        Lifecycle.RELEASED,
+        Lifecycle.CLOSED,
+    ):
+        stage = Lifecycle(project.lifecycle).label.lower()
+        return StageRefused(REOPEN_FIRST.format(code=project.code, stage=stage), 400)
+    blockers, status = stage_blockers(project=project, to_stage=to_stage)
+    if blockers:
+        return StageRefused(" ".join(blockers), status)
+    return None
+
+
 @transaction.atomic
 def project_update(*, access: Access, fields: dict[str, Any]) -> ReleaseProject:
     access.require(MANAGE)
@@ -112,13 +147,10 @@ def project_update(*, access: Access, fields: dict[str, Any]) -> ReleaseProject:
     changed = [n for n in PROJECT_FIELDS if n in fields and getattr(project, n) != fields[n]]
     if not changed:
         return project
-    if "lifecycle" in changed and project.lifecycle == Lifecycle.PLANNING:
-        # Leaving planning needs management approval (approvals app), checked under the lock.
-        from approvals.services import release_gate_blockers
-
-        blockers = release_gate_blockers(project=project)
-        if blockers:
-            raise ReleaseNotApproved(" ".join(blockers))
+    if "lifecycle" in changed:
+        refusal = project_stage_refusal(project=project, to_stage=fields["lifecycle"])
+        if refusal is not None:
+            raise refusal
     for name in changed:
         setattr(project, name, fields[name])
     project._history_user = access.user

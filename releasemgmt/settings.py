@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "approvals",
     "qa",
     "planning",
+    "releases",
     "evidence",
     "django_tasks_db",
     "notifications",

@@ -53,6 +53,7 @@ urlpatterns = [
     path("", include("approvals.urls")),
     path("", include("qa.urls")),
     path("", include("planning.urls")),
+    path("", include("releases.urls")),
     path("", include("notifications.urls")),
 ]
 

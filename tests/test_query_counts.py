@@ -110,6 +110,8 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             USER,
             PROJECT,
             ("approvals_releaseapproval", "the live release votes, with their approvers"),
+            WORKFLOW,  # the readiness panel: the states (production flag) and rules
+            ("items_releaseitem", "the release's items, for the readiness panel"),
             ("auth_user", "the release manager (only this page shows the name)"),
             ("projects_releasemember", "the members with their users joined"),
             ("auth_user", "the active users, for the add-member form"),
@@ -170,6 +172,17 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "board": (
         PAGES["board"][0],
         [*PAGES["board"][1][:-1], *GATES, PAGES["board"][1][-1]],
+    ),
+    # The readiness panel asks the move policy's gates about every item of the release, and
+    # which items were ever signed off (an emergency move past QA sign-off is not ready).
+    "project detail": (
+        PAGES["project detail"][0],
+        [
+            *PAGES["project detail"][1][:6],
+            ("qa_qasignoff", "the items signed off in any round (readiness)"),
+            *GATES,
+            *PAGES["project detail"][1][6:],
+        ],
     ),
     "item detail": (
         PAGES["item detail"][0],

@@ -1,0 +1,42 @@
+"""Writes of the release level: reopening a released, closed or cancelled release."""
+
+from django.db import transaction
+
+from projects.access import Access
+from projects.models import READ_ONLY_STAGES, Lifecycle, ReleaseProject
+from projects.roles import MANAGE
+from projects.services import ProjectConflict, ProjectError
+
+REOPEN_NEEDS_REASON = "Say why: reopening {code} needs a reason, for the journal."
+NOT_REOPENABLE = "{code} is {stage}: only a released, closed or cancelled release can be reopened."
+REOPENED = "Reopened {code}: it is {stage} again, and its items can change."
+
+
+class ReopenError(ProjectError):
+    pass
+
+
+@transaction.atomic
+def release_reopen(*, access: Access, reason: str) -> ReleaseProject:
+    """Reopen a read-only release with a reason, which the journal keeps as the change
+    reason. A released or closed release goes back in progress (its release approval still
+    stands: it was for leaving planning, which it did; releasing it again asks the release
+    gate again); a cancelled one goes back to planning, where its approval is voided
+    (approvals) and must be given anew."""
+    access.require(MANAGE)
+    reason = reason.strip()
+    if not reason:
+        raise ReopenError(REOPEN_NEEDS_REASON.format(code=access.project.code))
+    # Under this lock, no item change of this release is half done (items.engine
+    # release_lock_writable): the reopening and the changes it allows come strictly after.
+    project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
+    if project.lifecycle not in READ_ONLY_STAGES:
+        stage = Lifecycle(project.lifecycle).label.lower()
+        raise ProjectConflict(NOT_REOPENABLE.format(code=project.code, stage=stage))
+    project.lifecycle = (
+        Lifecycle.PLANNING if project.lifecycle == Lifecycle.CANCELLED else Lifecycle.IN_PROGRESS
+    )
+    project._history_user = access.user
+    project._change_reason = reason
+    project.save(update_fields=["lifecycle", "updated_at"])
+    return project
