@@ -15,6 +15,9 @@ from projects.access import Access
 from projects.models import Lifecycle, ReleaseMember, ReleaseProject
 from projects.roles import Role
 
+# The waiting list says why an item edited after sign-off is back (see items.engine).
+REAPPROVAL = "re-approval (edited after sign-off)"
+
 
 @dataclass(slots=True)
 class Round:
@@ -125,17 +128,23 @@ def items_waiting_for_approval(*, user, roles: dict[int, set[str]]) -> list[Rele
     user's own (author, assignee, requester) where segregation of duties applies.
     Each item's `waiting_for` names the state its approval would let it move to."""
     wanted = Q(pk__in=[])
-    gated = list(TransitionRule.objects.filter(approvals_required__gt=0).select_related("to_state"))
+    gated = list(
+        TransitionRule.objects.filter(approvals_required__gt=0).select_related(
+            "from_state", "to_state"
+        )
+    )
     targets: dict[int, list[str]] = {}
     for rule in gated:
         targets.setdefault(rule.from_state_id, []).append(rule.to_state.name)
     for rule in gated:
+        # An item edited after sign-off owes again the approvals of every gate it had passed.
+        reopened = Q(needs_reapproval=True, status__position__gt=rule.from_state.position)
         if user.is_superuser:
-            wanted |= Q(status_id=rule.from_state_id)
+            wanted |= Q(status_id=rule.from_state_id) | reopened
             continue
         projects = [p for p, held in roles.items() if held & set(rule.approver_roles)]
         if projects:
-            wanted |= Q(status_id=rule.from_state_id, project_id__in=projects)
+            wanted |= (Q(status_id=rule.from_state_id) | reopened) & Q(project_id__in=projects)
     voted = Approval.objects.filter(
         item=OuterRef("pk"), round=OuterRef("round"), approver=user, withdrawn=False
     )
@@ -148,7 +157,10 @@ def items_waiting_for_approval(*, user, roles: dict[int, set[str]]) -> list[Rele
         .order_by("project__code", "number")
     )
     for item in items:
-        item.waiting_for = ", ".join(targets.get(item.status_id, []))
+        waiting_for = targets.get(item.status_id, [])
+        if item.needs_reapproval:
+            waiting_for = [REAPPROVAL, *waiting_for]
+        item.waiting_for = ", ".join(waiting_for)
     return items
 
 

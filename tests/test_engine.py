@@ -5,7 +5,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+from django.urls import reverse
 
+from approvals.selectors import REAPPROVAL
 from items import engine
 from items.models import ReleaseItem, ReleaseStatus
 from items.policy import REOPENED
@@ -842,3 +846,45 @@ def test_an_edit_before_any_gate_reopens_nothing(team: Team, rules) -> None:
     item = item_in(team, DEVELOPING)
 
     assert _edit(team, item, title="Still developing").needs_reapproval is False
+
+
+@pytest.mark.django_db
+def test_an_item_edited_after_signoff_is_back_on_the_approvers_waiting_list(
+    team: Team, rules
+) -> None:
+    item = _walk_to_production(team)
+    waiting = reverse("approvals:waiting")
+    before = team.client(team.approver).get(waiting)
+    assert before.status_code == 200
+    assert item.key not in before.text
+
+    _edit(team, item, title="Raise the limit to 2,000")
+
+    page = team.client(team.approver).get(waiting).text
+    assert item.key in page
+    assert REAPPROVAL in page
+
+
+@pytest.mark.django_db
+def test_an_admin_edit_after_signoff_reopens_the_gates_too(team: Team, rules) -> None:
+    item = _walk_to_production(team)
+    model_admin = admin.site._registry[ReleaseItem]
+    request = RequestFactory().get("/")
+    request.user = team.admin
+    form = model_admin.get_form(request, item)(instance=item)
+    data = {
+        name: form.initial.get(name) if form.initial.get(name) is not None else ""
+        for name in form.fields
+    }
+    data["title"] = "Raise the limit to 2,000"
+
+    response = team.client(team.admin).post(
+        reverse("admin:items_releaseitem_change", args=[item.pk]), data
+    )
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.title, item.needs_reapproval) == ("Raise the limit to 2,000", True)
+    with pytest.raises(engine.MoveNotAllowed) as refused:
+        move(team, team.manager, item, direction="next")
+    assert REOPENED in refused.value.message
