@@ -182,10 +182,11 @@ class TransitionRuleForm(forms.ModelForm):
         help_text="Roles that may make this move (release managers always may).",
     )
     approver_roles = forms.MultipleChoiceField(
-        choices=Role.choices,
+        # Viewers are read-only members: a vote is a change, so they never count.
+        choices=[(role, label) for role, label in Role.choices if role != Role.VIEWER],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Roles whose approvals count.",
+        help_text="Roles whose approvals count (viewers are read-only and cannot approve).",
     )
 
     class Meta:

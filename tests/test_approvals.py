@@ -624,3 +624,24 @@ def test_the_rule_admin_warns_of_projects_where_a_quorum_cannot_be_met(team: Tea
     assert rule.approvals_required == 2
     warning = QUORUM_CANNOT_BE_MET.format(required=2, projects="PAY (1)")
     assert escape(warning) in response.text
+
+
+@pytest.mark.django_db
+def test_the_rule_admin_refuses_viewers_as_approvers(team: Team, rules) -> None:
+    rule = rules[REVIEW, INTEGRATION]
+    data = {
+        "from_state": REVIEW,
+        "to_state": INTEGRATION,
+        "roles": ["developer"],
+        "approvals_required": 1,
+        "approver_roles": ["viewer"],
+        "rejection_blocks": "on",
+        "segregation_of_duties": "on",
+    }
+
+    response = team.client(team.admin).post(f"/admin/items/transitionrule/{rule.pk}/change/", data)
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "Select a valid choice. viewer is not one of the available choices." in response.text
+    rule.refresh_from_db()
+    assert rule.approver_roles == ["approver"]
