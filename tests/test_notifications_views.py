@@ -4,6 +4,8 @@ a constant number of queries."""
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from notifications.models import Event, Preference, ReleaseMailing, Watch
 from tests.conftest import Team
@@ -201,3 +203,54 @@ def test_pages_run_the_same_queries_whatever_the_number_watched(
     tables = [q["sql"] for q in queries.captured_queries]
     for sql, pin in zip(tables, PINS[url], strict=True):
         assert f'"{pin.split(":")[0]}"' in sql, (pin, sql)
+
+
+# --- Odd input ---------------------------------------------------------------------------------
+
+ODD = st.one_of(
+    st.text(max_size=50),
+    st.sampled_from(
+        [
+            *["", "\x00", "a\x00b", "x" * 6000, "watch", "unwatch", "item_moved", "a@b", "a@b.c,"],
+            ", ".join(f"u{i}@example.com" for i in range(60)),  # over the list's limit
+        ]
+    ),
+)
+ODD_BODIES = st.dictionaries(
+    st.sampled_from(["enabled", "action", "next", "distribution_list"]),
+    st.one_of(ODD, st.lists(ODD, max_size=3)),
+)
+
+
+def _notification_rows() -> tuple:
+    return (
+        list(Preference.objects.values_list("user_id", "muted")),
+        list(Watch.objects.values_list("user_id", "item_id")),
+        list(ReleaseMailing.objects.values_list("project_id", "distribution_list")),
+    )
+
+
+@pytest.mark.parametrize("path", [PREFS, watch_url(), MAILING])
+def test_odd_posts_never_fail_with_500_and_refusals_change_nothing(team: Team, path: str) -> None:
+    team.item(number=1)
+    client = Client(raise_request_exception=False)
+    client.force_login(team.manager)
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+    @given(body=ODD_BODIES)
+    @example(body={"distribution_list": "a\x00b@example.com"})
+    @example(body={"enabled": ["item_moved", "nope"]})
+    def check(body: dict) -> None:
+        before = _notification_rows()
+        response = client.post(path, body)
+        assert response.status_code < 500, (path, body, response.status_code)
+        if response.status_code >= 400:
+            assert _notification_rows() == before, (path, body)
+            assert response.content
+
+    check()
