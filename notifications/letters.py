@@ -16,6 +16,7 @@ from approvals.models import Approval, ReleaseApproval, Vote
 from items.models import ReleaseItem, ReleaseStatus
 from notifications.models import RELEASE_LIVE, Event, ReleaseMailing
 from notifications.selectors import (
+    approval_rule_of_move,
     approval_rule_waiting,
     approvers_eligible,
     item_followers,
@@ -103,6 +104,28 @@ def item_moved_letters(payload: dict[str, Any]) -> list[Letter]:
                 "approvals_url": absolute(reverse("approvals:waiting")),
             },
         )
+    if payload.get("emergency"):
+        # The approvals the move skipped are owed now (approvals: EmergencyMove).
+        skipped = approval_rule_of_move(
+            from_state_id=payload["from_state_id"], to_state_id=payload["to_state_id"]
+        )
+        if skipped is not None:
+            letters += _to_users(
+                approvers_eligible(item=item, rule=skipped, exclude=payload["actor_id"]),
+                event=Event.APPROVAL_REQUESTED,
+                subject=(
+                    f"[{item.project.code}] Approval owed for the emergency move of {item.key} "
+                    f"to {context['target']}"
+                ),
+                template="notifications/mail/approval_owed.txt",
+                context=context
+                | {
+                    "required": skipped.approvals_required,
+                    "emergencies_url": absolute(
+                        reverse("approvals:emergencies", kwargs={"code": item.project.code})
+                    ),
+                },
+            )
     return letters
 
 

@@ -50,6 +50,17 @@ def approval_rule_waiting(*, item: ReleaseItem) -> TransitionRule | None:
     )
 
 
+def approval_rule_of_move(*, from_state_id: int, to_state_id: int) -> TransitionRule | None:
+    """The rule of a move, if it asks for approvals (an emergency move skipped them)."""
+    return (
+        TransitionRule.objects.filter(
+            from_state_id=from_state_id, to_state_id=to_state_id, approvals_required__gt=0
+        )
+        .select_related("to_state")
+        .first()
+    )
+
+
 def approvers_eligible(
     *, item: ReleaseItem, rule: TransitionRule, exclude: int | None
 ) -> list[AbstractBaseUser]:

@@ -197,6 +197,22 @@ def test_approvers_excluded_by_segregation_of_duties_are_not_asked(team: Team, r
     assert sent_to("Your approval is requested") == []
 
 
+def test_approvers_are_asked_for_the_approvals_an_emergency_move_skipped(
+    team: Team, rules: dict
+) -> None:
+    item = item_in(team, REVIEW, assignee=team.qa)
+
+    move(team, team.manager, item, to=INTEGRATION, emergency=True, comment="Outage fix")
+    drain()
+
+    assert sent_to("Approval owed") == ["april@example.com"]
+    message = next(m for m in mail.outbox if "Approval owed" in m.subject)
+    assert f"emergency move of {item.key} to 2 - Ready for Integration" in message.subject
+    assert "Outage fix" in message.body
+    moved = next(m for m in mail.outbox if "moved to" in m.subject)
+    assert "EMERGENCY MOVE" in moved.body
+
+
 def test_the_requester_is_told_of_an_approval(team: Team, rules: dict) -> None:
     item = item_in(team, DEVELOPING)
     move(team, team.developer, item, direction="next")  # david requests the next move
