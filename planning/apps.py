@@ -4,3 +4,32 @@ from django.apps import AppConfig
 class PlanningConfig(AppConfig):
     name = "planning"
     verbose_name = "Release planning: schedules, calendar and freeze windows"
+
+    def ready(self) -> None:
+        self._record_actual_dates()
+
+    def _record_actual_dates(self) -> None:
+        # A schedule's actual dates come from the journal rows the others write anyway.
+        from django.db.models.signals import post_save
+        from simple_history.signals import post_create_historical_record
+
+        from items.models import ReleaseItem
+        from planning import schedule_actuals
+        from projects.models import ReleaseProject
+        from qa.models import TestRun
+
+        post_create_historical_record.connect(
+            schedule_actuals.record_project_stage,
+            sender=ReleaseProject.history.model,
+            dispatch_uid="planning_actuals_project_stage",
+        )
+        post_create_historical_record.connect(
+            schedule_actuals.record_item_move,
+            sender=ReleaseItem.history.model,
+            dispatch_uid="planning_actuals_item_move",
+        )
+        post_save.connect(
+            schedule_actuals.record_test_run,
+            sender=TestRun,
+            dispatch_uid="planning_actuals_test_run",
+        )
