@@ -42,6 +42,15 @@ class AccountJournalFields(JournalFields):
 ACCOUNT_UNTRACKED = ["password", "last_login"]
 
 
+def password_changed(user: Any) -> bool:
+    """set_password() keeps the new password on the instance until the save is done;
+    set_unusable_password() (the admin's "disable password-based authentication") does not,
+    so journal.signals compares the hash with the stored one before the save."""
+    return getattr(user, "_password", None) is not None or user.__dict__.get(
+        "_journal_password_replaced", False
+    )
+
+
 class AccountHistoricalRecords(HistoricalRecords):
     """Writes no journal row for a save of untracked columns only: a login's `last_login`, a
     password hash upgrade at login. A password change (set_password, then save) still writes
@@ -49,9 +58,8 @@ class AccountHistoricalRecords(HistoricalRecords):
 
     def post_save(self, instance: Any, created: bool, using: str | None = None, **kwargs) -> None:
         update_fields = kwargs.get("update_fields")
-        password_changed = getattr(instance, "_password", None) is not None
         untracked_only = bool(update_fields) and set(update_fields) <= set(self.excluded_fields)
-        if untracked_only and not password_changed:
+        if untracked_only and not password_changed(instance):
             return
         super().post_save(instance, created, using=using, **kwargs)
 

@@ -5,16 +5,31 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Model
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from journal.models import AccessChange, AccessRelation, ChangeKind
+from journal.models import AccessChange, AccessRelation, ChangeKind, password_changed
 from releasemgmt.client_ip import client_ip_address
 
 _KIND_BY_HISTORY_TYPE = {"+": ChangeKind.CREATED, "~": ChangeKind.EDITED, "-": ChangeKind.REMOVED}
+
+
+@receiver(pre_save, sender=User)
+def journal_note_password_replaced(
+    sender: Any, instance: User, update_fields: Any = None, **kwargs: Any
+) -> None:
+    # Only whole-row saves of an existing account (admin edits) pay this query: a login saves
+    # `last_login` alone, and a hash upgrade at login saves `password` alone, unchanged in
+    # substance.
+    if instance.pk is None or update_fields is not None or instance._password is not None:
+        return
+    stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    instance.__dict__["_journal_password_replaced"] = (
+        stored is not None and stored != instance.password
+    )
 
 
 @receiver(pre_create_historical_record)
@@ -27,9 +42,9 @@ def journal_fill_extra_columns(
     from_status_id = instance.__dict__.pop("_journal_from_status_id", None)
     emergency = instance.__dict__.pop("_journal_emergency", False)
     if hasattr(history_instance, "password_changed"):
-        # set_password() keeps the new password on the instance until the save is done: the
-        # journal records that it changed, never the password or its hash.
-        history_instance.password_changed = getattr(instance, "_password", None) is not None
+        # The journal records that it changed, never the password or its hash.
+        history_instance.password_changed = password_changed(instance)
+        instance.__dict__.pop("_journal_password_replaced", None)
     if hasattr(history_instance, "from_status_id"):
         history_instance.from_status_id = from_status_id
         history_instance.emergency = emergency

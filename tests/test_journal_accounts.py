@@ -356,3 +356,27 @@ def test_the_installations_journal_pages_through_access_rows_sharing_a_moment(
 
     assert len(seen) == 2 * PAGE_SIZE + 10
     assert len(set(seen)) == len(seen)
+
+
+def test_disabling_password_login_in_the_admin_is_a_password_change(team: Team, nina: User) -> None:
+    response = team.client(team.admin).post(
+        f"/admin/auth/user/{nina.pk}/password/",
+        {"usable_password": "false", "unset-password": "1"},
+    )
+    assert response.status_code == 302
+    nina.refresh_from_db()
+    assert not nina.has_usable_password()
+
+    row = UserHistory.objects.filter(id=nina.pk).latest()
+    assert (row.password_changed, row.history_user) == (True, team.admin)
+    assert "User nina · Password changed" in global_journal(team, "?source=accounts")[0]
+
+
+def test_an_edit_that_leaves_the_password_alone_does_not_say_it_changed(
+    team: Team, nina: User
+) -> None:
+    nina.refresh_from_db()
+    nina.first_name = "Nina"
+    nina.save()
+
+    assert UserHistory.objects.filter(id=nina.pk).latest().password_changed is False
