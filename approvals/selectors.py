@@ -53,7 +53,7 @@ def _round(
 ) -> Round:
     entry = Round(**kwargs)
     entry.my_vote = next((v for v in entry.votes if v.approver_id == access.user.pk), None)
-    may = access.has_role(*rule_roles)
+    may = access.has_role(*rule_roles) and not access.read_only_reason  # no votes once released
     failed, _ = _sod_failures(user=access.user, item=item)
     if not may:
         entry.cannot_vote_because = ""  # not an approver here: say nothing

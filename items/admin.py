@@ -22,7 +22,7 @@ from items.rules import (
     state_change_plan,
 )
 from projects.admin import ReadOnlyHistoryAdmin
-from projects.models import Lifecycle, ReleaseProject
+from projects.models import READ_ONLY_STAGES, ReleaseProject
 from projects.roles import Role
 
 QUORUM_CANNOT_BE_MET = (
@@ -38,7 +38,7 @@ def quorum_short_projects(*, rule: TransitionRule) -> list[tuple[str, int]]:
         return []
     counted = Count("members__user", filter=Q(members__role__in=rule.approver_roles), distinct=True)
     projects = (
-        ReleaseProject.objects.exclude(lifecycle=Lifecycle.CLOSED)
+        ReleaseProject.objects.exclude(lifecycle__in=READ_ONLY_STAGES)
         .annotate(approvers=counted)
         .filter(approvers__lt=rule.approvals_required)
         .order_by("code")
@@ -165,6 +165,17 @@ class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # items are added in the portal, numbered by their project
+
+    def has_change_permission(self, request: HttpRequest, obj: ReleaseItem | None = None) -> bool:
+        # A released, closed or cancelled release's items are read-only here too (reopen it).
+        if obj is not None and obj.project.read_only_reason:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReleaseItem | None = None) -> bool:
+        if obj is not None and obj.project.read_only_reason:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: ReleaseItem, form, change: bool) -> None:
         if form.has_changed():  # a new round, and reopened gates after sign-off

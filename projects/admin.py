@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from projects.models import ReleaseMember, ReleaseProject
+from projects.models import Lifecycle, ReleaseMember, ReleaseProject
+from projects.services import START_IN_PLANNING, project_stage_refusal
 
 HISTORY_READ_ONLY = "The journal is read-only: past versions cannot be restored."
 
@@ -23,8 +25,30 @@ class ReleaseMemberInline(admin.TabularInline):
     raw_id_fields = ("user",)
 
 
+class ReleaseProjectAdminForm(forms.ModelForm):
+    """A stage change in the admin asks what the portal's does: reopening needs a reason
+    (the portal's Reopen button), leaving planning an approval, releasing ready items."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        to_stage = data.get("lifecycle")
+        if to_stage is None or "lifecycle" not in self.changed_data:
+            return data
+        if self.instance.pk is None:
+            if to_stage != Lifecycle.PLANNING:
+                self.add_error("lifecycle", START_IN_PLANNING.format(code=data.get("code", "")))
+            return data
+        # The stage as stored (the instance takes the form's values after clean()).
+        before = ReleaseProject.objects.get(pk=self.instance.pk)
+        refusal = project_stage_refusal(project=before, to_stage=to_stage)
+        if refusal is not None:
+            raise ValidationError({"lifecycle": refusal.message})
+        return data
+
+
 @admin.register(ReleaseProject)
 class ReleaseProjectAdmin(ReadOnlyHistoryAdmin):
+    form = ReleaseProjectAdminForm
     list_display = ("code", "name", "lifecycle", "release_manager", "planned_release_date")
     list_filter = ("lifecycle",)
     search_fields = ("code", "name")

@@ -22,6 +22,7 @@ ALREADY_MEMBER = "{user} is already a member of {code}."
 CODE_TAKEN = "The code {code} is already taken by another release project; choose another."
 LAST_MANAGER = "{code} needs at least one release manager; add another before removing this one."
 MEMBER_NOT_FOUND = "There is no such member in {code}."
+START_IN_PLANNING = "{code} must start in planning: leaving it needs approval."
 REOPEN_FIRST = (
     "{code} is {stage}: a release manager reopens it, with a reason, before its stage changes."
 )
@@ -102,7 +103,7 @@ def project_create(
         raise ProjectConflict(CODE_RESERVED.format(code=code))
     project = ReleaseProject(code=code)
     if fields.get("lifecycle", Lifecycle.PLANNING) != Lifecycle.PLANNING:
-        raise ReleaseNotApproved(f"{code} must start in planning: leaving it needs approval.")
+        raise ReleaseNotApproved(START_IN_PLANNING.format(code=code))
     for name in PROJECT_FIELDS:
         if name in fields:
             setattr(project, name, fields[name])

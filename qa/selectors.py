@@ -47,8 +47,10 @@ def qa_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> QAPane
     decisions = list(
         AcceptanceDecision.objects.filter(item=item, round=item.round).select_related("decided_by")
     )
-    is_qa = access.has_role(Role.QA_TESTER)
-    is_acceptor = access.has_role(Role.RELEASE_MANAGER, Role.APPROVER)
+    # A released, closed or cancelled release takes no QA records (projects.access).
+    writable = not access.read_only_reason
+    is_qa = writable and access.has_role(Role.QA_TESTER)
+    is_acceptor = writable and access.has_role(Role.RELEASE_MANAGER, Role.APPROVER)
     # Every move starts a new round, so a sign-off or decision counts only while the item is in
     # a state whose way on needs it: offer the forms there (everywhere when no rules exist).
     signoff_in = _states_needing(policy, "requires_qa_signoff", item)

@@ -109,6 +109,7 @@ ENDPOINTS = [
     "/projects/PAY/items/1/tests/1/runs/",
     "/projects/PAY/items/1/signoff/",
     "/projects/PAY/items/1/acceptance/",
+    "/projects/PAY/reopen/",
     "/accounts/login/",
 ]
 
@@ -176,6 +177,37 @@ def test_random_posts_never_fail_with_500_and_refusals_change_nothing(team, path
         if response.status_code >= 400:
             assert _snapshot() == before, (path, body)
             assert response.content, "a refusal must say why"
+
+    check()
+
+
+# A released release: every item endpoint refuses whatever the body, and writes nothing.
+ITEM_ENDPOINTS = [p for p in ENDPOINTS if "/items/" in p]
+
+
+@pytest.mark.parametrize("path", ITEM_ENDPOINTS)
+def test_random_posts_to_a_released_release_change_no_item(team, path):
+    rule_seed_defaults()
+    team.item()
+    ReleaseProject.objects.filter(pk=team.project.pk).update(lifecycle="released")
+    client = Client(raise_request_exception=False)
+    client.force_login(team.admin)
+
+    @settings(
+        max_examples=10,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+    @given(body=BODIES)
+    @example(body={"version": "1", "direction": "next"})
+    @example(body={"version": "1", "title": "t", "kind": "bug", "priority": "3"})
+    @example(body={"selected": "1:1", "to_status": "4540"})
+    def check(body: dict) -> None:
+        before = _snapshot()
+        response = client.post(path, body)
+        assert 400 <= response.status_code < 500, (path, body, response.status_code)
+        assert _snapshot() == before, (path, body)
 
     check()
 

@@ -243,3 +243,28 @@ def test_the_readiness_panel_says_ready_to_release(team: Team, rules) -> None:
     response = team.client(team.viewer).get("/projects/PAY/")
 
     assert "Ready to release: all 1 item is ready." in response.text
+
+
+def test_the_admin_refuses_released_with_shortfalls_too(team: Team, rules) -> None:
+    item_in(team, REVIEW, number=1)
+    project = ReleaseProject.objects.get(code="PAY")
+
+    response = team.client(team.admin).post(
+        f"/admin/projects/releaseproject/{project.pk}/change/",
+        {
+            "name": project.name,
+            "description": "",
+            "release_manager": team.manager.pk,
+            "lifecycle": Lifecycle.RELEASED,
+            "release_approvals_required": 1,
+            "actual_release_date": "2026-12-01",
+            "members-TOTAL_FORMS": 0,
+            "members-INITIAL_FORMS": 0,
+            "members-MIN_NUM_FORMS": 0,
+            "members-MAX_NUM_FORMS": 1000,
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert f"1 item(s) {NOT_IN_PRODUCTION} (PAY-1)" in response.text
+    assert stage() == Lifecycle.IN_PROGRESS

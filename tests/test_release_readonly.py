@@ -305,3 +305,64 @@ def test_developing_items_of_a_release_in_progress_still_move(team: Team) -> Non
     )
 
     assert moved.status_id == REVIEW
+
+
+# --- The admin -------------------------------------------------------------------------------
+
+
+def admin_project_post(team: Team, lifecycle: str):
+    """Save PAY's change form in the admin with `lifecycle` (no member changes)."""
+    project = ReleaseProject.objects.get(code="PAY")
+    return team.client(team.admin).post(
+        f"/admin/projects/releaseproject/{project.pk}/change/",
+        {
+            "name": project.name,
+            "description": "",
+            "release_manager": team.manager.pk,
+            "lifecycle": lifecycle,
+            "release_approvals_required": 1,
+            "actual_release_date": "2026-12-01",
+            "members-TOTAL_FORMS": 0,
+            "members-INITIAL_FORMS": 0,
+            "members-MIN_NUM_FORMS": 0,
+            "members-MAX_NUM_FORMS": 1000,
+        },
+    )
+
+
+def test_the_admin_does_not_reopen_without_a_reason(team: Team) -> None:
+    set_stage(Lifecycle.RELEASED)
+    before = ReleaseProject.history.count()
+
+    response = admin_project_post(team, Lifecycle.IN_PROGRESS)
+
+    assert response.status_code == 200  # the form again, with the error
+    assert REOPEN_FIRST.format(code="PAY", stage="released") in response.text
+    assert (stage(), ReleaseProject.history.count()) == (Lifecycle.RELEASED, before)
+
+
+def test_the_admin_shows_the_items_of_a_read_only_release_without_saving(team: Team, item) -> None:
+    set_stage(Lifecycle.CLOSED)
+    client = team.client(team.admin)
+
+    page = client.get(f"/admin/items/releaseitem/{item.pk}/change/")
+    saved = client.post(
+        f"/admin/items/releaseitem/{item.pk}/change/",
+        {"kind": item.kind, "title": "Changed in the admin", "priority": item.priority},
+    )
+    removed = client.post(f"/admin/items/releaseitem/{item.pk}/delete/", {"post": "yes"})
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.text
+    assert (saved.status_code, removed.status_code) == (403, 403)
+    assert fresh(item).title == item.title
+
+
+def test_the_item_page_offers_no_votes_or_qa_records(team: Team, item, rules) -> None:
+    set_stage(Lifecycle.RELEASED)
+    approver = team.client(team.approver).get("/projects/PAY/items/1/").text
+    qa = team.client(team.qa).get("/projects/PAY/items/1/").text
+
+    assert 'action="/projects/PAY/items/1/approvals/"' not in approver
+    assert 'action="/projects/PAY/items/1/tests/"' not in qa
+    assert 'action="/projects/PAY/items/1/signoff/"' not in qa
