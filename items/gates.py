@@ -77,7 +77,11 @@ REQUIREMENT_FIELDS = tuple(f.name for f in fields(Requirements))
 
 
 class Gate(Protocol):
-    """One kind of evidence a move can wait for. A policy makes one instance per request."""
+    """One kind of evidence a move can wait for. A policy makes one instance per request.
+
+    A gate asked only about rules with gates, unless its class sets `every_move = True`: then
+    it is asked about every move, with or without rules (freeze windows), and loaded always.
+    """
 
     def load(self, policy: "MovePolicy") -> None:
         """Load the evidence for `policy`'s items: a constant number of queries."""

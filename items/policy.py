@@ -27,6 +27,11 @@ BLOCKED = "{key} cannot move to “{target}” yet: {reasons}."
 REOPENED = "edited after sign-off: needs re-approval and re-test"
 
 
+def _every_move(gate: Gate) -> bool:
+    """Whether `gate` guards every move (freeze windows), not only a rule's gated ones."""
+    return getattr(gate, "every_move", False)
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
@@ -114,10 +119,12 @@ class MovePolicy:
         if self._loaded:
             return
         self._loaded = True
-        if self.implicit or not any(r.has_gates for r in self.rules.values()):
-            return
+        gated = not self.implicit and any(r.has_gates for r in self.rules.values())
         for gate in self._gates.values():
-            gate.load(self)
+            if gated or _every_move(gate):
+                gate.load(self)
+        if not gated:
+            return
         # order_by(): counting needs no order, and the default one joins the user table.
         members = ReleaseMember.objects.filter(project=self.access.project).order_by()
         self._members = list(members.values_list("user_id", "role"))
@@ -160,13 +167,20 @@ class MovePolicy:
     def blockers(self, item: ReleaseItem, rule: TransitionRule) -> list[str]:
         """The open gates of `rule` for `item`, in words (empty: nothing blocks)."""
         need = self.requirements(item, rule)
-        if not need.has_gates:
-            return []
-        self._load()
-        reasons = [r for gate in self._gates.values() for r in gate.blockers(item, need, self)]
+        reasons = self._gate_blockers(item, need, every_move=False)
         if reasons and item.needs_reapproval and rule.direction == Direction.FORWARD:
             reasons.insert(0, REOPENED)
-        return reasons
+        return reasons + self._gate_blockers(item, need, every_move=True)
+
+    def _gate_blockers(
+        self, item: ReleaseItem, need: Requirements, *, every_move: bool
+    ) -> list[str]:
+        """What the rule's gates (or the gates guarding every move, e.g. freezes) still miss."""
+        gates = [g for g in self._gates.values() if _every_move(g) == every_move]
+        if not gates or not (every_move or need.has_gates):
+            return []
+        self._load()
+        return [r for gate in gates for r in gate.blockers(item, need, self)]
 
     def satisfied_by(self, item: ReleaseItem, rule: TransitionRule) -> list[str]:
         """Who gave the evidence `rule`'s gates count for `item` (the card's "Approved by")."""
@@ -195,10 +209,13 @@ class MovePolicy:
             return Decision(allowed=False, reason=self.access.read_only_reason)
         if self.implicit:
             previous, following = self.neighbours(item.status_id)
-            if not chosen and target in (previous, following) and self.access.can(MOVE):
-                return Decision(allowed=True)
-            if self.access.can(MOVE_ANY):
-                return Decision(allowed=True)
+            if (not chosen and target in (previous, following) and self.access.can(MOVE)) or (
+                self.access.can(MOVE_ANY)
+            ):
+                # No rules, but the gates guarding every move (freezes) still hold.
+                need = Requirements(from_state_id=item.status_id, to_state_id=target.id)
+                reasons = tuple(self._gate_blockers(item, need, every_move=True))
+                return self._gated(item, target, need, reasons, emergency=emergency)
             if not self.access.can(MOVE):
                 return Decision(allowed=False, reason=NO_RIGHT_TO_MOVE.format(code=code))
             return Decision(allowed=False, reason=NO_RIGHT_TO_SET_STATE)
@@ -218,7 +235,21 @@ class MovePolicy:
                 reason=ROLE_MAY_NOT.format(source=source.name, target=target.name),
             )
         need = self.requirements(item, rule)
-        reasons = tuple(self.blockers(item, rule))
+        return self._gated(
+            item, target, need, tuple(self.blockers(item, rule)), rule=rule, emergency=emergency
+        )
+
+    def _gated(
+        self,
+        item: ReleaseItem,
+        target: ReleaseStatus,
+        need: Requirements,
+        reasons: tuple[str, ...],
+        *,
+        rule: TransitionRule | None = None,
+        emergency: bool,
+    ) -> Decision:
+        """Allowed unless `reasons` (the open gates) block; an emergency move passes them."""
         if reasons and not emergency:
             return Decision(
                 allowed=False,

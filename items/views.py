@@ -23,6 +23,7 @@ from items.selectors import (
 )
 from items.tables import ItemTable
 from items.workflow import workflow_current
+from planning.freezes import freeze_banner
 from projects.access import Access, project_access
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
 from qa.selectors import qa_panel
@@ -71,6 +72,7 @@ def _board_context(request: HttpRequest, access: Access) -> dict:
         "filter": board_filter,
         "columns": columns,
         "can_move": access.can(MOVE),
+        "freeze": freeze_banner(project=access.project),
     }
 
 

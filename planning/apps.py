@@ -6,6 +6,11 @@ class PlanningConfig(AppConfig):
     verbose_name = "Release planning: schedules, calendar and freeze windows"
 
     def ready(self) -> None:
+        # The move policy knows gates, never this app (items.gates): freezes plug in here.
+        from items.gates import register_gate
+        from planning.gates import FREEZE, FreezeGate
+
+        register_gate(FREEZE, FreezeGate)
         self._record_actual_dates()
 
     def _record_actual_dates(self) -> None:

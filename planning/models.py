@@ -1,11 +1,16 @@
 """Release planning: milestones of a release's schedule and freeze windows."""
 
+import calendar
+import zoneinfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from journal.models import JournalFields
 from projects.models import ReleaseProject
+from releasemgmt.limits import COMMENT_MAX, at_most
 
 
 class Milestone(models.TextChoices):
@@ -81,3 +86,137 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+# --- Freeze windows (issue 10) -------------------------------------------------------------
+
+FREEZE_END_BEFORE_START = "A freeze window must end after it starts."
+FREEZE_ZERO_LENGTH = "A freeze window cannot start and end at the same moment."
+FREEZE_UNKNOWN_ZONE = "“{zone}” is not a time zone name (use an IANA name such as Europe/Zurich)."
+FREEZE_NEEDS = "A {kind} freeze window needs its {field}."
+FREEZE_NO_SUCH_DAY = "{month}/{day} is not a day of the year."
+
+
+class FreezeKind(models.TextChoices):
+    ONE_OFF = "one_off", "One-off (from a date and time to a date and time)"
+    WEEKLY = "weekly", "Every week (from a weekday and time to a weekday and time)"
+    ANNUAL = "annual", "Every year (from a day and time to a day and time, e.g. 20 Dec to 3 Jan)"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(FREEZE_UNKNOWN_ZONE.format(zone=value)) from None
+
+
+class FreezeWindow(models.Model):
+    """A time in which nothing moves into a production state (planning.freezes computes its
+    occurrences; the freeze gate of the move policy enforces it). Defined by administrators."""
+
+    name = models.CharField(max_length=100)
+    project = models.ForeignKey(
+        ReleaseProject,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="freeze_windows",
+        help_text="Leave empty for an installation-wide freeze.",
+    )
+    kind = models.CharField(max_length=8, choices=FreezeKind.choices, default=FreezeKind.ONE_OFF)
+    time_zone = models.CharField(
+        max_length=64,
+        default="Europe/Zurich",
+        validators=[validate_time_zone],
+        help_text="The IANA zone the recurring times are wall-clock times in (e.g. "
+        "Europe/Zurich); a one-off window's times are shown in it.",
+    )
+    # One-off: two moments.
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # Weekly: two weekdays; annual: two days of the year. Both: two wall-clock times.
+    start_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)
+    end_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)
+    start_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="one_off") | models.Q(ends_at__gt=models.F("starts_at")),
+                name="freeze_one_off_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope(self) -> str:
+        return self.project.code if self.project_id else "installation-wide"
+
+    def clean(self) -> None:
+        required = {
+            FreezeKind.ONE_OFF: ("starts_at", "ends_at"),
+            FreezeKind.WEEKLY: ("start_weekday", "start_time", "end_weekday", "end_time"),
+            FreezeKind.ANNUAL: (
+                "start_month",
+                "start_day",
+                "start_time",
+                "end_month",
+                "end_day",
+                "end_time",
+            ),
+        }.get(self.kind, ())
+        missing = [name for name in required if getattr(self, name) is None]
+        if missing:
+            kind = {FreezeKind.ONE_OFF: "one-off", FreezeKind.WEEKLY: "weekly"}.get(
+                self.kind, "yearly"
+            )
+            raise ValidationError(
+                {
+                    n: FREEZE_NEEDS.format(kind=kind, field=self._meta.get_field(n).verbose_name)
+                    for n in missing
+                }
+            )
+        if self.kind == FreezeKind.ONE_OFF and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": FREEZE_END_BEFORE_START})
+        if self.kind == FreezeKind.WEEKLY and (self.start_weekday, self.start_time) == (
+            self.end_weekday,
+            self.end_time,
+        ):
+            raise ValidationError({"end_time": FREEZE_ZERO_LENGTH})
+        if self.kind == FreezeKind.ANNUAL:
+            for month, day, field in (
+                (self.start_month, self.start_day, "start_day"),
+                (self.end_month, self.end_day, "end_day"),
+            ):
+                # 29 February is refused: a yearly window must occur every year.
+                if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2001, month)[1]:
+                    raise ValidationError({field: FREEZE_NO_SUCH_DAY.format(month=month, day=day)})
+            if (self.start_month, self.start_day, self.start_time) == (
+                self.end_month,
+                self.end_day,
+                self.end_time,
+            ):
+                raise ValidationError({"end_time": FREEZE_ZERO_LENGTH})

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import release_panel
+from planning.freezes import freeze_banner
 from projects import services
 from projects.access import Access, project_access
 from projects.filters import ProjectFilter
@@ -77,6 +78,7 @@ def _detail_context(
         # A released, closed or cancelled release shows how to reopen it instead.
         "readiness": None if read_only else release_readiness(access=access),
         "reopen_form": (reopen_form or ReopenForm()) if read_only and access.can_manage else None,
+        "freeze": freeze_banner(project=access.project),
     }
 
 

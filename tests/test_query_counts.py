@@ -31,6 +31,10 @@ USER = ("auth_user", "the logged-in user")
 PROJECT = ("projects_releaseproject", "the project with the user's role in it (access)")
 # States and rules are kept in memory (items.workflow); a page asks only whether they changed.
 WORKFLOW = ("items_workflowrevision", "whether the states and rules in memory are current")
+# The freeze gate guards every move (planning.gates): the policy loads it with or without rules.
+FREEZE_GATE = ("planning_freezewindow", "the freeze windows of the installation and release (gate)")
+# The board and the release page say which freeze is in force or starts next (the banner).
+FREEZE_BANNER = ("planning_freezewindow", "the freeze windows again, for the banner")
 # What the policy loads for its gates once rules with gates exist, for all cards at once.
 GATES = [
     ("approvals_approval", "the live votes, with their approvers"),
@@ -38,6 +42,7 @@ GATES = [
     ("qa_testcase", "the test cases with the result of their latest run"),
     ("qa_qasignoff", "the QA sign-offs (counted for the current round)"),
     ("qa_acceptancedecision", "the acceptance decisions (the latest of the round wins)"),
+    FREEZE_GATE,
     ("projects_releasemember", "the members' roles, for 'n of m approvals'"),
 ]
 JOURNAL_SOURCES = [
@@ -64,6 +69,8 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             PROJECT,
             WORKFLOW,
             ("items_releaseitem", "every card, with project, state and assignee joined"),
+            FREEZE_GATE,
+            FREEZE_BANNER,
             ("auth_user", "the members, for the assignee filter"),
         ],
     ),
@@ -98,6 +105,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             PROJECT,
             ("items_releaseitem", "the item with project, state, assignee and creator joined"),
             WORKFLOW,  # the states and rules, for the arrows and the set-state form
+            FREEZE_GATE,
             ("qa_testcase", "the test cases (QA panel; no runs to prefetch without cases)"),
             ("qa_qasignoff", "this round's sign-offs, with their testers"),
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
@@ -112,6 +120,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("approvals_releaseapproval", "the live release votes, with their approvers"),
             WORKFLOW,  # the readiness panel: the states (production flag) and rules
             ("items_releaseitem", "the release's items, for the readiness panel"),
+            FREEZE_BANNER,
             ("auth_user", "the release manager (only this page shows the name)"),
             ("projects_releasemember", "the members with their users joined"),
             ("auth_user", "the active users, for the add-member form"),
@@ -171,7 +180,8 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     **PAGES,
     "board": (
         PAGES["board"][0],
-        [*PAGES["board"][1][:-1], *GATES, PAGES["board"][1][-1]],
+        # The freeze gate loads with the others, before the members.
+        [*PAGES["board"][1][:5], *GATES, *PAGES["board"][1][6:]],
     ),
     # The readiness panel asks the move policy's gates about every item of the release, and
     # which items were ever signed off (an emergency move past QA sign-off is not ready).

@@ -7,7 +7,7 @@ printed password always works.
 import os
 import random
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from unittest import mock
 
 from django.contrib.auth import get_user_model
@@ -20,6 +20,7 @@ from django.utils import timezone
 from approvals import services as approval_services
 from items import engine, services
 from items.models import Kind, Priority, ReleaseItem
+from planning.models import FreezeKind, FreezeWindow
 from projects import services as project_services
 from projects.access import project_access
 from projects.models import Lifecycle, ReleaseProject
@@ -79,6 +80,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._users(password)
             created = [code for code in self._projects(users) if code]
+            # After the projects: their history is walked through the engine, which a freeze
+            # would stop on a simulated weekend.
+            self._freeze_windows()
         self.stdout.write(f"Demo projects created: {', '.join(created) or 'none (already there)'}")
         self.stdout.write("Demo accounts (log in at /accounts/login/):")
         for username, *_rest in USERS:
@@ -102,6 +106,36 @@ class Command(BaseCommand):
             users[username] = user
         users["manager"].user_permissions.add(Permission.objects.get(codename="add_releaseproject"))
         return users
+
+    def _freeze_windows(self) -> None:
+        """A weekend freeze and a year-end freeze, installation-wide, so the board shows one."""
+        zurich = {"time_zone": "Europe/Zurich"}
+        FreezeWindow.objects.get_or_create(
+            name="Weekend freeze",
+            defaults={
+                "kind": FreezeKind.WEEKLY,
+                "start_weekday": 4,
+                "start_time": time(16),
+                "end_weekday": 0,
+                "end_time": time(8),
+                "reason": "No production changes without the weekday on-call team.",
+                **zurich,
+            },
+        )
+        FreezeWindow.objects.get_or_create(
+            name="Year-end freeze",
+            defaults={
+                "kind": FreezeKind.ANNUAL,
+                "start_month": 12,
+                "start_day": 20,
+                "start_time": time(0),
+                "end_month": 1,
+                "end_day": 3,
+                "end_time": time(8),
+                "reason": "Year-end closing: finance systems must stay stable.",
+                **zurich,
+            },
+        )
 
     def _projects(self, users: dict) -> list[str | None]:
         rng = random.Random(42)  # the same demo every time  # noqa: S311
