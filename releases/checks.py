@@ -120,10 +120,14 @@ class GatesCheck:
     def _blockers(self, item: ReleaseItem, need: Requirements, policy: MovePolicy) -> list[str]:
         if not need.has_gates:
             return []
+        # The rule's gates only: a gate guarding every move (a freeze window) says when the
+        # item may move, not what it misses before release.
+        gates = [policy.gate(name) for name in registered_gates()]
         return [
             reason
-            for name in registered_gates()
-            for reason in policy.gate(name).blockers(item, need, policy)
+            for gate in gates
+            if not getattr(gate, "every_move", False)
+            for reason in gate.blockers(item, need, policy)
         ]
 
     def shortfalls(self, item: ReleaseItem, context: ReadinessContext) -> list[Shortfall]:

@@ -268,3 +268,35 @@ def test_the_admin_refuses_released_with_shortfalls_too(team: Team, rules) -> No
     assert response.status_code == 200  # the form again, with the error
     assert f"1 item(s) {NOT_IN_PRODUCTION} (PAY-1)" in response.text
     assert stage() == Lifecycle.IN_PROGRESS
+
+
+def test_a_gate_guarding_every_move_is_no_approval_or_qa_shortfall(
+    team: Team, rules, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Freeze windows guard every move (planning): they say when an item may move, not what
+    it is missing before release."""
+    from items import gates
+
+    class Frozen:
+        every_move = True
+
+        def load(self, policy) -> None:
+            pass
+
+        def blockers(self, item, need, policy) -> list[str]:
+            return ["Freeze “Year end” until 2027-01-03 08:00"]
+
+        def satisfied_by(self, item, need) -> list[str]:
+            return []
+
+        def notes(self, item) -> list[str]:
+            return []
+
+    monkeypatch.setattr(gates, "_registry", {**gates._registry, "freeze": Frozen})
+    item_in(team, ACCEPTANCE_TEST, number=1)
+
+    readiness = release_readiness(access=team.access(team.manager))
+
+    details = [s.detail for entry in readiness.items for s in entry.shortfalls]
+    assert not any("Freeze" in detail for detail in details)
+    assert {s.kind for s in readiness.items[0].shortfalls} == {NOT_IN_PRODUCTION, NO_QA_SIGNOFF}
