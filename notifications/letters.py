@@ -207,6 +207,27 @@ def release_due_letters(payload: dict[str, Any]) -> list[Letter]:
     )
 
 
+def release_freeze_letters(payload: dict[str, Any]) -> list[Letter]:
+    project = ReleaseProject.objects.filter(pk=payload["project_id"]).first()
+    if project is None:
+        return []
+    return _to_users(
+        project_members(project_id=project.pk),
+        event=Event.RELEASE_FREEZE,
+        subject=f"[{project.code}] Freeze “{payload['name']}” in force until {payload['until']}",
+        template="notifications/mail/release_freeze.txt",
+        context={
+            "release": str(project),
+            "name": payload["name"],
+            "since": payload["since"],
+            "until": payload["until"],
+            "scope": payload["scope"],
+            "reason": payload.get("reason", ""),
+            "url": absolute(project.get_absolute_url()),
+        },
+    )
+
+
 def release_live_letters(payload: dict[str, Any]) -> list[Letter]:
     project = ReleaseProject.objects.filter(pk=payload["project_id"]).first()
     mailing = ReleaseMailing.objects.filter(project_id=payload["project_id"]).first()
@@ -237,5 +258,6 @@ BUILDERS: dict[str, Callable[[dict[str, Any]], list[Letter]]] = {
     Event.ITEM_MOVED: item_moved_letters,
     Event.APPROVAL_DECIDED: approval_decided_letters,
     Event.RELEASE_DUE: release_due_letters,
+    Event.RELEASE_FREEZE: release_freeze_letters,
     RELEASE_LIVE: release_live_letters,
 }

@@ -25,7 +25,7 @@ from notifications.services import preference_update
 from notifications.tasks import MAX_ATTEMPTS, RETRY_DELAYS
 from projects.models import Lifecycle
 from tests.conftest import Team
-from tests.factories import UserFactory
+from tests.factories import ProjectFactory, UserFactory
 from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
 from tests.governance_fixtures import (
     DEVELOPING,
@@ -368,13 +368,7 @@ def test_members_are_reminded_once_n_days_before_the_go_live(team: Team, setting
     call_command("notify_due", verbosity=0)  # run again (cron twice): nothing twice
     drain()
 
-    assert sent_to("goes live in 3 days") == [
-        "april@example.com",
-        "david@example.com",
-        "maria@example.com",
-        "quinn@example.com",
-        "victor@example.com",
-    ]
+    assert sent_to("goes live in 3 days") == MEMBERS
     assert SentReminder.objects.count() == 1
 
 
@@ -399,3 +393,81 @@ def test_users_without_an_address_are_skipped(team: Team, rules: dict) -> None:
 
     assert sent_to("moved to") == []
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists()
+
+
+# --- Freezes ----------------------------------------------------------------------------------
+
+MEMBERS = [
+    "april@example.com",
+    "david@example.com",
+    "maria@example.com",
+    "quinn@example.com",
+    "victor@example.com",
+]
+
+
+def freeze(*, started: dt.timedelta, project=None, name: str = "Year end"):
+    from planning.models import FreezeKind, FreezeWindow
+
+    now = timezone.now()
+    return FreezeWindow.objects.create(
+        name=name,
+        project=project,
+        kind=FreezeKind.ONE_OFF,
+        time_zone="UTC",
+        starts_at=now - started,
+        ends_at=now + dt.timedelta(days=2),
+        reason="Trading peak",
+    )
+
+
+def test_members_are_told_once_when_a_freeze_begins(team: Team) -> None:
+    freeze(started=dt.timedelta(minutes=10))
+
+    call_command("notify_due", verbosity=0)
+    call_command("notify_due", verbosity=0)  # the timer's next run: not again
+    drain()
+
+    assert sent_to("Freeze “Year end” in force until") == MEMBERS
+    assert "Reason: Trading peak" in mail.outbox[0].body
+    assert "installation-wide" in mail.outbox[0].body
+
+
+def test_a_release_is_not_told_of_another_releases_freeze(team: Team) -> None:
+    other = ProjectFactory(code="HR", release_manager=team.manager)
+    freeze(started=dt.timedelta(minutes=10), project=other)
+
+    call_command("notify_due", verbosity=0)
+    drain()
+
+    assert mail.outbox == []  # HR has no members; PAY is not frozen
+
+
+def test_a_freeze_that_began_long_ago_is_not_announced(team: Team) -> None:
+    freeze(started=dt.timedelta(days=3))
+
+    call_command("notify_due", verbosity=0)
+    drain()
+
+    assert mail.outbox == []
+
+
+def test_the_schedules_go_live_window_counts_over_the_planned_release_date(
+    team: Team, settings
+) -> None:
+    from planning.models import ReleaseSchedule
+
+    settings.NOTIFY_DAYS_BEFORE_GO_LIVE = 3
+    project = team.project
+    project.planned_release_date = timezone.localdate() + dt.timedelta(days=10)  # outdated
+    project.save()
+    day = timezone.localdate() + dt.timedelta(days=3)
+    starts = timezone.make_aware(dt.datetime.combine(day, dt.time(22, 30)))
+    schedule, _ = ReleaseSchedule.objects.get_or_create(project=project)
+    schedule.go_live_start, schedule.go_live_end = starts, starts + dt.timedelta(hours=2)
+    schedule.save()
+
+    call_command("notify_due", verbosity=0)
+    drain()
+
+    assert sent_to("goes live in 3 days") == MEMBERS
