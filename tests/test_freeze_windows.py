@@ -192,7 +192,11 @@ def test_a_wall_time_the_spring_change_skips_is_read_with_the_offset_before_it()
     [
         (one_off(utc(2026, 12, 6), utc(2026, 12, 5)), "ends_at", FREEZE_END_BEFORE_START),
         (one_off(utc(2026, 12, 6), utc(2026, 12, 6)), "ends_at", FREEZE_END_BEFORE_START),
-        (weekend(time_zone="Europe/Zurch"), "time_zone", "“Europe/Zurch” is not a time zone"),
+        (
+            weekend(time_zone="Europe/Zurch"),
+            "time_zone",
+            FREEZE_UNKNOWN_ZONE.format(zone="Europe/Zurch"),
+        ),
         (weekend(end_weekday=4, end_time=dt.time(16)), "end_time", FREEZE_ZERO_LENGTH),
         (year_end(end_month=2, end_day=29), "end_day", FREEZE_NO_SUCH_DAY.format(month=2, day=29)),
         (year_end(start_day=32), "start_day", FREEZE_NO_SUCH_DAY.format(month=12, day=32)),
@@ -206,8 +210,7 @@ def test_a_bad_window_is_refused_with_the_reason(
     with pytest.raises(ValidationError) as refused:
         window.full_clean()
 
-    assert any(message in m for m in refused.value.message_dict[field])
-    assert FREEZE_UNKNOWN_ZONE.startswith("“{zone}” is not a time zone")
+    assert message in refused.value.message_dict[field]
 
 
 def test_the_database_refuses_a_one_off_window_that_ends_before_it_starts(db: None) -> None:
