@@ -23,6 +23,7 @@ from django.utils import timezone
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from journal.models import AccessChange, AccessRelation, ChangeKind
+from planning.models import ReleaseSchedule
 from projects.models import ReleaseMember, ReleaseProject
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 
@@ -255,6 +256,8 @@ class _Names:
             return str(dict(f.flatchoices).get(value, value))
         if isinstance(value, bool):
             return "yes" if value else "no"
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
         if isinstance(value, list):
             return ", ".join(map(str, value)) or NOTHING
         return str(value)
@@ -314,6 +317,18 @@ def _project_row(row: Model, kind: str, names: _Names, previous: Model | None) -
         subject=f"Project {row.code}",
         action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
         summary={"created": f"Created “{row.name}”", "removed": "Deleted"}.get(kind, "Edited"),
+    )
+
+
+def _schedule_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    # An actual date is written by the system, which names the milestone in the reason.
+    recorded = (row.history_change_reason or "").endswith("recorded by the system")
+    return Said(
+        subject=f"Schedule of {names.code(row.project_id)}",
+        action="Milestone reached" if recorded else _CREATED_EDITED_DELETED.get(kind, "Planned"),
+        summary=(row.history_change_reason or "")
+        if recorded
+        else {"removed": "Deleted"}.get(kind, "Milestones planned"),
     )
 
 
@@ -545,6 +560,16 @@ SOURCES = {
             AcceptanceDecision.history.model,
             _acceptance,
             {"round"},
+        ),
+        Source(
+            "schedules",
+            "Schedules",
+            15,
+            ReleaseSchedule.history.model,
+            lambda p: Q(project_id=p),
+            None,
+            _schedule_row,
+            frozenset({"revision"}),  # the iCal events' SEQUENCE: bookkeeping
         ),
         # Accounts, groups and the access they grant: the installation's journal only.
         Source(

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from approvals.selectors import release_panel
 from planning.freezes import freeze_banner
+from planning.schedule import schedule_rows_for_project
 from projects import services
 from projects.access import Access, project_access
 from projects.filters import ProjectFilter
@@ -79,6 +80,7 @@ def _detail_context(
         "readiness": None if read_only else release_readiness(access=access),
         "reopen_form": (reopen_form or ReopenForm()) if read_only and access.can_manage else None,
         "freeze": freeze_banner(project=access.project),
+        "schedule": schedule_rows_for_project(project=access.project),
     }
 
 

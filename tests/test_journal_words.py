@@ -63,8 +63,10 @@ def test_votes_runs_signoffs_and_decisions_are_named_by_what_they_are(
     team: Team, evidence: ReleaseItem
 ) -> None:
     html = team.client(team.manager).get(JOURNAL).text
+    # Less the schedule's actual dates the system recorded (tests/test_planning_schedule.py).
+    named = [badge for badge in badges(html) if badge != "Milestone reached"]
 
-    assert badges(html)[:9] == [
+    assert named[:9] == [
         "Approved",  # the release vote
         "Accepted",
         "QA signed off",
@@ -75,7 +77,7 @@ def test_votes_runs_signoffs_and_decisions_are_named_by_what_they_are(
         "Rejected",
         "Approved",
     ]
-    lines = entries(html)
+    lines = [line for line in entries(html) if "Schedule of PAY" not in line]
     assert "Release PAY · Approved the release" in lines[0]
     assert "PAY-1 · Acceptance decision: accepted “UAT green”" in lines[1]
     assert "PAY-1 · Test run failed: Cap at 10k" in lines[4]

@@ -54,6 +54,8 @@ JOURNAL_SOURCES = [
     ("qa_historicalqasignoff", "the newest sign-off rows, with their users"),
     ("qa_historicalacceptancedecision", "the newest acceptance rows, with their users"),
 ]
+# Not an item's: the release's schedule (planned milestones, actual dates recorded).
+SCHEDULE_JOURNAL = ("planning_historicalreleaseschedule", "the newest schedule rows, with users")
 ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s[0]]
 EVIDENCE_NAMES = [
     ("qa_historicaltestcase", "titles of the test cases the run rows mention"),
@@ -121,6 +123,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             WORKFLOW,  # the readiness panel: the states (production flag) and rules
             ("items_releaseitem", "the release's items, for the readiness panel"),
             FREEZE_BANNER,
+            ("planning_releaseschedule", "the release's schedule (its panel)"),
             ("auth_user", "the release manager (only this page shows the name)"),
             ("projects_releasemember", "the members with their users joined"),
             ("auth_user", "the active users, for the add-member form"),
@@ -148,6 +151,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("projects_historicalreleasemember", "the newest member rows, with their users"),
             ("projects_historicalreleaseproject", "the newest project rows, with their users"),
             *JOURNAL_SOURCES,
+            SCHEDULE_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
@@ -475,6 +479,7 @@ GLOBAL_JOURNAL = [
     ("items_historicalreleasestatus", "the newest release state rows, with their users"),
     ("items_historicaltransitionrule", "the newest rule rows, with their users"),
     *JOURNAL_SOURCES,
+    SCHEDULE_JOURNAL,
     ("journal_historicaluser", "the newest account rows, with their users"),
     ("journal_historicalgroup", "the newest group rows, with their users"),
     ("journal_accesschange", "the newest membership and permission changes, with their users"),
@@ -524,3 +529,106 @@ def test_the_installations_journal_runs_the_same_queries_whatever_the_size(
         assert f'"{table}"' in query["sql"], purpose
     for words in ("Added to group", "Granted superuser", "Internal auditors", "Round fees"):
         assert words in response.text
+
+
+# --- Planning: the schedule page, the release calendar and the iCal feed --------------------
+SCHEDULES = ("planning_releaseschedule", "the schedules touching the month, with their releases")
+FREEZES = ("planning_freezewindow", "the enabled freeze windows that apply, with their releases")
+PLANNING_PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "calendar month": ("/calendar/?month=2026-12", [SESSION, USER, SCHEDULES, FREEZES]),
+    "calendar list": ("/calendar/?view=list&month=2026-12", [SESSION, USER, SCHEDULES, FREEZES]),
+    "schedule": (
+        "/projects/PAY/schedule/",
+        [SESSION, USER, PROJECT, ("planning_releaseschedule", "the release's schedule")],
+    ),
+    "feed address": (
+        "/calendar/feed/",
+        [SESSION, USER, ("planning_calendarfeed", "whether the user has a feed address")],
+    ),
+}
+ICAL_FEED = [
+    ("auth_user", "the active user whose feed the token's digest opens"),
+    ("planning_releaseschedule", "every schedule of the releases they may see, with releases"),
+    FREEZES,
+]
+
+
+def populate_planning(team: Team, size: int) -> None:
+    """`size // 10` releases the manager is a member of, each with a December schedule and a
+    weekly freeze window of its own, and an installation-wide year-end freeze."""
+    import datetime as dt
+
+    from planning.models import FreezeKind, FreezeWindow
+    from planning.schedule import schedule_update
+    from projects.access import project_access
+
+    def at(day: int) -> dt.datetime:
+        return dt.datetime(2026, 12, day, 9, tzinfo=dt.UTC)
+
+    projects = [
+        team.project,
+        *ProjectFactory.create_batch(size // 10, release_manager=team.manager),
+    ]
+    for project in projects:
+        ReleaseMember.objects.get_or_create(
+            project=project, user=team.manager, defaults={"role": Role.RELEASE_MANAGER}
+        )
+        schedule_update(
+            access=project_access(user=team.manager, code=project.code),
+            planned={
+                "development_start": at(1),
+                "code_freeze": at(4),
+                "qa_start": at(7),
+                "go_live_start": at(15),
+                "go_live_end": at(16),
+            },
+        )
+        FreezeWindow.objects.create(
+            name=f"{project.code} weekend",
+            project=project,
+            kind=FreezeKind.WEEKLY,
+            start_weekday=4,
+            start_time=dt.time(16),
+            end_weekday=0,
+            end_time=dt.time(8),
+        )
+    FreezeWindow.objects.create(
+        name="Year-end", kind=FreezeKind.ONE_OFF, starts_at=at(20), ends_at=at(31)
+    )
+
+
+@pytest.mark.parametrize("size", [10, 500])
+@pytest.mark.parametrize("page", list(PLANNING_PAGES))
+def test_the_planning_pages_run_the_same_queries_whatever_the_size(
+    team: Team, django_assert_num_queries, page: str, size: int
+) -> None:
+    populate_planning(team, size)
+    url, expected = PLANNING_PAGES[page]
+    client = team.client(team.manager)
+
+    with django_assert_num_queries(len(expected)) as captured:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    for (table, purpose), query in zip(expected, captured.captured_queries, strict=True):
+        assert f'"{table}"' in query["sql"], purpose
+
+
+@pytest.mark.parametrize("size", [10, 500])
+def test_the_ical_feed_runs_the_same_queries_whatever_the_size(
+    team: Team, django_assert_num_queries, size: int
+) -> None:
+    from django.test import Client
+
+    from planning.ical import calendar_feed_create
+
+    populate_planning(team, size)
+    token = calendar_feed_create(user=team.manager)
+
+    with django_assert_num_queries(len(ICAL_FEED)) as captured:
+        response = Client().get(f"/calendar/ical/{token}.ics")
+
+    assert response.status_code == 200
+    assert response.content.count(b"BEGIN:VEVENT") > 4 * (size // 10 + 1)
+    for (table, purpose), query in zip(ICAL_FEED, captured.captured_queries, strict=True):
+        assert f'"{table}"' in query["sql"], purpose

@@ -303,3 +303,15 @@ def test_the_fixture_flags_the_same_production_states_as_the_seed():
     call_command("loaddata", "release_statuses", verbosity=0)
     production = set(ReleaseStatus.objects.filter(production=True).values_list("id", flat=True))
     assert production == set(PRODUCTION_STATES)
+
+
+def test_demo_releases_have_schedules_and_the_released_one_went_live(demo: str):
+    from planning.models import ReleaseSchedule
+
+    schedules = {s.project.code: s for s in ReleaseSchedule.objects.select_related("project")}
+
+    assert set(schedules) == {"PAY", "CRM", "WEB"}
+    assert all(s.go_live_start and s.go_live_end for s in schedules.values())
+    assert schedules["WEB"].went_live_at is not None
+    assert schedules["PAY"].development_started_at is not None
+    assert schedules["CRM"].went_live_at is None

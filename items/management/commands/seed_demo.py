@@ -21,6 +21,7 @@ from approvals import services as approval_services
 from items import engine, services
 from items.models import Kind, Priority, ReleaseItem
 from planning.models import FreezeKind, FreezeWindow
+from planning.schedule import schedule_update
 from projects import services as project_services
 from projects.access import project_access
 from projects.models import Lifecycle, ReleaseProject
@@ -165,6 +166,20 @@ class Command(BaseCommand):
         for username, _f, _l, role in USERS[2:]:
             clock.tick(minutes=5)
             project_services.project_add_member(access=as_manager, user=users[username], role=role)
+        # A schedule around the planned release date, so the release calendar shows it.
+        go_live = datetime.combine(
+            today + timedelta(days=offset), time(18), tzinfo=timezone.get_current_timezone()
+        )
+        schedule_update(
+            access=as_manager,
+            planned={
+                "development_start": go_live - timedelta(days=40, hours=9),
+                "code_freeze": go_live - timedelta(days=14, hours=1),
+                "qa_start": go_live - timedelta(days=13, hours=9),
+                "go_live_start": go_live,
+                "go_live_end": go_live + timedelta(hours=4),
+            },
+        )
         if stage != Lifecycle.PLANNING:
             clock.tick(hours=20)
             approval_services.release_vote(
