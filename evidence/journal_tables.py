@@ -52,6 +52,7 @@ def journal_tables() -> tuple[JournalTable, ...]:
     return tuple(sorted(found, key=lambda item: item.table))
 
 
+@cache
 def journal_table_by_name() -> dict[str, JournalTable]:
     return {item.table: item for item in journal_tables()}
 

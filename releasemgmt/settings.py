@@ -267,8 +267,13 @@ if SEAL_KEY_FROM_SECRET:
     ).decode()
 # Public halves of retired signing keys, so seals signed before a key change still verify.
 SEAL_VERIFY_KEYS = env_list("SEAL_VERIFY_KEYS", default=[])
-# Seal each transaction's journal rows when it commits (off only to measure its cost).
-JOURNAL_SEALING = env_bool("JOURNAL_SEALING", default=True)
+# When committed journal rows are sealed: "batch" by a thread of each process, every
+# SEAL_BATCH_SECONDS, in one seal (production); "commit" right after each commit, before the
+# request ends (development, tests); "off" only to measure the cost (bench/sealing.py).
+JOURNAL_SEALING = os.environ.get("JOURNAL_SEALING", "") or ("commit" if DEBUG else "batch")
+if JOURNAL_SEALING not in {"batch", "commit", "off"}:
+    raise ImproperlyConfigured("JOURNAL_SEALING must be batch, commit or off.")
+SEAL_BATCH_SECONDS = float(os.environ.get("SEAL_BATCH_SECONDS", "") or 0.5)
 # How long a journal row may wait for its seal before journal_verify calls it unsealed.
 SEAL_GRACE_MINUTES = env_int("SEAL_GRACE_MINUTES", default=10)
 # PostgreSQL: the role the application connects as, granted least privilege after each

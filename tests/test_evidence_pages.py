@@ -12,10 +12,10 @@ from evidence.views import ONLY_SUPERUSERS
 
 
 def test_the_journal_pages_show_the_latest_seals_digest(team):
-    team.item()
+    item = team.item()
     journal_seal()
     seal = Seal.objects.order_by("-number").first()
-    for url in ("/projects/PAY/journal/", "/projects/PAY/items/1/journal/"):
+    for url in ("/projects/PAY/journal/", f"/projects/PAY/items/{item.number}/journal/"):
         page = team.client(team.viewer).get(url).text
         assert f'<code title="{seal.digest}">{seal.digest[:16]}…</code>' in page
         assert f"seal {seal.number} of" in page

@@ -349,3 +349,35 @@ def test_leaves_hash_the_canonical_row_not_the_model(sealed):
     values = item.model._base_manager.filter(pk=record.row_id).values(*item.columns).get()
     expected = leaf_hash(canonical(table=ITEM_TABLE, pk=record.row_id, row=values))
     assert bytes(record.leaf) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_batch_mode_a_request_only_queues_its_rows_for_the_sealer_thread(
+    postgres, team, settings
+):
+    """Production: the request pays for the note; the process's sealer thread seals every
+    queued row of many transactions in one seal."""
+    from evidence.signals import journal_sealing_flush
+
+    journal_seal()
+    settings.JOURNAL_SEALING = "batch"
+    settings.SEAL_BATCH_SECONDS = 3600  # the thread waits; the test flushes
+    seals = Seal.objects.count()
+    items = [team.item() for _ in range(3)]
+    move(team, items[0])
+    assert Seal.objects.count() == seals
+    assert ITEM_TABLE in unsealed_rows()
+    journal_sealing_flush()
+    assert Seal.objects.count() == seals + 1  # four transactions, one seal
+    assert unsealed_rows() == {}
+    assert verify()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_sealing_off_rows_wait_for_journal_seal(postgres, team, settings):
+    journal_seal()
+    settings.JOURNAL_SEALING = "off"
+    team.item()
+    assert ITEM_TABLE in unsealed_rows()
+    journal_seal()
+    assert unsealed_rows() == {}
