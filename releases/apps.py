@@ -14,3 +14,17 @@ class ReleasesConfig(AppConfig):
         register_readiness_check("production", ProductionCheck)
         register_readiness_check("gates", GatesCheck)
         register_stage_gate(READINESS, release_stage_blockers, status_code=400)
+        self._publish_notes_on_go_live()
+
+    def _publish_notes_on_go_live(self) -> None:
+        # The stage change's own journal row says when the release goes live, on every path.
+        from simple_history.signals import post_create_historical_record
+
+        from projects.models import ReleaseProject
+        from releases.notes_services import publish_on_go_live
+
+        post_create_historical_record.connect(
+            publish_on_go_live,
+            sender=ReleaseProject.history.model,
+            dispatch_uid="releases_publish_notes_on_go_live",
+        )

@@ -632,3 +632,101 @@ def test_the_ical_feed_runs_the_same_queries_whatever_the_size(
     assert response.content.count(b"BEGIN:VEVENT") > 4 * (size // 10 + 1)
     for (table, purpose), query in zip(ICAL_FEED, captured.captured_queries, strict=True):
         assert f'"{table}"' in query["sql"], purpose
+
+
+# --- Release notes: the draft (the release manager's edit form too) and a published version ---
+NOTES_VERSIONS = ("releases_publishednotes", "the published versions' dates and authors")
+NOTES_PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "notes draft": (
+        "/projects/PAY/notes/",
+        [
+            SESSION,
+            USER,
+            PROJECT,
+            ("releases_releasenotes", "the release manager's introduction and known issues"),
+            WORKFLOW,  # the states (name, production flag) of the items
+            ("releases_notesitemplacement", "the items hidden or listed as known issues"),
+            ("items_releaseitem", "the release's items: kind, title, external key, state"),
+            NOTES_VERSIONS,
+        ],
+    ),
+    "notes published": (
+        "/projects/PAY/notes/",
+        [
+            SESSION,
+            USER,
+            PROJECT,
+            ("releases_publishednotes", "the newest published version, with its content"),
+            NOTES_VERSIONS,
+        ],
+    ),
+    "notes markdown download": (
+        "/projects/PAY/notes/?format=md",
+        [
+            SESSION,
+            USER,
+            PROJECT,
+            ("releases_releasenotes", "the release manager's introduction and known issues"),
+            WORKFLOW,
+            ("releases_notesitemplacement", "the items hidden or listed as known issues"),
+            ("items_releaseitem", "the release's items: kind, title, external key, state"),
+        ],
+    ),
+}
+
+
+def populate_notes(team: Team, size: int, *, published: bool) -> None:
+    """`size` items of every kind, a tenth hidden and a tenth known issues; when `published`,
+    the release went live twice (a reopening between)."""
+    import factory
+
+    from items.workflow import workflow_current
+    from projects.access import project_access
+    from projects.models import Lifecycle
+    from projects.services import project_update
+    from releases.notes_services import release_notes_update
+    from releases.services import release_reopen
+
+    production = next(s for s in workflow_current().states if s.production)
+    items = ItemFactory.create_batch(
+        size,
+        project=team.project,
+        status=production,
+        kind=factory.Iterator(list(Kind)),
+        external_key="JIRA-1",
+    )
+
+    def access():
+        return project_access(user=team.manager, code="PAY")
+
+    hidden = {i.pk: "hidden" for i in items[::10]}
+    known = {i.pk: "known_issue" for i in items[5::10]}
+    release_notes_update(
+        access=access(),
+        introduction="Hello",
+        known_issues="",
+        placements=hidden | known,
+        revision=0,
+    )
+    if published:
+        project_update(access=access(), fields={"lifecycle": Lifecycle.RELEASED})
+        release_reopen(access=access(), reason="Hotfix")
+        project_update(access=access(), fields={"lifecycle": Lifecycle.RELEASED})
+
+
+@pytest.mark.parametrize("size", [10, 500])
+@pytest.mark.parametrize("page", list(NOTES_PAGES))
+def test_the_release_notes_pages_run_the_same_queries_whatever_the_size(
+    team: Team, django_assert_num_queries, page: str, size: int
+) -> None:
+    populate_notes(team, size, published=page == "notes published")
+    url, expected = NOTES_PAGES[page]
+    client = team.client(team.manager)
+
+    with django_assert_num_queries(len(expected)) as captured:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.content.count(b"PAY-") >= size * 0.7
+    for (table, purpose), query in zip(expected, captured.captured_queries, strict=True):
+        assert f'"{table}"' in query["sql"], purpose

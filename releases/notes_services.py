@@ -1,0 +1,161 @@
+"""Writes of release notes: the release manager's introduction, known issues and item
+placements, and the version published when the release goes live."""
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from items.models import ReleaseItem
+from projects.access import Access
+from projects.models import READ_ONLY_STAGES, Lifecycle, ReleaseProject
+from projects.roles import MANAGE
+from projects.services import ProjectConflict, ProjectError
+from releases.models import NotesItemPlacement, Placement, PublishedNotes, ReleaseNotes
+from releases.notes_selectors import (
+    notes_lines,
+    notes_markdown,
+    notes_published_stamp,
+    notes_settings,
+    notes_snapshot,
+)
+
+NOTES_FROZEN = (
+    "The release notes of {code} were published when it went live and are kept as published; "
+    "reopen the release to change them."
+)
+NOTES_STALE = (
+    "The release notes of {code} were changed by someone else since you opened them; "
+    "reload the page and make your change again."
+)
+UNKNOWN_ITEM = "Item {item} is not an item of {code}."
+UNKNOWN_PLACEMENT = "“{placement}” is not a place in the notes: choose one from the list."
+NOTES_SAVED = "Saved the release notes of {code}."
+PUBLISHED_REASON = "Published when the release went live"
+
+# Entering these stages from any other is going live (a release may be closed straight away).
+LIVE_STAGES = frozenset({Lifecycle.RELEASED, Lifecycle.CLOSED})
+
+
+class NotesError(ProjectError):
+    pass
+
+
+class NotesFrozen(NotesError):
+    status_code = 403
+
+
+@transaction.atomic
+def release_notes_update(
+    *,
+    access: Access,
+    introduction: str,
+    known_issues: str,
+    placements: dict[int, str],
+    revision: int,
+) -> ReleaseNotes:
+    """Save the release manager's part of the notes. `placements` maps each item id to "" (by
+    its kind) or a Placement; items left out keep theirs. `revision` is the one the form was
+    rendered with: if the notes changed since, nothing is saved (409)."""
+    access.require(MANAGE)
+    # Under the project's lock: no go-live publishes the notes halfway through this change.
+    project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
+    if project.lifecycle in READ_ONLY_STAGES:
+        raise NotesFrozen(NOTES_FROZEN.format(code=project.code))
+    notes = ReleaseNotes.objects.select_for_update().filter(project=project).first()
+    if notes is None:
+        notes = ReleaseNotes(project=project)
+    if notes.revision != revision:
+        raise ProjectConflict(NOTES_STALE.format(code=project.code))
+    for placement in placements.values():
+        if placement and placement not in Placement.values:
+            raise NotesError(UNKNOWN_PLACEMENT.format(placement=placement))
+    items = set(
+        ReleaseItem.objects.filter(project=project, pk__in=placements).values_list("pk", flat=True)
+    )
+    for item_id in placements:
+        if item_id not in items:
+            raise NotesError(UNKNOWN_ITEM.format(item=item_id, code=project.code))
+    changed = _placements_save(project=project, placements=placements, user=access.user)
+    if (notes.introduction, notes.known_issues) != (introduction, known_issues):
+        notes.introduction, notes.known_issues = introduction, known_issues
+        changed = True
+    if changed or notes.pk is None:
+        notes.revision += 1
+        notes._history_user = access.user
+        notes.save()
+    return notes
+
+
+def _placements_save(
+    *, project: ReleaseProject, placements: dict[int, str], user: AbstractBaseUser
+) -> bool:
+    """Create, change or remove the placement rows (one journal row each); whether any did."""
+    existing = {
+        row.item_id: row
+        for row in NotesItemPlacement.objects.select_for_update().filter(
+            project=project, item_id__in=placements
+        )
+    }
+    changed = False
+    for item_id, placement in placements.items():
+        row = existing.get(item_id)
+        if row is not None and row.placement == placement:
+            continue
+        changed = True
+        if row is None:
+            row = NotesItemPlacement(project=project, item_id=item_id, placement=placement)
+        elif not placement:
+            row._history_user = user
+            row.delete()
+            continue
+        row.placement = placement
+        row._history_user = user
+        row.save()
+    return changed
+
+
+def release_notes_publish(
+    *, project: ReleaseProject, user: AbstractBaseUser | None, at: datetime
+) -> PublishedNotes:
+    """Keep the notes as they are now as the next published version. Called inside the stage
+    change that makes the release go live (its project row is locked)."""
+    notes = notes_settings(project=project)
+    snapshot: dict[str, Any] = notes_snapshot(
+        project=project, notes=notes, lines=notes_lines(project=project)
+    )
+    last = PublishedNotes.objects.filter(project=project).order_by("-version").first()
+    version = last.version + 1 if last else 1
+    by = user.get_username() if user is not None else ""
+    published = PublishedNotes(
+        project=project,
+        version=version,
+        published_at=at,
+        published_by=user,
+        published_by_name=by,
+        snapshot=snapshot,
+        markdown=notes_markdown(
+            snapshot=snapshot, stamp=notes_published_stamp(at=at, by=by, version=version)
+        ),
+    )
+    published._history_user = user
+    published._history_date = at
+    published._change_reason = PUBLISHED_REASON
+    published.save()
+    return published
+
+
+def publish_on_go_live(sender: Any, history_instance: Any, **kwargs: Any) -> None:
+    """A journal row of a release project (post_create_historical_record): when it records the
+    release going live — entering released or closed from another stage — publish its notes.
+    Every path that changes the stage writes that row: the portal, the admin, commands."""
+    if history_instance.history_type == "-" or history_instance.lifecycle not in LIVE_STAGES:
+        return
+    before = history_instance.prev_record
+    if before is not None and before.lifecycle in LIVE_STAGES:
+        return
+    project = ReleaseProject.objects.get(pk=history_instance.id)
+    release_notes_publish(
+        project=project, user=history_instance.history_user, at=history_instance.history_date
+    )
