@@ -366,3 +366,13 @@ def test_the_item_page_offers_no_votes_or_qa_records(team: Team, item, rules) ->
     assert 'action="/projects/PAY/items/1/approvals/"' not in approver
     assert 'action="/projects/PAY/items/1/tests/"' not in qa
     assert 'action="/projects/PAY/items/1/signoff/"' not in qa
+
+
+def test_the_projects_journal_shows_the_reopening_and_its_reason(team: Team) -> None:
+    set_stage(Lifecycle.RELEASED)
+    team.client(team.manager).post(REOPEN, {"reason": "Hotfix PAY-1 before go-live"})
+
+    text = team.client(team.viewer).get("/projects/PAY/journal/").text
+
+    assert "<del>Released</del> → <ins>In progress</ins>" in text
+    assert "“Hotfix PAY-1 before go-live”" in text
