@@ -5,6 +5,7 @@ import calendar as stdlib_calendar
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
@@ -37,6 +38,7 @@ class CalendarEvent:
     actual: dt.datetime | None = None  # when the milestone actually happened, if recorded
     revision: int = 0
     detail: str = ""
+    modified: dt.datetime | None = None  # when its plan last changed
 
     @property
     def last(self) -> dt.datetime:
@@ -103,6 +105,7 @@ def schedule_events(schedule: ReleaseSchedule) -> list[CalendarEvent]:
                     cancelled=cancelled,
                     actual=getattr(schedule, ACTUAL_FIELDS[milestone]),
                     revision=schedule.revision,
+                    modified=schedule.updated_at,
                 )
             )
     if schedule.go_live_start is not None and schedule.go_live_end is not None:
@@ -117,15 +120,18 @@ def schedule_events(schedule: ReleaseSchedule) -> list[CalendarEvent]:
                 cancelled=cancelled,
                 actual=schedule.went_live_at,
                 revision=schedule.revision,
+                modified=schedule.updated_at,
             )
         )
     return events
 
 
 def freeze_event(occurrence: FreezeOccurrence, project: ReleaseProject | None) -> CalendarEvent:
-    start_utc = occurrence.start.astimezone(dt.UTC)
+    # Named by the window and the day it starts on in its own zone: a window moved by some
+    # hours updates its occurrences in calendars instead of replacing them.
+    day = occurrence.start.astimezone(ZoneInfo(occurrence.time_zone)).date()
     return CalendarEvent(
-        uid=f"freeze-{occurrence.window_id}-{start_utc:%Y%m%dT%H%M%SZ}@{UID_DOMAIN}",
+        uid=f"freeze-{occurrence.window_id}-{day:%Y%m%d}@{UID_DOMAIN}",
         kind="freeze",
         title=f"Freeze: {occurrence.name}"
         + (f" ({occurrence.scope})" if project is not None else ""),

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from planning.calendar_events import CalendarEvent, calendar_events
 from planning.models import CalendarFeed
@@ -23,6 +23,7 @@ PRODID = "-//releasemgmt//Release calendar//EN"
 # Recurring freeze windows repeat for ever: the feed carries those in this span around today.
 FREEZES_BACK = dt.timedelta(days=31)
 FREEZES_AHEAD = dt.timedelta(days=366)
+REFRESH = dt.timedelta(hours=1)
 
 
 def _digest(token: str) -> str:
@@ -75,6 +76,8 @@ def _vevent(event: CalendarEvent, *, stamp: dt.datetime, base_url: str) -> Event
     vevent = Event()
     vevent.add("uid", event.uid)
     vevent.add("dtstamp", stamp)
+    if event.modified is not None:
+        vevent.add("last-modified", event.modified.astimezone(dt.UTC).replace(microsecond=0))
     vevent.add("dtstart", event.start.astimezone(dt.UTC))
     if event.end is not None:
         vevent.add("dtend", event.end.astimezone(dt.UTC))
@@ -117,6 +120,9 @@ def calendar_feed_ics(*, user: AbstractBaseUser, base_url: str) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", "Releases")
+    # How often clients should fetch it again (Outlook reads the first, RFC 7986 the second).
+    cal.add("x-published-ttl", vDuration(REFRESH))
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     stamp = now.astimezone(dt.UTC).replace(microsecond=0)
     for event in events:
         cal.add_component(_vevent(event, stamp=stamp, base_url=base_url))

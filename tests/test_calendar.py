@@ -359,3 +359,42 @@ def test_making_and_revoking_a_feed_is_journaled(team: Team) -> None:
         .values_list("history_type", "history_user__username")
     )
     assert kinds == [("+", "victor"), ("~", "victor"), ("-", "victor")]
+
+
+def test_a_freeze_occurrence_keeps_its_uid_when_the_window_is_moved_within_the_day(
+    team: Team,
+) -> None:
+    window = FreezeWindow.objects.create(
+        name="Weekend freeze",
+        kind=FreezeKind.WEEKLY,
+        time_zone="Europe/Zurich",
+        start_weekday=4,
+        start_time=dt.time(16),
+        end_weekday=0,
+        end_time=dt.time(8),
+    )
+    token = calendar_feed_create(user=team.viewer)
+    before = {u for u in events_by_uid(feed(Client(), token)) if u.startswith("freeze-")}
+
+    window.start_time = dt.time(17)
+    window.save()
+    after = events_by_uid(feed(Client(), token))
+
+    assert before <= set(after)
+    zurich = ZoneInfo("Europe/Zurich")  # in UTC: 16:00 in winter, 15:00 in summer
+    assert {after[u].decoded("DTSTART").astimezone(zurich).hour for u in before} == {17}
+
+
+def test_the_feed_tells_clients_how_often_to_refresh_and_when_events_changed(
+    team: Team,
+) -> None:
+    plan(team)
+    token = calendar_feed_create(user=team.viewer)
+
+    calendar = feed(Client(), token)
+
+    assert calendar["X-PUBLISHED-TTL"].to_ical() == b"PT1H"
+    assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
+    assert calendar["REFRESH-INTERVAL"].dt == dt.timedelta(hours=1)
+    event = events_by_uid(calendar)[f"release-{team.project.pk}-qa-start@releasemgmt"]
+    assert event.decoded("LAST-MODIFIED") is not None
