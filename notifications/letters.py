@@ -24,6 +24,7 @@ from notifications.selectors import (
     users_active,
 )
 from projects.models import ReleaseProject
+from releases.notes_selectors import notes_published
 
 
 class Letter(TypedDict, total=False):
@@ -233,12 +234,18 @@ def release_live_letters(payload: dict[str, Any]) -> list[Letter]:
     mailing = ReleaseMailing.objects.filter(project_id=payload["project_id"]).first()
     if project is None or mailing is None or not mailing.addresses:
         return []
+    # The release notes published when it went live (releases.notes_services), as Markdown,
+    # which reads as plain text; a release that went live before notes existed lists its items.
+    published = notes_published(project=project)
     by_kind: dict[str, list[str]] = defaultdict(list)
-    for item in project.items.select_related("project").order_by("kind", "number"):
+    for item in (
+        [] if published else project.items.select_related("project").order_by("kind", "number")
+    ):
         by_kind[item.get_kind_display()].append(f"{item.key} {item.title}")
     context = {
         "release": str(project),
         "date": str(project.actual_release_date or ""),
+        "notes": published.markdown if published else "",
         "kinds": sorted(by_kind.items()),
         "url": absolute(project.get_absolute_url()),
     }

@@ -344,8 +344,9 @@ def test_a_release_going_live_is_announced_to_its_distribution_list(team: Team) 
 
     assert sent_to("is live") == ["cab@example.com", "ops@example.com"]
     body = mail.outbox[0].body
-    assert "Bug:\n  - PAY-2 Fix rounding" in body
-    assert "Change request:\n  - PAY-1 Faster payouts" in body
+    # Its release notes, published as it went live (tests/test_release_notes.py).
+    assert "## Fixes\n\n- **PAY-2** Fix rounding" in body
+    assert "## Changes\n\n- **PAY-1** Faster payouts" in body
     assert "http://127.0.0.1:8000/projects/PAY/" in body
 
 

@@ -487,8 +487,48 @@ def test_published_notes_cannot_be_changed_or_deleted_in_the_database(team: Team
         "UPDATE releases_historicalreleasenotes SET introduction = 'forged'",
         "DELETE FROM releases_historicalnotesitemplacement",
     ):
-        with pytest.raises(DatabaseError), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
 
     assert PublishedNotes.objects.get().markdown == published.markdown
+
+
+# --- The go-live mail carries the published notes ------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_go_live_mail_carries_the_published_notes(team: Team, items) -> None:
+    from django.core import mail
+
+    from notifications.models import ReleaseMailing
+    from tests.test_notifications import drain
+
+    ReleaseMailing.objects.create(project=team.project, distribution_list="cab@example.com")
+    save_notes(
+        team,
+        introduction="Instalments at last.",
+        **{f"placement-{items[Kind.TASK].pk}": Placement.HIDDEN},
+    )
+
+    go_live(team)
+    drain()
+
+    (letter,) = mail.outbox
+    assert letter.to == ["cab@example.com"]
+    assert "Instalments at last." in letter.body
+    assert "## Features\n\n- **PAY-1** Pay by instalments (JIRA-1)" in letter.body
+    assert "by maria (version 1)." in letter.body
+    assert "Upgrade the build server" not in letter.body  # hidden from the notes
+
+
+def test_a_release_live_before_notes_existed_is_announced_with_its_items(team: Team) -> None:
+    from notifications.letters import release_live_letters
+    from notifications.models import ReleaseMailing
+
+    item_in(team, PRODUCTION, number=1, kind=Kind.BUG, title="Fix rounding")
+    ReleaseMailing.objects.create(project=team.project, distribution_list="cab@example.com")
+
+    (letter,) = release_live_letters({"project_id": team.project.pk})
+
+    assert letter["context"]["notes"] == ""
+    assert letter["context"]["kinds"] == [("Bug", ["PAY-1 Fix rounding"])]
