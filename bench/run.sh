@@ -42,4 +42,6 @@ echo "== slow clients (gunicorn alone and behind deploy/nginx.conf)"; $PY -m ben
 if [ "${BENCH_POSTGRES_RESTART:-0}" = 1 ]; then
     $PY -m bench.faults postgres --seconds "$SECONDS_PER_PHASE"
 fi
+echo "== sealing the journal (moves with sealing off, batch, commit; backfill; verify)"
+$PY -m bench.sealing --seconds "$SECONDS_PER_PHASE"
 $PY -m bench.report

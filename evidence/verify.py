@@ -24,7 +24,7 @@ from evidence.crypto import (
     signature_valid,
     verification_keys,
 )
-from evidence.journal_tables import journal_tables
+from evidence.journal_tables import JournalTable, journal_tables
 from evidence.models import Seal, SealedRow, SealSchema
 
 CHUNK = 5000
@@ -152,11 +152,25 @@ def _seal_checks(summary: Summary, progress: Progress) -> Iterator[Finding]:
         previous = seal
 
 
+Layout = tuple[str | None, list[tuple[str, int]]]
+
+
+def _layout(columns: list[str] | None, item: JournalTable, index: dict[str, int]) -> Layout:
+    """The columns a seal's schema covers, by position in this run's rows, and the first one
+    that no longer exists."""
+    columns = columns or list(item.columns)
+    gone = next((column for column in columns if column not in index), None)
+    return gone, [(column, index[column]) for column in columns if column in index]
+
+
 def _row_checks(summary: Summary, progress: Progress) -> Iterator[Finding]:
     schemas = {schema.digest: schema.tables for schema in SealSchema.objects.all()}
     now = timezone.now()
     grace = timedelta(minutes=settings.SEAL_GRACE_MINUTES)
     for item in journal_tables():
+        index = {column: position for position, column in enumerate(item.columns)}
+        pk_at, date_at = index[item.pk], index.get("history_date")
+        layouts: dict[str, Layout] = {}
         rows = (
             item.model._base_manager.order_by("pk")
             .values_list(*item.columns)
@@ -172,12 +186,15 @@ def _row_checks(summary: Summary, progress: Progress) -> Iterator[Finding]:
         )
         record = next(rows, None)
         mark = next(sealed, None)
+        done = 0
         while record is not None or mark is not None:
-            row = dict(zip(item.columns, record, strict=True)) if record is not None else None
-            pk = row[item.pk] if row is not None else None
-            if row is not None and (mark is None or pk < mark[0]):
+            done += 1
+            if done % 10_000 == 0:
+                progress(10_000)
+            pk = record[pk_at] if record is not None else None
+            date = record[date_at] if record is not None and date_at is not None else None
+            if record is not None and (mark is None or pk < mark[0]):
                 summary.rows += 1
-                date = row.get("history_date")
                 if date is not None and now - grace <= date <= now + grace:
                     summary.pending += 1
                 else:
@@ -189,10 +206,9 @@ def _row_checks(summary: Summary, progress: Progress) -> Iterator[Finding]:
                         row=pk,
                     )
                 record = next(rows, None)
-                progress(1)
                 continue
             row_id, leaf, seal_number, schema, sealed_at, backfill = mark
-            if row is None or row_id < pk:
+            if record is None or row_id < pk:
                 yield Finding(
                     "row-deleted",
                     ROW_DELETED.format(table=item.table, row=row_id, seal=seal_number),
@@ -203,50 +219,45 @@ def _row_checks(summary: Summary, progress: Progress) -> Iterator[Finding]:
                 mark = next(sealed, None)
                 continue
             summary.rows += 1
-            columns = schemas.get(schema, {}).get(item.table, item.columns)
-            gone = [column for column in columns if column not in row]
+            if schema not in layouts:
+                layouts[schema] = _layout(schemas.get(schema, {}).get(item.table), item, index)
+            gone, positions = layouts[schema]
             if gone:
                 yield Finding(
                     "row-column",
-                    COLUMN_GONE.format(table=item.table, row=pk, column=gone[0], seal=seal_number),
+                    COLUMN_GONE.format(table=item.table, row=pk, column=gone, seal=seal_number),
                     table=item.table,
                     row=pk,
                     seal=seal_number,
                 )
-            else:
-                content = canonical(
-                    table=item.table, pk=pk, row={column: row[column] for column in columns}
+            elif leaf_hash(
+                canonical(table=item.table, pk=pk, row={c: record[i] for c, i in positions})
+            ) != bytes(leaf):
+                yield Finding(
+                    "row-changed",
+                    ROW_CHANGED.format(table=item.table, row=pk, seal=seal_number),
+                    table=item.table,
+                    row=pk,
+                    seal=seal_number,
                 )
-                if leaf_hash(content) != bytes(leaf):
-                    yield Finding(
-                        "row-changed",
-                        ROW_CHANGED.format(table=item.table, row=pk, seal=seal_number),
+            elif not backfill and date is not None and sealed_at - date > grace:
+                yield Finding(
+                    "row-late",
+                    ROW_LATE.format(
                         table=item.table,
                         row=pk,
+                        date=date.isoformat(),
+                        sealed_at=sealed_at.isoformat(),
                         seal=seal_number,
-                    )
-                elif (
-                    not backfill
-                    and row.get("history_date") is not None
-                    and sealed_at - row["history_date"] > grace
-                ):
-                    yield Finding(
-                        "row-late",
-                        ROW_LATE.format(
-                            table=item.table,
-                            row=pk,
-                            date=row["history_date"].isoformat(),
-                            sealed_at=sealed_at.isoformat(),
-                            seal=seal_number,
-                        ),
-                        table=item.table,
-                        row=pk,
-                        seal=seal_number,
-                        severity="warn",
-                    )
+                    ),
+                    table=item.table,
+                    row=pk,
+                    seal=seal_number,
+                    severity="warn",
+                )
             record = next(rows, None)
             mark = next(sealed, None)
-            progress(1)
+        progress(done % 10_000)
 
 
 def journal_verify(*, progress: Progress | None = None) -> tuple[list[Finding], Summary]:
