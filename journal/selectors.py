@@ -23,7 +23,7 @@ from django.utils import timezone
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from journal.models import AccessChange, AccessRelation, ChangeKind
-from planning.models import ReleaseSchedule
+from planning.models import FreezeWindow, ReleaseSchedule
 from projects.models import ReleaseMember, ReleaseProject
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 
@@ -332,6 +332,17 @@ def _schedule_row(row: Model, kind: str, names: _Names, previous: Model | None) 
     )
 
 
+def _freeze_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    scope = names.code(row.project_id) if row.project_id else "installation-wide"
+    return Said(
+        subject=f"Freeze window “{row.name}” ({scope})",
+        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
+        summary={"created": "Freeze window defined", "removed": "Freeze window deleted"}.get(
+            kind, "Freeze window edited"
+        ),
+    )
+
+
 def _state_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     return Said(
         subject=f"State {row.id}",
@@ -570,6 +581,16 @@ SOURCES = {
             None,
             _schedule_row,
             frozenset({"revision"}),  # the iCal events' SEQUENCE: bookkeeping
+        ),
+        # A release's own freeze windows; installation-wide ones on the installation's journal.
+        Source(
+            "freezes",
+            "Freeze windows",
+            16,
+            FreezeWindow.history.model,
+            lambda p: Q(project_id=p),
+            None,
+            _freeze_row,
         ),
         # Accounts, groups and the access they grant: the installation's journal only.
         Source(

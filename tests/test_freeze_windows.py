@@ -250,6 +250,24 @@ def test_administrators_define_windows_in_the_admin_and_bad_ones_are_refused(
     assert team.client(team.manager).get("/admin/planning/freezewindow/").status_code == 302
 
 
+def test_defining_and_editing_windows_shows_on_the_journals(team: Team) -> None:
+    admin = team.client(team.admin)
+    weekend().save()
+    release = one_off(utc(2026, 12, 5), utc(2026, 12, 6), name="PAY cut-over", project=team.project)
+    release.save()
+    release.name = "PAY cut-over (extended)"
+    release.save()
+
+    everything = admin.get("/journal/").text
+    pay = team.client(team.viewer).get("/projects/PAY/journal/").text
+
+    assert "Freeze window “Weekend freeze” (installation-wide)" in everything
+    assert "Freeze window defined" in everything
+    assert "Freeze window “PAY cut-over (extended)” (PAY)" in pay
+    assert "Freeze window edited" in pay
+    assert "Weekend freeze" not in pay  # the installation's, not the release's
+
+
 def test_the_freeze_windows_journal_is_append_only(team: Team, postgres: None) -> None:
     window = weekend()
     window.save()

@@ -56,6 +56,8 @@ JOURNAL_SOURCES = [
 ]
 # Not an item's: the release's schedule (planned milestones, actual dates recorded).
 SCHEDULE_JOURNAL = ("planning_historicalreleaseschedule", "the newest schedule rows, with users")
+# Freeze windows: a release's own on its journal, every one on the installation's.
+FREEZE_JOURNAL = ("planning_historicalfreezewindow", "the newest freeze window rows, with users")
 ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s[0]]
 EVIDENCE_NAMES = [
     ("qa_historicaltestcase", "titles of the test cases the run rows mention"),
@@ -152,6 +154,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("projects_historicalreleaseproject", "the newest project rows, with their users"),
             *JOURNAL_SOURCES,
             SCHEDULE_JOURNAL,
+            FREEZE_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
@@ -480,6 +483,7 @@ GLOBAL_JOURNAL = [
     ("items_historicaltransitionrule", "the newest rule rows, with their users"),
     *JOURNAL_SOURCES,
     SCHEDULE_JOURNAL,
+    FREEZE_JOURNAL,
     ("journal_historicaluser", "the newest account rows, with their users"),
     ("journal_historicalgroup", "the newest group rows, with their users"),
     ("journal_accesschange", "the newest membership and permission changes, with their users"),
