@@ -315,3 +315,16 @@ def test_demo_releases_have_schedules_and_the_released_one_went_live(demo: str):
     assert schedules["WEB"].went_live_at is not None
     assert schedules["PAY"].development_started_at is not None
     assert schedules["CRM"].went_live_at is None
+
+
+def test_demo_releases_have_release_notes_and_the_released_one_published_them(demo: str):
+    from releases.models import NotesItemPlacement, PublishedNotes, ReleaseNotes
+
+    introductions = dict(ReleaseNotes.objects.values_list("project__code", "introduction"))
+    published = PublishedNotes.objects.get(project__code="WEB")
+
+    assert introductions["PAY"]
+    assert published.version == 1
+    assert introductions["WEB"] in published.markdown
+    assert NotesItemPlacement.objects.filter(project__code="WEB", placement="hidden").exists()
+    assert not PublishedNotes.objects.exclude(project__code="WEB").exists()

@@ -27,6 +27,8 @@ from projects.access import project_access
 from projects.models import Lifecycle, ReleaseProject
 from projects.roles import Role
 from qa import services as qa_services
+from releases.models import Placement
+from releases.notes_services import release_notes_update
 
 USERS = [
     ("admin", "Ada", "Admin", None),
@@ -43,6 +45,13 @@ PROJECTS = [
     ("CRM", "CRM spring release", Lifecycle.PLANNING, 75, 12, (0, 1)),
     ("WEB", "Web shop 2026.10", Lifecycle.RELEASED, -30, 22, (5, 7)),
 ]
+
+# The release notes' introductions (releases app) the demo's release manager writes.
+NOTES_INTRODUCTIONS = {
+    "PAY": "Payments 4.2 brings SEPA instant limits and faster settlement.\n\n"
+    "The gateway's TLS upgrade needs no action from merchants.",
+    "WEB": "Web shop 2026.10: faster order search and fewer duplicate e-mails.",
+}
 
 TITLES = [
     "Add SEPA instant transfer limit check",
@@ -211,6 +220,16 @@ class Command(BaseCommand):
             flow.walk(item, target)
         if code == "PAY":
             flow.showcase()
+        if code in NOTES_INTRODUCTIONS:
+            # Internal tasks stay out of the notes; WEB's are published as it goes live.
+            tasks = ReleaseItem.objects.filter(project__code=code, kind=Kind.TASK)
+            release_notes_update(
+                access=project_access(user=users["manager"], code=code),
+                introduction=NOTES_INTRODUCTIONS[code],
+                known_issues="",
+                placements=dict.fromkeys(tasks.values_list("pk", flat=True), Placement.HIDDEN),
+                revision=0,
+            )
         if stage == Lifecycle.RELEASED:
             clock.set(clock.origin - timedelta(days=2))
             project_services.project_update(
