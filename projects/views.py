@@ -85,8 +85,12 @@ def _detail_context(
 
 
 def render_project_page(
-    request: HttpRequest, access: Access, *, status: int = 200, reopen_form=None
-):
+    request: HttpRequest,
+    access: Access,
+    *,
+    status: int = 200,
+    reopen_form: ReopenForm | None = None,
+) -> HttpResponse:
     """The project page, also for other apps' refusals (release approval, reopening)."""
     context = _detail_context(access, reopen_form=reopen_form)
     return render(request, "projects/project_detail.html", context, status=status)
