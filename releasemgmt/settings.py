@@ -273,7 +273,7 @@ SEAL_VERIFY_KEYS = env_list("SEAL_VERIFY_KEYS", default=[])
 JOURNAL_SEALING = os.environ.get("JOURNAL_SEALING", "") or ("commit" if DEBUG else "batch")
 if JOURNAL_SEALING not in {"batch", "commit", "off"}:
     raise ImproperlyConfigured("JOURNAL_SEALING must be batch, commit or off.")
-SEAL_BATCH_SECONDS = float(os.environ.get("SEAL_BATCH_SECONDS", "") or 0.5)
+SEAL_BATCH_SECONDS = float(os.environ.get("SEAL_BATCH_SECONDS", "") or 2)
 # How long a journal row may wait for its seal before journal_verify calls it unsealed.
 SEAL_GRACE_MINUTES = env_int("SEAL_GRACE_MINUTES", default=10)
 # PostgreSQL: the role the application connects as, granted least privilege after each
