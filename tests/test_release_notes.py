@@ -532,3 +532,16 @@ def test_a_release_live_before_notes_existed_is_announced_with_its_items(team: T
 
     assert letter["context"]["notes"] == ""
     assert letter["context"]["kinds"] == [("Bug", ["PAY-1 Fix rounding"])]
+
+
+def test_a_release_with_published_notes_cannot_be_deleted(team: Team) -> None:
+    from django.db.models import ProtectedError
+
+    project = ReleaseProject.objects.get(code="PAY")
+    project.lifecycle = Lifecycle.RELEASED
+    project.save()
+
+    with pytest.raises(ProtectedError):
+        project.delete()
+
+    assert PublishedNotes.objects.filter(project__code="PAY").exists()
