@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import approvals_panel
+from configuration.selectors import dependency_panel
 from items import engine, services
 from items.arrows import board_arrows
 from items.engine import EngineError
@@ -263,6 +264,7 @@ def _item_context(access: Access, item: ReleaseItem) -> dict:
         "can_delete": access.can(MANAGE) and not access.read_only_reason,
         "approvals": approvals_panel(access=access, item=item, policy=policy),
         "qa": qa_panel(access=access, item=item, policy=policy),
+        "dependencies": dependency_panel(access=access, item=item),
     }
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import release_panel
+from configuration.selectors import release_configuration_items
 from planning.freezes import freeze_banner
 from planning.schedule import schedule_rows_for_project
 from projects import services
@@ -81,6 +82,7 @@ def _detail_context(
         "reopen_form": (reopen_form or ReopenForm()) if read_only and access.can_manage else None,
         "freeze": freeze_banner(project=access.project),
         "schedule": schedule_rows_for_project(project=access.project),
+        "configuration_items": release_configuration_items(access=access),
     }
 
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "evidence",
     "django_tasks_db",
     "notifications",
+    "configuration",
 ]
 
 MIDDLEWARE = [

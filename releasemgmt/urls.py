@@ -55,6 +55,7 @@ urlpatterns = [
     path("", include("planning.urls")),
     path("", include("releases.urls")),
     path("", include("notifications.urls")),
+    path("", include("configuration.urls")),
 ]
 
 if settings.BENCH_FLOOR:  # the benchmark's framework floor (bench/floor.py), never in production

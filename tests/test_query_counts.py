@@ -33,6 +33,15 @@ PROJECT = ("projects_releaseproject", "the project with the user's role in it (a
 WORKFLOW = ("items_workflowrevision", "whether the states and rules in memory are current")
 # The freeze gate guards every move (planning.gates): the policy loads it with or without rules.
 FREEZE_GATE = ("planning_freezewindow", "the freeze windows of the installation and release (gate)")
+# The dependency gate (configuration.gates) guards every move into a production state: one
+# query, when the page first weighs such a move (the board's cards before a production state).
+DEPENDENCY_GATE = ("configuration_dependency", "the cards' dependencies, visible or not (gate)")
+# The item page's dependencies and configuration items (configuration.selectors).
+DEPENDENCY_PANEL = [
+    ("configuration_dependency", "the item's dependencies both ways, with items and states"),
+    ("configuration_changedconfigurationitem", "the configuration items it changes"),
+    ("configuration_configurationitem", "the catalogue to choose from (who may edit)"),
+]
 # The board and the release page say which freeze is in force or starts next (the banner).
 FREEZE_BANNER = ("planning_freezewindow", "the freeze windows again, for the banner")
 # What the policy loads for its gates once rules with gates exist, for all cards at once.
@@ -74,6 +83,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             WORKFLOW,
             ("items_releaseitem", "every card, with project, state and assignee joined"),
             FREEZE_GATE,
+            DEPENDENCY_GATE,
             FREEZE_BANNER,
             ("auth_user", "the members, for the assignee filter"),
         ],
@@ -110,9 +120,11 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("items_releaseitem", "the item with project, state, assignee and creator joined"),
             WORKFLOW,  # the states and rules, for the arrows and the set-state form
             FREEZE_GATE,
+            DEPENDENCY_GATE,  # the set-state form weighs the production states too
             ("qa_testcase", "the test cases (QA panel; no runs to prefetch without cases)"),
             ("qa_qasignoff", "this round's sign-offs, with their testers"),
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
+            *DEPENDENCY_PANEL,
         ],
     ),
     "project detail": (
@@ -124,8 +136,11 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("approvals_releaseapproval", "the live release votes, with their approvers"),
             WORKFLOW,  # the readiness panel: the states (production flag) and rules
             ("items_releaseitem", "the release's items, for the readiness panel"),
+            ("configuration_dependency", "the items' dependencies (readiness: waiting for one)"),
             FREEZE_BANNER,
             ("planning_releaseschedule", "the release's schedule (its panel)"),
+            # No item changes a configuration item here: no go-live overlap query follows.
+            ("configuration_changedconfigurationitem", "the configuration items it touches"),
             ("auth_user", "the release manager (only this page shows the name)"),
             ("projects_releasemember", "the members with their users joined"),
             ("auth_user", "the active users, for the add-member form"),
@@ -187,7 +202,7 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     **PAGES,
     "board": (
         PAGES["board"][0],
-        # The freeze gate loads with the others, before the members.
+        # The freeze gate loads with the others, before the members; dependencies on first use.
         [*PAGES["board"][1][:5], *GATES, *PAGES["board"][1][6:]],
     ),
     # The readiness panel asks the move policy's gates about every item of the release, and
@@ -197,8 +212,9 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         [
             *PAGES["project detail"][1][:6],
             ("qa_qasignoff", "the items signed off in any round (readiness)"),
+            PAGES["project detail"][1][6],  # the dependencies (readiness)
             *GATES,
-            *PAGES["project detail"][1][6:],
+            *PAGES["project detail"][1][7:],
         ],
     ),
     "item detail": (
@@ -210,6 +226,7 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("qa_testrun", "their runs, newest first, with their testers (prefetch)"),
             ("qa_qasignoff", "this round's sign-offs, with their testers"),
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
+            *DEPENDENCY_PANEL,
         ],
     ),
     "project journal": (

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import services as approval_services
+from configuration.demo import configuration_seed_demo
 from items import engine, services
 from items.models import Kind, Priority, ReleaseItem
 from planning.models import FreezeKind, FreezeWindow
@@ -93,6 +94,8 @@ class Command(BaseCommand):
             # After the projects: their history is walked through the engine, which a freeze
             # would stop on a simulated weekend.
             self._freeze_windows()
+            # Configuration items and a cross-release dependency ("waits for CRM-1").
+            configuration_seed_demo(owner=users["manager"])
         self.stdout.write(f"Demo projects created: {', '.join(created) or 'none (already there)'}")
         self.stdout.write("Demo accounts (log in at /accounts/login/):")
         for username, *_rest in USERS:
