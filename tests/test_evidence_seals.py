@@ -175,6 +175,7 @@ def test_a_journal_row_deleted_behind_the_back_is_named(sealed):
 
 def test_a_back_dated_journal_row_inserted_behind_the_back_is_named(sealed):
     row = ReleaseItem.history.filter(id=sealed.pk).earliest("history_id")
+    disable_trigger(ITEM_TABLE, "journal_append_only")  # not needed to insert; as the issue says
     columns = [f.column for f in ReleaseItem.history.model._meta.concrete_fields]
     copied = ", ".join(c for c in columns if c not in {"history_id", "history_date"})
     raw(
