@@ -26,6 +26,7 @@ from journal.models import AccessChange, AccessRelation, ChangeKind
 from planning.models import FreezeWindow, ReleaseSchedule
 from projects.models import ReleaseMember, ReleaseProject
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
+from releases.models import NotesItemPlacement, Placement, PublishedNotes, ReleaseNotes
 
 User = get_user_model()
 
@@ -343,6 +344,43 @@ def _freeze_row(row: Model, kind: str, names: _Names, previous: Model | None) ->
     )
 
 
+def _notes_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    return Said(
+        subject=f"Release notes of {names.code(row.project_id)}",
+        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
+        summary="Introduction and known issues written"
+        if kind == "created"
+        else "Introduction and known issues edited",
+    )
+
+
+def _placement_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    key, _ = names.item(row.item_id)
+    placed = {Placement.HIDDEN: "hidden from the notes", Placement.KNOWN_ISSUE: "a known issue"}
+    summary = (
+        f"{key} listed by its kind again"
+        if kind == "removed"
+        else f"{key} {placed.get(row.placement, row.placement)}"
+    )
+    return Said(
+        subject=f"Release notes of {names.code(row.project_id)}",
+        action="Item placed" if kind != "removed" else "Item placed by kind",
+        summary=summary,
+    )
+
+
+def _published_notes_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    return Said(
+        subject=f"Release notes of {names.code(row.project_id)}",
+        subject_url=reverse("releases:notes", kwargs={"code": names.code(row.project_id)})
+        + f"?version={row.version}"
+        if row.project_id in names.live_projects
+        else None,
+        action="Published",
+        summary=f"Version {row.version} published as the release went live",
+    )
+
+
 def _state_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     return Said(
         subject=f"State {row.id}",
@@ -591,6 +629,37 @@ SOURCES = {
             lambda p: Q(project_id=p),
             None,
             _freeze_row,
+        ),
+        # Release notes: the release manager's part, item placements, published versions.
+        Source(
+            "notes",
+            "Release notes",
+            20,
+            ReleaseNotes.history.model,
+            lambda p: Q(project_id=p),
+            None,
+            _notes_row,
+            frozenset({"revision"}),
+        ),
+        Source(
+            "notes_items",
+            "Release notes: items placed",
+            21,
+            NotesItemPlacement.history.model,
+            lambda p: Q(project_id=p),
+            None,
+            _placement_row,
+        ),
+        Source(
+            "notes_published",
+            "Release notes published",
+            22,
+            PublishedNotes.history.model,
+            lambda p: Q(project_id=p),
+            None,
+            _published_notes_row,
+            # The content is on the notes page; the journal row keeps it, the page says so.
+            frozenset({"markdown", "snapshot", "published_by", "published_by_name"}),
         ),
         # Accounts, groups and the access they grant: the installation's journal only.
         Source(

@@ -67,6 +67,12 @@ JOURNAL_SOURCES = [
 SCHEDULE_JOURNAL = ("planning_historicalreleaseschedule", "the newest schedule rows, with users")
 # Freeze windows: a release's own on its journal, every one on the installation's.
 FREEZE_JOURNAL = ("planning_historicalfreezewindow", "the newest freeze window rows, with users")
+# Release notes: the release manager's part, the items placed, the published versions.
+NOTES_JOURNAL = [
+    ("releases_historicalreleasenotes", "the newest release notes rows, with users"),
+    ("releases_historicalnotesitemplacement", "the newest notes placement rows, with users"),
+    ("releases_historicalpublishednotes", "the newest published notes rows, with users"),
+]
 ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s[0]]
 EVIDENCE_NAMES = [
     ("qa_historicaltestcase", "titles of the test cases the run rows mention"),
@@ -170,6 +176,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             *JOURNAL_SOURCES,
             SCHEDULE_JOURNAL,
             FREEZE_JOURNAL,
+            *NOTES_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
@@ -501,6 +508,7 @@ GLOBAL_JOURNAL = [
     *JOURNAL_SOURCES,
     SCHEDULE_JOURNAL,
     FREEZE_JOURNAL,
+    *NOTES_JOURNAL,
     ("journal_historicaluser", "the newest account rows, with their users"),
     ("journal_historicalgroup", "the newest group rows, with their users"),
     ("journal_accesschange", "the newest membership and permission changes, with their users"),

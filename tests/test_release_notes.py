@@ -545,3 +545,24 @@ def test_a_release_with_published_notes_cannot_be_deleted(team: Team) -> None:
         project.delete()
 
     assert PublishedNotes.objects.filter(project__code="PAY").exists()
+
+
+# --- On the release's journal page ---------------------------------------------------------
+
+
+def test_the_releases_journal_shows_the_notes_changes_and_their_publication(
+    team: Team, items
+) -> None:
+    save_notes(
+        team,
+        introduction="Instalments at last.",
+        **{f"placement-{items[Kind.TASK].pk}": Placement.HIDDEN},
+    )
+    go_live(team)
+
+    page = team.client(team.viewer).get("/projects/PAY/journal/").text
+
+    assert "Release notes of PAY" in page
+    assert "Introduction and known issues written" in page
+    assert "PAY-6 hidden from the notes" in page
+    assert "Version 1 published as the release went live" in page
