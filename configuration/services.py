@@ -113,8 +113,9 @@ def dependency_add(*, access: Access, item_id: int, key: str) -> Dependency:
         cycle = " → ".join([item.key] + [names.get(pk, HIDDEN_ITEM) for pk in path])
         raise DependencyConflict(CYCLE.format(key=item.key, other=other.key, cycle=cycle))
     dependency = Dependency(item=item, depends_on=other, created_by=access.user)
+    # No change reason naming the other item: the release's journal shows reasons, and the
+    # other item may be in a release its readers cannot see (journal.selectors names it).
     dependency._history_user = access.user
-    dependency._change_reason = f"{item.key} needs {other.key}"
     try:
         with transaction.atomic():
             dependency.save()
@@ -127,16 +128,10 @@ def dependency_add(*, access: Access, item_id: int, key: str) -> Dependency:
 def dependency_remove(*, access: Access, item_id: int, dependency_id: int) -> None:
     access.require(EDIT_ITEMS)
     item = item_lock(access=access, item_id=item_id)
-    dependency = (
-        Dependency.objects.select_for_update()
-        .filter(pk=dependency_id, item=item)
-        .select_related("depends_on__project")
-        .first()
-    )
+    dependency = Dependency.objects.select_for_update().filter(pk=dependency_id, item=item).first()
     if dependency is None:
         raise DependencyNotFound(NO_SUCH_DEPENDENCY.format(key=item.key))
     dependency._history_user = access.user
-    dependency._change_reason = f"{item.key} no longer needs {dependency.depends_on.key}"
     dependency.delete()
 
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
+from configuration.models import Dependency
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from journal.models import AccessChange, AccessRelation, ChangeKind
 from planning.models import FreezeWindow, ReleaseSchedule
@@ -451,6 +452,20 @@ def _signoff(row: Model, kind: str, names: _Names) -> tuple[str, str]:
     return action, f"QA sign-off ({row.sod_checks})"
 
 
+def _dependency(row: Model, kind: str, names: _Names) -> tuple[str, str]:
+    # A release's journal names only its own items (its names' live projects): an item of
+    # another release may be one the reader cannot see. The installation's names them all.
+    project_id, number = names.items.get(row.depends_on_id, (None, None))
+    other = (
+        f"{names.code(project_id)}-{number}"
+        if project_id in names.live_projects
+        else "an item of another release"
+    )
+    if kind == "removed":
+        return "Dependency removed", f"No longer depends on {other}"
+    return "Dependency added", f"Depends on {other}"
+
+
 def _acceptance(row: Model, kind: str, names: _Names) -> tuple[str, str]:
     decision = names.label(row, "decision")  # "Accepted" or "Rejected"
     return decision, f"Acceptance decision: {decision.lower()}"
@@ -609,6 +624,9 @@ SOURCES = {
             AcceptanceDecision.history.model,
             _acceptance,
             {"round"},
+        ),
+        _evidence_source(
+            "dependencies", "Dependencies", 17, Dependency.history.model, _dependency, set()
         ),
         Source(
             "schedules",

@@ -28,6 +28,7 @@ from configuration.services import (
     DependencyConflict,
     DependencyError,
     dependency_add,
+    dependency_remove,
 )
 from items import engine
 from items.engine import MoveNotAllowed
@@ -108,7 +109,7 @@ def test_a_developer_adds_a_dependency_by_key_on_the_item_page_and_it_is_journal
     row = dependency.history.get()
     assert row.history_user == team.developer
     assert row.change_kind == ChangeKind.CREATED
-    assert row.history_change_reason == "PAY-1 needs CRM-1"
+    assert not row.history_change_reason  # the journal names the other item, if visible
     page = team.client(team.viewer).get("/projects/PAY/items/1/").text
     assert "CRM-1" in page
     assert "CRM hook" in page
@@ -494,6 +495,31 @@ def test_two_concurrent_dependencies_cannot_close_a_cycle(
     assert outcomes.count("added") == 1
     assert any("would make a cycle" in outcome for outcome in outcomes)
     assert Dependency.objects.count() == 1
+
+
+def test_the_journals_show_dependencies_added_and_removed_naming_only_visible_releases(
+    team: Team,
+) -> None:
+    pay1 = item_in(team, DEVELOPING)
+    item_in(team, DEVELOPING, number=2)
+    crm_item(crm(team), DEVELOPING)
+    needs(team, pay1, "PAY-2")
+    dependency = needs(team, pay1, "CRM-1")
+    dependency_remove(
+        access=team.access(team.developer), item_id=pay1.pk, dependency_id=dependency.pk
+    )
+
+    item_journal = team.client(team.viewer).get("/projects/PAY/items/1/journal/").text
+    project_journal = team.client(team.viewer).get("/projects/PAY/journal/").text
+    installation = team.client(team.admin).get("/journal/").text
+
+    for page in (item_journal, project_journal):
+        assert "Dependency added" in page
+        assert "Depends on PAY-2" in page
+        assert "Dependency removed" in page
+        assert "No longer depends on an item of another release" in page
+        assert "CRM-1" not in page  # the release journal names no other release's items
+    assert "No longer depends on CRM-1" in installation
 
 
 # --- The demo -------------------------------------------------------------------------------

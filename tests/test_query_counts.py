@@ -62,6 +62,7 @@ JOURNAL_SOURCES = [
     ("qa_historicaltestrun", "the newest test run rows, with their users"),
     ("qa_historicalqasignoff", "the newest sign-off rows, with their users"),
     ("qa_historicalacceptancedecision", "the newest acceptance rows, with their users"),
+    ("configuration_historicaldependency", "the newest dependency rows, with their users"),
 ]
 # Not an item's: the release's schedule (planned milestones, actual dates recorded).
 SCHEDULE_JOURNAL = ("planning_historicalreleaseschedule", "the newest schedule rows, with users")
