@@ -40,7 +40,7 @@ class NotesForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         valid = {value for value, _ in PLACEMENT_CHOICES}
-        for name, values in (self.data or {}).lists():
+        for name, values in self.data.lists():
             if not name.startswith(PLACEMENT_PREFIX):
                 continue
             suffix = name.removeprefix(PLACEMENT_PREFIX)

@@ -566,3 +566,52 @@ def test_the_releases_journal_shows_the_notes_changes_and_their_publication(
     assert "Introduction and known issues written" in page
     assert "PAY-6 hidden from the notes" in page
     assert "Version 1 published as the release went live" in page
+
+
+# --- Odd input never fails with 500, and a refusal changes nothing --------------------------
+
+
+def _notes_state() -> tuple:
+    return (
+        list(ReleaseNotes.objects.values_list("introduction", "known_issues", "revision")),
+        sorted(NotesItemPlacement.objects.values_list("item_id", "placement")),
+        ReleaseNotes.history.count(),
+        NotesItemPlacement.history.count(),
+    )
+
+
+def test_random_posts_to_the_notes_never_fail_with_500_and_refusals_change_nothing(
+    team: Team, items
+) -> None:
+    from hypothesis import HealthCheck, example, given, settings
+    from hypothesis import strategies as st
+
+    task = items[Kind.TASK].pk
+    keys = ["introduction", "known_issues", "revision", f"placement-{task}", "placement-x"]
+    odd = st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(["", "0", "-1", "hidden", "known_issue", "\x00", "9" * 30, "x" * 5_001]),
+    )
+    client = Client(raise_request_exception=False)
+    client.force_login(team.manager)
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+    @given(body=st.dictionaries(st.sampled_from(keys), st.one_of(odd, st.lists(odd, max_size=3))))
+    @example(body={"revision": "0", "introduction": "a\x00b"})
+    @example(body={"revision": "0", f"placement-{task}": "hidden", "known_issues": "x" * 5_001})
+    @example(body={"revision": "0", f"placement-{task + 10_000}": "hidden"})
+    @example(body={"revision": str(2**70)})
+    def check(body: dict) -> None:
+        before = _notes_state()
+        response = client.post(NOTES, body)
+        assert response.status_code < 500, (body, response.status_code)
+        if response.status_code >= 400:
+            assert _notes_state() == before, body
+            assert response.content
+
+    check()
