@@ -146,3 +146,30 @@ def test_the_application_works_as_its_role_and_its_journal_is_sealed(app_db, tea
     assert "OK: every seal and every sealed journal row matches." in done.stdout
     item.refresh_from_db()
     assert item.version > 1
+
+
+def privilege(table: str, kind: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [APP_ROLE, table, kind])
+        return cursor.fetchone()[0]
+
+
+def test_every_migrate_grants_the_app_role_least_privilege(postgres, settings):
+    """Run by the owner with DB_APP_ROLE set, `migrate` (re)grants, so tables added by later
+    migrations are covered without a step of their own."""
+    from django.core.management import call_command
+
+    ensure_app_role()
+    with connection.cursor() as cursor:
+        cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {APP_ROLE}")
+    assert not privilege(ITEM_JOURNAL, "INSERT")
+    settings.DB_APP_ROLE = APP_ROLE
+    call_command("migrate", verbosity=0)
+    assert privilege(ITEM_JOURNAL, "SELECT")
+    assert privilege(ITEM_JOURNAL, "INSERT")
+    for kind in ("UPDATE", "DELETE", "TRUNCATE", "TRIGGER"):
+        assert not privilege(ITEM_JOURNAL, kind), kind
+        assert not privilege("evidence_seal", kind), kind
+    for kind in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+        assert privilege("items_releaseitem", kind), kind
+    assert not privilege("items_releaseitem", "TRUNCATE")
