@@ -27,6 +27,7 @@ class ReleaseStatus(models.Model):
     production = models.BooleanField(
         "production state",
         default=False,
+        db_default=False,  # raw inserts (imports, SQL) get a non-production state
         help_text="Moving an item into this state ships it: freeze windows, dependencies "
         "and release gates guard these states.",
     )

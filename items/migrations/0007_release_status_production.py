@@ -7,6 +7,19 @@ from django.utils import timezone
 PRODUCTION_IDS = (4585, 4590, 4595, 27085, 27090, 27095)
 
 
+def sqlite_recreate_workflow_triggers(apps, schema_editor):
+    """SQLite rebuilt items_releasestatus to add the column, dropping its workflow triggers
+    (migration 0004): create them again, or state edits would go unnoticed by the cache."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        schema_editor.execute(
+            f"CREATE TRIGGER IF NOT EXISTS items_workflow_touch_items_releasestatus_{event.lower()}"
+            f" AFTER {event} ON items_releasestatus BEGIN INSERT OR REPLACE INTO"
+            " items_workflowrevision (id, token) VALUES (1, lower(hex(randomblob(16)))); END"
+        )
+
+
 def flag_default_production_states(apps, schema_editor):
     """Flag the default production states, each with its journal row (saved one by one)."""
     ReleaseStatus = apps.get_model("items", "ReleaseStatus")
@@ -38,12 +51,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalreleasestatus',
             name='production',
-            field=models.BooleanField(default=False, help_text='Moving an item into this state ships it: freeze windows, dependencies and release gates guard these states.', verbose_name='production state'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Moving an item into this state ships it: freeze windows, dependencies and release gates guard these states.', verbose_name='production state'),
         ),
         migrations.AddField(
             model_name='releasestatus',
             name='production',
-            field=models.BooleanField(default=False, help_text='Moving an item into this state ships it: freeze windows, dependencies and release gates guard these states.', verbose_name='production state'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Moving an item into this state ships it: freeze windows, dependencies and release gates guard these states.', verbose_name='production state'),
         ),
+        migrations.RunPython(sqlite_recreate_workflow_triggers, migrations.RunPython.noop),
         migrations.RunPython(flag_default_production_states, migrations.RunPython.noop),
     ]
