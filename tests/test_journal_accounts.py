@@ -10,7 +10,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.db import DatabaseError, transaction
 from django.test import Client
+from django.utils.html import escape
 
+from journal.admin import ACTED_IN_JOURNAL
 from journal.models import AccessChange, AccessRelation
 from journal.selectors import (
     ALL_SOURCES,
@@ -380,3 +382,40 @@ def test_an_edit_that_leaves_the_password_alone_does_not_say_it_changed(
     nina.save()
 
     assert UserHistory.objects.filter(id=nina.pk).latest().password_changed is False
+
+
+def test_an_account_that_acted_in_the_journal_cannot_be_deleted_in_the_admin(
+    team: Team, nina: User
+) -> None:
+    nina.first_name = "Nina"
+    nina._history_user = team.admin
+    nina.save()
+    team.project.name = "Renamed by Nina"
+    team.project._history_user = nina
+    team.project.save()
+    delete_page = f"/admin/auth/user/{nina.pk}/delete/"
+    admin_client = team.client(team.admin)
+
+    page = admin_client.get(delete_page)
+    refused = admin_client.post(delete_page, {"post": "yes"})
+    bulk = admin_client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [nina.pk], "post": "yes"},
+    )
+
+    expected = escape(ACTED_IN_JOURNAL.format(user="nina", where="historical release projects"))
+    assert expected in page.text
+    assert refused.status_code == 403 or expected in refused.text
+    assert expected in bulk.text
+    assert User.objects.filter(pk=nina.pk).exists()
+
+
+def test_an_account_that_never_acted_can_still_be_deleted(team: Team) -> None:
+    newcomer = User.objects.create_user("newcomer", password="x")
+
+    response = team.client(team.admin).post(
+        f"/admin/auth/user/{newcomer.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=newcomer.pk).exists()
