@@ -221,7 +221,16 @@ PASSWORD_RESET_TIMEOUT = 3600  # a reset link works once, within the hour
 # Mail (password resets) through Django 6.1's MAILERS: printed to the console in development,
 # SMTP in production; the test runner swaps in the in-memory backend by itself.
 DEFAULT_FROM_EMAIL = os.environ.get("MAIL_FROM", "releasemgmt@localhost")
-if DEBUG:
+if os.environ.get("MAIL_FILE_PATH"):
+    # Each mail written as a file in that directory: tests that run the worker in another
+    # process count what it sent (tests/test_multi_server.py). Never in production.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": os.environ["MAIL_FILE_PATH"]},
+        }
+    }
+elif DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
     MAILERS = {
