@@ -28,8 +28,10 @@ from django.conf import settings as django_settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django_tasks_db.models import DBTaskResult
 
+import bench.nginx
 from bench.common import ROOT
 from bench.loadgen import CSRF, HOST, STATE, Gunicorn, login
+from bench.nginx import SITE, Nginx, nginx_test_config, self_signed_certificate
 from items.engine import COMMENT_REQUIRED
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule
 from items.rules import rule_seed_defaults
@@ -324,3 +326,67 @@ def test_a_move_through_one_server_is_seen_on_the_other_and_each_mail_is_sent_on
         f"{ReleaseItem.objects.get(number=n).title}"
         for n in numbers
     }
+
+
+UPSTREAM_BLOCK = re.compile(r"^upstream releasemgmt_gunicorn \{.*?^\}", re.DOTALL | re.MULTILINE)
+EXAMPLE = ROOT / "deploy" / "nginx-upstream-several.conf"
+
+
+def _with_upstream(site: str, ports: list[int] | None = None) -> str:
+    """The site file with deploy/nginx-upstream-several.conf's upstream block in place of its
+    own, the example's machines replaced by local ports when given."""
+    block = UPSTREAM_BLOCK.search(EXAMPLE.read_text())[0]
+    if ports is not None:
+        addresses = re.findall(r"server (\S+:\d+)", block)
+        assert len(addresses) == len(ports)
+        for address, port in zip(addresses, ports, strict=True):
+            block = block.replace(address, f"{HOST}:{port}")
+    assert len(UPSTREAM_BLOCK.findall(site)) == 1
+    return UPSTREAM_BLOCK.sub(block, site)
+
+
+def test_the_site_file_with_the_several_servers_upstream_passes_nginx_t(tmp_path) -> None:
+    cert, key = self_signed_certificate(tmp_path)
+    site = SITE.read_text()
+    site = site.replace("/etc/ssl/certs/releases.example.com.pem", str(cert))
+    site = site.replace("/etc/ssl/private/releases.example.com.key", str(key))
+
+    checked = nginx_test_config(tmp_path, _with_upstream(site))
+
+    assert checked.returncode == 0, checked.stderr
+    assert "[warn]" not in checked.stderr, checked.stderr
+
+
+def test_behind_nginx_any_server_serves_any_user_and_one_may_stop(
+    machines: Machines, team: Team, postgres: None, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team.item(number=1, created_by=team.developer, assignee=team.developer)
+    static = tmp_path / "static"
+    static.mkdir()
+    with (
+        Gunicorn(workers=1, log=tmp_path / "c.log", env=machines.env) as c,
+        Gunicorn(workers=1, log=tmp_path / "d.log", env=machines.env) as d,
+    ):
+        rendered = bench.nginx.render_site
+        monkeypatch.setattr(
+            bench.nginx,
+            "render_site",
+            lambda text, **kwargs: _with_upstream(rendered(text, **kwargs), [c.port, d.port]),
+        )
+        with Nginx(upstream_port=c.port, directory=tmp_path / "nginx", static_root=static) as lb:
+            developer = login(lb.port, team.developer, "/projects/PAY/board/")
+            pages = [_state_on(lb.port, developer.cookie, 1) for _ in range(6)]
+            status, _ = _move(lb.port, developer, 1, version=1)
+            moved = ReleaseItem.objects.get(number=1).status.name
+            # Each server, asked directly, sees the move made through the balancer.
+            seen = {port: _state_on(port, developer.cookie, 1) for port in (c.port, d.port)}
+            # The first machine goes away: nginx sends everything to the other, which serves
+            # the same user with the same session (with only one server listed, this fails).
+            c.__exit__(None, None, None)
+            after = [_state_on(lb.port, developer.cookie, 1) for _ in range(6)]
+
+    assert len(set(pages)) == 1
+    assert status == 302
+    assert moved != pages[0]
+    assert seen == {c.port: moved, d.port: moved}
+    assert after == [moved] * 6
