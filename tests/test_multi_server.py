@@ -315,6 +315,8 @@ def test_a_move_through_one_server_is_seen_on_the_other_and_each_mail_is_sent_on
 
     results = DBTaskResult.objects.all()
     assert {r.status for r in results} == {"SUCCESSFUL"}, [(r.task_path, r.status) for r in results]
+    # Each task was claimed by one worker, once.
+    assert all(len(r.worker_ids) == 1 for r in results), [r.worker_ids for r in results]
     sent = [r for r in results if str(r.return_value).startswith("sent to")]
     mails = _mails(machines.mail)
     keys = Counter((m["To"], " ".join(m["Subject"].split())) for m in mails)
