@@ -112,10 +112,12 @@ def dependency_panel(*, access: Access, item: ReleaseItem) -> DependencyPanel:
     panel = DependencyPanel(can_edit=access.can(EDIT_ITEMS))
     for row in rows:
         if row.item_id == item.pk:
-            other, visible, bucket = row.depends_on, row.depends_on_visible, panel.needs
-        else:
-            other, visible, bucket = row.item, row.item_visible, panel.needed_by
-        bucket.append(Linked(row.pk, other if visible else None, other.status.production))
+            # A hidden dependency still blocks: it is listed, unnamed.
+            other, visible = row.depends_on, row.depends_on_visible
+            panel.needs.append(Linked(row.pk, other if visible else None, other.status.production))
+        elif row.item_visible:
+            # A hidden item that needs this one blocks nothing here: not even its existence shows.
+            panel.needed_by.append(Linked(row.pk, row.item, row.item.status.production))
     panel.links = list(
         ChangedConfigurationItem.objects.filter(item=item)
         .select_related("configuration_item")

@@ -395,6 +395,25 @@ def test_a_dependency_in_a_release_the_user_cannot_see_blocks_but_reveals_nothin
     assert "waits for CRM-1" in team.client(team.admin).get("/projects/PAY/board/").text
 
 
+def test_an_item_of_a_release_the_user_cannot_see_that_needs_this_one_does_not_show(
+    team: Team,
+) -> None:
+    item_in(team, DEVELOPING)
+    secret = crm_item(crm(team, members=False), DEVELOPING)
+    dependency_add(
+        access=project_access(user=team.admin, code="CRM"), item_id=secret.pk, key="PAY-1"
+    )
+
+    page = team.client(team.developer).get("/projects/PAY/items/1/").text
+    admin_page = team.client(team.admin).get("/projects/PAY/items/1/").text
+
+    assert "Needed by" not in page
+    assert "cannot see" not in page
+    assert "CRM-1" not in page
+    assert "Needed by" in admin_page
+    assert "CRM-1" in admin_page
+
+
 def test_an_emergency_move_passes_a_waiting_dependency_and_records_it(
     team: Team, rules: dict
 ) -> None:
