@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import IntegrityError, InternalError, ProgrammingError
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from configuration import services
 from configuration.gates import WAITS_FOR, WAITS_FOR_HIDDEN
@@ -444,6 +445,44 @@ def test_the_release_gate_refuses_released_while_an_item_waits_for_a_dependency(
     details = [s.detail for row in readiness.items for s in row.shortfalls]
     assert "waits for CRM-1" in details
     assert "waits for CRM-1" in team.client(team.manager).get("/projects/PAY/").text
+
+
+def test_the_item_page_and_the_board_cost_the_same_with_any_number_of_dependencies(
+    team: Team, rules: dict
+) -> None:
+    """Dependencies both ways, visible and hidden: one query for the item page's panel and one
+    for the gate, with 2 or 30 of them (tests/test_query_counts.py names the pages' others)."""
+    item = ready_for_production(team)
+    visible, hidden = crm(team), ProjectFactory(code="SEC", release_manager=team.manager)
+    client = team.client(team.qa)  # who may make the move into production
+
+    def add(numbers: range) -> None:
+        for n in numbers:
+            project = visible if n % 2 else hidden
+            other = ItemFactory(project=project, number=n, status=state(DEVELOPING))
+            Dependency.objects.create(item=item, depends_on=other)
+            needing = ItemFactory(project=project, number=100 + n)
+            Dependency.objects.create(item=needing, depends_on=item)
+
+    def queries() -> dict[str, tuple[int, int]]:
+        found = {}
+        for url in ("/projects/PAY/items/1/", "/projects/PAY/board/"):
+            with CaptureQueriesContext(connection) as captured:
+                page = client.get(url).text
+            assert WAITS_FOR_HIDDEN in page
+            assert "waits for CRM-1" in page
+            sql = [q["sql"] for q in captured.captured_queries]
+            found[url] = (len(sql), sum('"configuration_dependency"' in q for q in sql))
+        return found
+
+    add(range(1, 3))
+    client.get("/projects/PAY/items/1/")  # the states in memory, as on every later request
+    few = queries()
+    add(range(3, 31))
+
+    assert queries() == few
+    assert few["/projects/PAY/items/1/"][1] == 2  # the gate's and the panel's
+    assert few["/projects/PAY/board/"][1] == 1  # the gate's
 
 
 # --- The journal and races ------------------------------------------------------------------
