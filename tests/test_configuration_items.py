@@ -78,6 +78,8 @@ def test_the_catalogue_is_read_only_for_every_logged_in_user(team: Team) -> None
     assert "Edit the catalogue" not in page.text
     assert team.client(team.outsider).post("/configuration-items/").status_code == 405
     assert Client().get("/configuration-items/").status_code == 302  # login first
+    menu = team.client(team.viewer).get("/projects/").text
+    assert '<a href="/configuration-items/">Configuration items</a>' in menu
 
 
 def test_the_catalogue_searches_and_odd_input_is_never_a_500(team: Team) -> None:
