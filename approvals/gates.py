@@ -71,7 +71,7 @@ class ApprovalsGate:
         """The members who may approve `need`'s move of `item`: holding an approver role, and
         (with segregation of duties) not its author, assignee or requester."""
         excluded = (
-            {item.created_by_id, item.assignee_id, item.state_entered_by_id}
+            {*item.author_ids, item.assignee_id, item.state_entered_by_id}
             if need.segregation_of_duties
             else set()
         )

@@ -148,12 +148,17 @@ def items_waiting_for_approval(*, user, roles: dict[int, set[str]]) -> list[Rele
     voted = Approval.objects.filter(
         item=OuterRef("pk"), round=OuterRef("round"), approver=user, withdrawn=False
     )
-    own = Q(created_by=user) | Q(assignee=user) | Q(state_entered_by=user)
+    own = (
+        Q(created_by=user)
+        | Q(change__created_by=user)
+        | Q(assignee=user)
+        | Q(state_entered_by=user)
+    )
     items = list(
         ReleaseItem.objects.filter(wanted)
         .exclude(Exists(voted))
         .exclude(own)
-        .select_related("project", "status", "assignee", "state_entered_by")
+        .select_related("project", "status", "assignee", "state_entered_by", "change")
         .order_by("project__code", "number")
     )
     for item in items:
@@ -178,7 +183,12 @@ def emergencies_owed_to(*, user, roles: dict[int, set[str]]) -> list[EmergencyMo
         EmergencyMove.objects.annotate(have=Coalesce(Subquery(approved[:1]), 0))
         .filter(approvals_required__gt=F("have"))
         .exclude(Exists(voted.filter(approver=user)))
-        .exclude(Q(item__created_by=user) | Q(item__assignee=user) | Q(moved_by=user))
+        .exclude(
+            Q(item__created_by=user)
+            | Q(item__change__created_by=user)
+            | Q(item__assignee=user)
+            | Q(moved_by=user)
+        )
         .select_related("item__project", "from_state", "to_state", "moved_by")
         .order_by("-created_at")
     )

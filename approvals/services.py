@@ -49,12 +49,12 @@ AUTHOR, ASSIGNEE, REQUESTER = "not the author", "not the assignee", "not the req
 def _sod_failures(*, user, item: ReleaseItem) -> tuple[list[str], list[str]]:
     """Segregation of duties for a vote on `item`: (checks failed, checks passed)."""
     checks = [
-        (AUTHOR, item.created_by_id, "you created it"),
-        (ASSIGNEE, item.assignee_id, "it is assigned to you"),
-        (REQUESTER, item.state_entered_by_id, "you requested this move"),
+        (AUTHOR, item.author_ids, "you created it"),
+        (ASSIGNEE, {item.assignee_id}, "it is assigned to you"),
+        (REQUESTER, {item.state_entered_by_id}, "you requested this move"),
     ]
-    failed = [why for _, owner, why in checks if owner == user.pk]
-    passed = [name for name, owner, _ in checks if owner != user.pk]
+    failed = [why for _, owners, why in checks if user.pk in owners]
+    passed = [name for name, owners, _ in checks if user.pk not in owners]
     return failed, passed
 
 

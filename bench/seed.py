@@ -95,17 +95,24 @@ class Seeder:
         item_budget = JOURNAL_ROWS - fixed_rows
         plan = self.plan(projects, item_budget)
         print(f"Items and their journal ({ITEMS:,} items, {item_budget:,} journal rows)...")
-        from items.models import ReleaseItem
+        from items.models import Change, ReleaseItem
 
         item_fields = copy_columns(ReleaseItem)
         history_model = ReleaseItem.history.model
         history_fields = copy_columns(history_model, skip=("history_id",))  # a serial
+        change_fields = copy_columns(Change)
+        change_history_model = Change.history.model
+        change_history_fields = copy_columns(change_history_model, skip=("history_id",))
         copied = 0
         with connection.cursor() as cursor:
             pg = cursor.cursor  # the psycopg cursor, for COPY
             for index, (project, rows_per_item) in enumerate(plan, start=1):
-                items, history = self.simulate_project(project, rows_per_item)
+                changes, change_history, items, history = self.simulate_project(
+                    project, rows_per_item
+                )
                 for model, fields, rows in (
+                    (Change, change_fields, changes),
+                    (change_history_model, change_history_fields, change_history),
                     (ReleaseItem, item_fields, items),
                     (history_model, history_fields, history),
                 ):
@@ -115,15 +122,17 @@ class Seeder:
                             copy.write_row(row_for(fields, values))
                 copied += len(history)
                 progress(index, len(plan), started, f"projects, {copied:,} item journal rows")
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('items_releaseitem', 'id'), %s)",
-                [self.item_id],
-            )
+            for table in ("items_releaseitem", "items_change"):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [self.item_id]
+                )
         print("VACUUM ANALYZE...")
         with connection.cursor() as cursor:
             for table in (
                 "items_releaseitem",
                 "items_historicalreleaseitem",
+                "items_change",
+                "items_historicalchange",
                 "projects_releaseproject",
                 "projects_releasemember",
                 "projects_historicalreleasemember",
@@ -250,14 +259,15 @@ class Seeder:
             offset += count
         return plan
 
-    def simulate_project(self, project, rows_per_item: list[int]) -> tuple[list, list]:
-        """The items of one project and their journals: a random walk over the states."""
+    def simulate_project(self, project, rows_per_item: list[int]) -> tuple[list, list, list, list]:
+        """The changes and items of one project and their journals: a random walk over the
+        states. Each item has its own change (with the item's id), written once."""
         rng = self.rng
         states = self.states
         last = len(states) - 1
         members = [u for u in self.users[1:] if u.pk % 3 != project.pk % 3] or self.users
         counter = 0
-        items, history = [], []
+        changes, change_history, items, history = [], [], [], []
         end = self.now - timedelta(hours=1)
         for number, rows in enumerate(rows_per_item, start=1):
             self.item_id += 1
@@ -265,15 +275,34 @@ class Seeder:
             span = (end - created).total_seconds()
             times = sorted(created + timedelta(seconds=rng.uniform(0, span)) for _ in range(rows))
             words = [rng.choice(w) for w in TITLE_WORDS]
-            item = {
+            change = {
                 "id": self.item_id,
-                "project_id": project.pk,
-                "number": number,
                 "kind": rng.choice(KINDS),
                 "title": f"{words[0]} {words[1]} {words[2]}",
                 "description": "Raised by the service desk; see the linked ticket for details.",
                 "external_key": f"JIRA-{rng.randint(1000, 99999)}",
                 "external_url": "",
+                "created_by_id": project.release_manager_id,
+                "created_at": times[0],
+                "updated_at": times[0],
+            }
+            changes.append(change)
+            change_history.append(
+                {
+                    **change,
+                    "ip_address": "10.0.0.1",
+                    "change_kind": "created",
+                    "history_date": times[0],
+                    "history_change_reason": None,
+                    "history_type": "+",
+                    "history_user_id": project.release_manager_id,
+                }
+            )
+            item = {
+                "id": self.item_id,
+                "project_id": project.pk,
+                "number": number,
+                "change_id": self.item_id,
                 "priority": rng.randint(1, 4),
                 "assignee_id": rng.choice(members).pk if rng.random() < 0.8 else None,
                 "status_id": states[0],
@@ -323,7 +352,7 @@ class Seeder:
             items.append(item)
         # The counter is not journaled (excluded from history): a plain UPDATE, as item_create.
         type(project).objects.filter(pk=project.pk).update(next_item_number=len(rows_per_item) + 1)
-        return items, history
+        return changes, change_history, items, history
 
     def report(self, started: float) -> None:
         from django.contrib.auth import get_user_model

@@ -192,7 +192,7 @@ def main() -> None:
         return measure(name, url, lambda: client.get(url), repeat)
 
     deep_filter = {"kind": "bug", "sort": "-updated_at"}
-    bugs = ReleaseItem.objects.filter(project=big, kind="bug").count()
+    bugs = ReleaseItem.objects.filter(project=big, change__kind="bug").count()
     deep_page = max(1, -(-bugs // 25) - 1)
     cursor = deep_journal_cursor(big, pages=1000, page_size=PAGE_SIZE)
     deep_item = ReleaseItem.history.model.objects.filter(id=1).count()

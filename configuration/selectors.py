@@ -101,7 +101,12 @@ def dependency_panel(*, access: Access, item: ReleaseItem) -> DependencyPanel:
     rows = (
         Dependency.objects.filter(Q(item=item) | Q(depends_on=item))
         .select_related(
-            "item__project", "item__status", "depends_on__project", "depends_on__status"
+            "item__project",
+            "item__status",
+            "item__change",
+            "depends_on__project",
+            "depends_on__status",
+            "depends_on__change",
         )
         .annotate(
             item_visible=visible_to(user, "item__project_id"),

@@ -1,15 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.forms import BaseModelFormSet
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from items.engine import item_content_edited
-from items.models import ReleaseItem, ReleaseStatus, TransitionRule
+from items.models import Change, ReleaseItem, ReleaseStatus, TransitionRule
 from items.rules import (
     NEW_PROBLEMS,
     STATE_EDIT_PROBLEMS,
@@ -21,6 +23,7 @@ from items.rules import (
     rule_set_problems,
     state_change_plan,
 )
+from items.services import change_content_booked, change_lock, change_shipped_reason
 from projects.admin import ReadOnlyHistoryAdmin
 from projects.models import READ_ONLY_STAGES, ReleaseProject
 from projects.roles import Role
@@ -147,15 +150,25 @@ class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
         "__str__",
         "project",
         "status",
-        "kind",
+        "kind_of_change",
         "priority_by_meaning",
         "assignee",
         "updated_at",
     )
-    list_filter = ("project", "status", "kind", "priority")
-    list_select_related = ("project", "status", "assignee")
-    search_fields = ("title", "external_key")
-    readonly_fields = ("project", "status", "position", "version", "created_by")
+    list_filter = ("project", "status", "change__kind", "priority")
+    list_select_related = ("project", "status", "assignee", "change")
+    search_fields = ("change__title", "change__external_key")
+    readonly_fields = ("project", "change_link", "status", "position", "version", "created_by")
+
+    @admin.display(description="kind", ordering="change__kind")
+    def kind_of_change(self, obj: ReleaseItem) -> str:
+        return obj.get_kind_display()
+
+    @admin.display(description="change")
+    def change_link(self, obj: ReleaseItem) -> str:
+        url = reverse("admin:items_change_change", args=[obj.change_id])
+        return format_html('<a href="{}">{}</a>', url, obj.change)
+
     raw_id_fields = ("assignee",)
 
     # Priority 1 is Critical: ascending goes from Low up, descending puts Critical first.
@@ -183,6 +196,43 @@ class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
         else:
             obj.version += 1  # open board pages must see this edit as a newer version
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Change)
+class ChangeAdmin(ReadOnlyHistoryAdmin):
+    """A change's content, shared by every release that includes it: an edit here reopens the
+    gates of each inclusion that had passed one, as an edit in the portal does."""
+
+    list_display = ("__str__", "kind", "external_key", "updated_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "external_key")
+    readonly_fields = ("created_by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # changes are added to a release in the portal
+
+    def has_delete_permission(self, request: HttpRequest, obj: Change | None = None) -> bool:
+        return False  # its journal and its releases' journals name it
+
+    def has_change_permission(self, request: HttpRequest, obj: Change | None = None) -> bool:
+        # What a released, closed or cancelled release shipped stays as it shipped.
+        if obj is not None and any(
+            i.project.read_only_reason for i in obj.inclusions.select_related("project")
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: Change, form, change: bool) -> None:
+        _, inclusions = change_lock(change_id=obj.pk)
+        shipped = change_shipped_reason(change=obj, inclusions=inclusions)
+        if shipped:  # released since the form was shown
+            raise PermissionDenied(shipped)
+        super().save_model(request, obj, form, change)
+        if form.has_changed():
+            change_content_booked(
+                change=obj, changed=form.changed_data, user=request.user, inclusions=inclusions
+            )
 
 
 class TransitionRuleForm(forms.ModelForm):

@@ -144,8 +144,11 @@ def item_lock(
         # No join on status: PostgreSQL re-checks a join against the row a concurrent move just
         # changed and would drop it (a false 404 instead of 409). The project never changes,
         # and the caller has it: no join on it either.
-        item = ReleaseItem.objects.select_for_update(of=("self",)).get(
-            project=access.project, **named
+        # The change (its content and author) joins safely: an item's change never changes.
+        item = (
+            ReleaseItem.objects.select_for_update(of=("self",))
+            .select_related("change")
+            .get(project=access.project, **named)
         )
     except ReleaseItem.DoesNotExist:
         raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code)) from None

@@ -6,7 +6,9 @@ from projects.models import ReleaseProject
 
 
 class BoardFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=Kind.choices, empty_label="Any kind")
+    kind = django_filters.ChoiceFilter(
+        field_name="change__kind", choices=Kind.choices, empty_label="Any kind"
+    )
     priority = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
     assignee = django_filters.ModelChoiceFilter(queryset=None, empty_label="Anyone")
 
@@ -23,7 +25,9 @@ class ItemFilter(BoardFilter):
     status = django_filters.ModelChoiceFilter(
         queryset=ReleaseStatus.objects.all(), empty_label="Any state", label="State"
     )
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
+    q = django_filters.CharFilter(
+        field_name="change__title", lookup_expr="icontains", label="Title"
+    )
 
     class Meta:
         model = ReleaseItem

@@ -2,33 +2,65 @@ import re
 
 from django import forms
 
-from items.models import ReleaseItem
+from items.models import CONTENT_FIELDS, Change, ReleaseItem
 from items.selectors import project_member_users
 from projects.models import ReleaseProject
 from releasemgmt.limits import COMMENT_MAX
 
 INT_MAX = 2**31 - 1  # the database's integer range: larger numbers are bad input, not a 500
+SHARED_CONTENT_HELP = (
+    "This change ships in several releases: its kind, title, description and external "
+    "reference change in all of them."
+)
 SELECTION = re.compile(r"([0-9]{1,18}):([0-9]{1,9})")
 
 
-class ItemForm(forms.ModelForm):
-    class Meta:
-        model = ReleaseItem
-        fields = [
-            "kind",
-            "title",
-            "priority",
-            "assignee",
-            "external_key",
-            "external_url",
-            "description",
-        ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+ITEM_FORM_FIELDS = (
+    "kind",
+    "title",
+    "priority",
+    "assignee",
+    "external_key",
+    "external_url",
+    "description",
+)
 
-    def __init__(self, *args, project: ReleaseProject, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+
+class ItemForm(forms.Form):
+    """An item's form: its change's content (shared by every release that includes it) and
+    its priority and assignee in this release."""
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        project: ReleaseProject,
+        instance: ReleaseItem | None = None,
+        **kwargs,
+    ) -> None:
+        initial = {}
+        if instance is not None:
+            initial = {name: getattr(instance, name) for name in ITEM_FORM_FIELDS}
+            initial["assignee"] = instance.assignee_id
+        super().__init__(data, initial=initial, **kwargs)
+        content = forms.fields_for_model(Change, fields=CONTENT_FIELDS)
+        release = forms.fields_for_model(ReleaseItem, fields=["priority", "assignee"])
+        fields = content | release
+        self.fields.update({name: fields[name] for name in ITEM_FORM_FIELDS})
+        self.fields["description"].widget.attrs["rows"] = 6
         # Only members of the release can be assigned.
         self.fields["assignee"].queryset = project_member_users(project=project)
+        if instance is not None and instance.change.inclusions.count() > 1:
+            self.fields["title"].help_text = SHARED_CONTENT_HELP
+
+
+class IncludeForm(forms.Form):
+    """Names an existing change to add to this release: its key in a release (PAY-12) or its
+    change id (CH-7)."""
+
+    change = forms.CharField(
+        label="Existing change", max_length=40, help_text="Its key, e.g. PAY-12, or CH-7."
+    )
 
 
 class VersionedForm(forms.Form):

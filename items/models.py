@@ -78,9 +78,17 @@ class ItemJournalFields(JournalFields):
         abstract = True
 
 
-class ReleaseItem(models.Model):
-    project = models.ForeignKey(ReleaseProject, on_delete=models.PROTECT, related_name="items")
-    number = models.PositiveIntegerField(editable=False)
+CONTENT_FIELDS = ("kind", "title", "description", "external_key", "external_url")
+
+
+class Change(models.Model):
+    """What ships: an RfC, a bug or incident fix, a task... with its content, written once.
+
+    A release includes a change through a ReleaseItem (the inclusion, with its own state,
+    position and journal); one change may ship in several releases, like Jira's fix versions,
+    and editing it edits it for every release that includes it.
+    """
+
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CHANGE_REQUEST)
     title = models.CharField(max_length=200)
     description = models.TextField(
@@ -90,6 +98,48 @@ class ReleaseItem(models.Model):
         "external key", max_length=50, blank=True, help_text="Key in the tracker, e.g. JIRA-123."
     )
     external_url = models.URLField("external URL", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[JournalFields])
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["external_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        """The change's own identifier, the same in every release that includes it."""
+        return change_key(self.pk)
+
+
+CHANGE_KEY_PREFIX = "CH-"
+
+
+def change_key(change_id: int | None) -> str:
+    return f"{CHANGE_KEY_PREFIX}{change_id}"
+
+
+class ReleaseItem(models.Model):
+    """A change's inclusion in one release: its key there (PAY-12), state, position, priority,
+    assignee, approval round and journal. The content lives on `change` (read through the
+    properties below; write it with items.services.item_update)."""
+
+    project = models.ForeignKey(ReleaseProject, on_delete=models.PROTECT, related_name="items")
+    number = models.PositiveIntegerField(editable=False)
+    change = models.ForeignKey(
+        Change, on_delete=models.PROTECT, related_name="inclusions", editable=False
+    )
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -137,7 +187,8 @@ class ReleaseItem(models.Model):
     class Meta:
         ordering = ["project", "status__position", "position", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "number"], name="unique_item_number")
+            models.UniqueConstraint(fields=["project", "number"], name="unique_item_number"),
+            models.UniqueConstraint(fields=["project", "change"], name="unique_change_per_release"),
         ]
         indexes = [models.Index(fields=["project", "status", "position"])]
 
@@ -151,6 +202,36 @@ class ReleaseItem(models.Model):
     def key(self) -> str:
         """The human key, e.g. PAY-12 (needs `project` loaded)."""
         return f"{self.project.code}-{self.number}"
+
+    @property
+    def author_ids(self) -> set[int]:
+        """Who wrote it (the change's author) and who put it in this release: segregation of
+        duties keeps both from approving it."""
+        return {u for u in (self.change.created_by_id, self.created_by_id) if u is not None}
+
+    # The change's content, read as the item's own (select_related("change") in selectors).
+    @property
+    def kind(self) -> str:
+        return self.change.kind
+
+    @property
+    def title(self) -> str:
+        return self.change.title
+
+    @property
+    def description(self) -> str:
+        return self.change.description
+
+    @property
+    def external_key(self) -> str:
+        return self.change.external_key
+
+    @property
+    def external_url(self) -> str:
+        return self.change.external_url
+
+    def get_kind_display(self) -> str:
+        return self.change.get_kind_display()
 
 
 class Direction(models.TextChoices):

@@ -1,11 +1,13 @@
 """Reads for release items, the board and the items list."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from items.models import ReleaseItem, ReleaseStatus
+from items.models import CHANGE_KEY_PREFIX, Change, ReleaseItem, ReleaseStatus
 from items.policy import MovePolicy
 from projects.models import ReleaseProject
 
@@ -22,7 +24,7 @@ class BoardColumn:
 
 def items_for_project(*, project: ReleaseProject) -> QuerySet[ReleaseItem]:
     return ReleaseItem.objects.filter(project=project).select_related(
-        "project", "status", "assignee"
+        "project", "status", "assignee", "change"
     )
 
 
@@ -52,7 +54,7 @@ def item_for_project(*, project: ReleaseProject, number: int) -> ReleaseItem | N
     # ordering, whose joins cost more to compile than the query takes (docs/PERFORMANCE.md).
     try:
         return ReleaseItem.objects.select_related(
-            "project", "status", "assignee", "created_by"
+            "project", "status", "assignee", "created_by", "change"
         ).get(project=project, number=number)
     except ReleaseItem.DoesNotExist:
         return None
@@ -88,3 +90,38 @@ def board_with_decisions(*, columns: list[BoardColumn], policy: MovePolicy) -> N
                 # The vote the requester waited for.
                 item.approved_by = ", ".join(policy.satisfied_by(item, rule))
             item.notes = notes + policy.notes(item)
+
+
+# How users name a change: its key in a release (PAY-12) or its own id (CH-7), any case.
+CHANGE_REF = re.compile(r"\s*([A-Za-z][A-Za-z0-9]{1,9})-([1-9][0-9]{0,8})\s*")
+
+
+def change_for_ref(*, user: AbstractBaseUser, ref: str) -> Change | None:
+    """The change `ref` names, if it is in a release `user` can see (None otherwise: a change
+    only in releases the user cannot see does not exist for them)."""
+    match = CHANGE_REF.fullmatch(ref or "")
+    if match is None:
+        return None
+    prefix, number = match[1].upper(), int(match[2])
+    inclusions = ReleaseItem.objects.all()
+    if not user.is_superuser:
+        inclusions = inclusions.filter(project__members__user=user)
+    if f"{prefix}-" == CHANGE_KEY_PREFIX:
+        found = inclusions.filter(change_id=number)
+    else:
+        found = inclusions.filter(project__code=prefix, number=number)
+    change_id = found.values_list("change_id", flat=True).first()
+    return Change.objects.filter(pk=change_id).first() if change_id else None
+
+
+def other_inclusions(*, item: ReleaseItem, user: AbstractBaseUser) -> list[ReleaseItem]:
+    """The change's inclusions in other releases the user can see: one query."""
+    others = (
+        ReleaseItem.objects.filter(change_id=item.change_id)
+        .exclude(pk=item.pk)
+        .select_related("project", "status")
+        .order_by("project__code")
+    )
+    if not user.is_superuser:
+        others = others.filter(project__members__user=user)
+    return list(others)

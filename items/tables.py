@@ -32,12 +32,16 @@ class ItemTable(tables.Table):
         order_by=("number",),
         linkify=lambda record: record.get_absolute_url(),
     )
-    title = tables.Column()
-    kind = tables.Column()
+    title = tables.Column(accessor="change__title", order_by=("change__title", "number"))
+    kind = tables.Column(
+        accessor="change__kind", order_by=("change__kind", "number"), verbose_name="Kind"
+    )
     priority = tables.Column()
     status = tables.Column(verbose_name="State", order_by=("status__position", "position"))
     assignee = tables.Column(order_by=("assignee__username",), default="—")
-    external_key = tables.Column(verbose_name="External", default="")
+    external_key = tables.Column(
+        accessor="change__external_key", verbose_name="External", default=""
+    )
     updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
 
     class Meta:
@@ -62,6 +66,12 @@ class ItemTable(tables.Table):
         # number first. Ties by key, ascending either way.
         direction = "priority" if is_descending else "-priority"
         return queryset.order_by(direction, "number"), True
+
+    def render_kind(self, record: ReleaseItem) -> str:
+        return record.get_kind_display()
+
+    def value_kind(self, record: ReleaseItem) -> str:
+        return record.get_kind_display()
 
     def render_assignee(self, value) -> str:
         return value.get_full_name() or value.get_username()

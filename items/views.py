@@ -12,7 +12,15 @@ from items import engine, services
 from items.arrows import board_arrows
 from items.engine import EngineError
 from items.filters import BoardFilter, ItemFilter
-from items.forms import BulkMoveForm, DeleteForm, ItemForm, MoveForm, ReorderForm, VersionedForm
+from items.forms import (
+    BulkMoveForm,
+    DeleteForm,
+    IncludeForm,
+    ItemForm,
+    MoveForm,
+    ReorderForm,
+    VersionedForm,
+)
 from items.models import ReleaseItem
 from items.policy import MovePolicy
 from items.selectors import (
@@ -21,6 +29,7 @@ from items.selectors import (
     item_for_project,
     item_to_change,
     items_for_project,
+    other_inclusions,
 )
 from items.tables import ItemTable
 from items.workflow import workflow_current
@@ -74,6 +83,7 @@ def _board_context(request: HttpRequest, access: Access) -> dict:
         "columns": columns,
         "can_move": access.can(MOVE),
         "freeze": freeze_banner(project=access.project),
+        "can_include": access.can(MANAGE),
     }
 
 
@@ -192,6 +202,25 @@ def items_bulk_move(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(f"{url}?{query}" if query else url)
 
 
+@require_POST
+def item_include(request: HttpRequest, code: str) -> HttpResponse:
+    """Add an existing change (from a release the user can see) to this release too."""
+    access = project_access(user=request.user, code=code, right=MANAGE)
+    form = IncludeForm(request.POST)
+    origin = "list" if request.POST.get("origin") == "list" else "board"
+    render_page = _render_list if origin == "list" else _render_board
+    if not form.is_valid():
+        messages.error(request, form_error(form))
+        return render_page(request, access, status=400)
+    try:
+        item = services.item_include(access=access, ref=form.cleaned_data["change"])
+    except EngineError as error:
+        messages.error(request, error.message)
+        return render_page(request, access, status=error.status_code)
+    messages.success(request, f"Added {item.change.key} “{item.title}” to {code} as {item.key}.")
+    return redirect(reverse(f"items:{origin}", kwargs={"code": code}))
+
+
 # --- The items list ------------------------------------------------------------------------
 
 
@@ -222,6 +251,7 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
         if access.can(MOVE_ANY)
         else [],
         "query": request.GET.urlencode(),
+        "can_include": access.can(MANAGE),
     }
     if page_error:
         messages.error(request, page_error)
@@ -265,6 +295,7 @@ def _item_context(access: Access, item: ReleaseItem) -> dict:
         "approvals": approvals_panel(access=access, item=item, policy=policy),
         "qa": qa_panel(access=access, item=item, policy=policy),
         "dependencies": dependency_panel(access=access, item=item),
+        "also_in": other_inclusions(item=item, user=access.user),
     }
 
 

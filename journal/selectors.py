@@ -17,12 +17,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Field, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from configuration.models import Dependency
-from items.models import ReleaseItem, ReleaseStatus, TransitionRule
+from items.models import Change as ItemChange
+from items.models import ReleaseItem, ReleaseStatus, TransitionRule, change_key
 from journal.models import AccessChange, AccessRelation, ChangeKind
 from planning.models import FreezeWindow, ReleaseSchedule
 from projects.models import ReleaseMember, ReleaseProject
@@ -99,6 +101,7 @@ class Entry:
 
 
 ItemHistory = ReleaseItem.history.model
+ChangeHistory = ItemChange.history.model
 TestCaseHistory = TestCase.history.model
 ProjectHistory = ReleaseProject.history.model
 StateHistory = ReleaseStatus.history.model
@@ -109,6 +112,19 @@ GroupHistory = Group.history.model
 def _items_of(project_id: int) -> Subquery:
     # From the items' journal, not the items: a removed item's evidence stays in view.
     return Subquery(ItemHistory.objects.filter(project_id=project_id).values("id"))
+
+
+def _changes_of(**item_scope: Any) -> Subquery:
+    """The changes of these items, from the items' journal. Rows written before changes existed
+    have no change id: their change has the item's id (items migration 0009)."""
+    return Subquery(
+        ItemHistory.objects.filter(**item_scope).values(of_change=Coalesce("change_id", "id"))
+    )
+
+
+def change_of(row: Model) -> int:
+    """The change an item journal row is about (see _changes_of)."""
+    return row.change_id if row.change_id is not None else row.id
 
 
 def _cases_of(**item_scope: Any) -> Subquery:
@@ -164,6 +180,8 @@ class _Names:
                     wanted[f.related_model].add(value)
             if getattr(row, "from_status_id", None) is not None:
                 wanted[ReleaseStatus].add(row.from_status_id)
+            if isinstance(row, ItemHistory):
+                wanted[ItemChange].add(change_of(row))
 
         self.states = dict(ReleaseStatus.objects.values_list("id", "name"))
         gone = wanted[ReleaseStatus] - self.states.keys()
@@ -188,6 +206,26 @@ class _Names:
                 .distinct()
             ):
                 self.items[key_item] = (key_project, number)
+
+        # Changes are never deleted (PROTECT; no delete in the admin): titles from the table.
+        self.changes: dict[int, str] = {}
+        if wanted[ItemChange]:
+            self.changes = dict(
+                ItemChange.objects.filter(pk__in=wanted[ItemChange]).values_list("id", "title")
+            )
+
+        # In a release's journal, a change's content rows are named by its key there (PAY-12).
+        self.project_id = project.pk if project is not None else None
+        self.change_numbers: dict[int, int] = {}
+        content = {row.id for row in rows if isinstance(row, ChangeHistory)}
+        if content and project is not None:
+            self.change_numbers = dict(
+                ItemHistory.objects.filter(project_id=project.pk)
+                .annotate(of_change=Coalesce("change_id", "id"))
+                .filter(of_change__in=content)
+                .values_list("of_change", "number")
+                .distinct()
+            )
 
         project_ids = wanted[ReleaseProject] | {
             key_project for key_project, _ in self.items.values()
@@ -246,6 +284,8 @@ class _Names:
             return self.item(pk)[0]
         if model is TestCase:
             return self.cases.get(pk, (0, f"test case #{pk}"))[1]
+        if model is ItemChange:
+            return change_key(pk)
         return f"{model._meta.verbose_name} #{pk}"
 
     def value(self, f: Field, value: Any) -> str:
@@ -294,12 +334,32 @@ def _item_row(row: Model, kind: str, names: _Names, previous: Model | None) -> S
         "reordered": f"Reordered within {state}",
         "removed": "Removed",
     }.get(kind, "Edited")
-    summary = f"{summary}: {row.title}" if kind in ("created", "removed") else summary
+    if kind in ("created", "removed"):
+        summary = f"{summary}: {names.changes.get(change_of(row), UNKNOWN)}"
     return Said(
         subject=f"{names.code(row.project_id)}-{row.number}",
         subject_url=names.item_url(row.project_id, row.number),
         action=ChangeKind(kind).label,
         summary=summary,
+    )
+
+
+def _change_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    """The content of a change, shared by every release that includes it: named by its key in
+    the release whose journal this is, else by its own id."""
+    key, url = f"Change {change_key(row.id)}", None
+    number = names.change_numbers.get(row.id)
+    if number is not None and names.project_id is not None:
+        key = f"{names.code(names.project_id)}-{number}"
+        url = names.item_url(names.project_id, number)
+    shared = f"{change_key(row.id)}, the same in every release that includes it"
+    return Said(
+        subject=key,
+        subject_url=url,
+        action={"created": "Content written", "removed": "Deleted"}.get(kind, "Content edited"),
+        summary={"created": f"Content written: {row.title} ({shared})", "removed": "Deleted"}.get(
+            kind, f"Content edited ({shared})"
+        ),
     )
 
 
@@ -554,8 +614,28 @@ SOURCES = {
             # The board's order, the approval round, who moved it last and when an edit after
             # sign-off happened (the row's own time): the engine's bookkeeping.
             frozenset(
-                {"position", "round", "state_entered_by", "created_by", "edited_after_signoff_at"}
+                {
+                    "position",
+                    "round",
+                    "state_entered_by",
+                    "created_by",
+                    "edited_after_signoff_at",
+                    "change",
+                }
             ),
+        ),
+        # The content of the items' changes: in every journal of a release that includes it.
+        Source(
+            "changes",
+            "Content",
+            15,
+            ChangeHistory,
+            # A release's journals show the content's edits: its first version is named by
+            # the item's own "created" row (and by the release that wrote it).
+            lambda p: Q(id__in=_changes_of(project_id=p)) & ~Q(change_kind=ChangeKind.CREATED),
+            lambda i: Q(id__in=_changes_of(id=i)) & ~Q(change_kind=ChangeKind.CREATED),
+            _change_row,
+            frozenset({"created_by"}),
         ),
         Source(
             "members",
@@ -857,10 +937,17 @@ def _entry(source: Source, row: Model, previous: Model | None, names: _Names) ->
 
 
 def item_history_identity(*, project: ReleaseProject, number: int) -> tuple[int, str] | None:
-    """The id and latest title of an item, from its journal, so removed items stay readable."""
+    """The id and title of an item, from its journal, so removed items stay readable."""
     row = (
         ReleaseItem.history.model.objects.filter(project_id=project.pk, number=number)
         .order_by("-history_date")
+        .annotate(
+            title=Subquery(
+                ItemChange.objects.filter(
+                    pk=Coalesce(OuterRef("change_id"), OuterRef("id"))
+                ).values("title")[:1]
+            )
+        )
         .values_list("id", "title")
         .first()
     )

@@ -52,7 +52,7 @@ def _to_users(users: list[AbstractBaseUser], **letter: Any) -> list[Letter]:
 
 def _item(item_id: int) -> ReleaseItem | None:
     return (
-        ReleaseItem.objects.select_related("project", "status", "state_entered_by")
+        ReleaseItem.objects.select_related("project", "status", "state_entered_by", "change")
         .filter(pk=item_id)
         .first()
     )
@@ -134,7 +134,7 @@ def approval_decided_letters(payload: dict[str, Any]) -> list[Letter]:
     if "release_approval_id" in payload:
         return _release_vote_letters(payload)
     approval = (
-        Approval.objects.select_related("item__project", "to_state", "approver")
+        Approval.objects.select_related("item__project", "item__change", "to_state", "approver")
         .filter(pk=payload["approval_id"])
         .first()
     )
@@ -239,7 +239,9 @@ def release_live_letters(payload: dict[str, Any]) -> list[Letter]:
     published = notes_published(project=project)
     by_kind: dict[str, list[str]] = defaultdict(list)
     for item in (
-        [] if published else project.items.select_related("project").order_by("kind", "number")
+        []
+        if published
+        else project.items.select_related("project", "change").order_by("change__kind", "number")
     ):
         by_kind[item.get_kind_display()].append(f"{item.key} {item.title}")
     context = {

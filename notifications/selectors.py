@@ -82,7 +82,9 @@ def project_members(*, project_id: int) -> list[AbstractBaseUser]:
 
 def watched_items(*, user: AbstractBaseUser) -> QuerySet[Watch]:
     """The items `user` watches, in projects they can still see, for the preferences page."""
-    watches = Watch.objects.filter(user=user).select_related("item__project", "item__status")
+    watches = Watch.objects.filter(user=user).select_related(
+        "item__project", "item__status", "item__change"
+    )
     if not user.is_superuser:
         watches = watches.filter(item__project__members__user=user)
     return watches.order_by("item__project__code", "item__number")

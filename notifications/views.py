@@ -58,7 +58,7 @@ def item_watch(request: HttpRequest, code: str, number: int) -> HttpResponse:
         messages.error(request, _errors(form))
         status = 400
     item = (
-        ReleaseItem.objects.select_related("project", "status")
+        ReleaseItem.objects.select_related("project", "status", "change")
         .filter(project=access.project, number=number)
         .first()
     )

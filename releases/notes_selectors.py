@@ -72,9 +72,10 @@ def notes_lines(*, project: ReleaseProject) -> list[NotesLine]:
     placed = dict(
         NotesItemPlacement.objects.filter(project=project).values_list("item_id", "placement")
     )
-    items = ReleaseItem.objects.filter(project=project).order_by("number")
+    items = ReleaseItem.objects.filter(project=project).select_related("change").order_by("number")
     lines = []
-    for item in items.only("id", "number", "kind", "title", "external_key", "status_id"):
+    content = ("change__kind", "change__title", "change__external_key")
+    for item in items.only("id", "number", "status_id", "change_id", *content):
         item.project = project
         placement = placed.get(item.pk, "")
         section = KNOWN_ISSUES if placement == Placement.KNOWN_ISSUE else SECTION_OF_KIND[item.kind]

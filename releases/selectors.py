@@ -70,7 +70,8 @@ def release_readiness(*, access: Access) -> Readiness:
     project = access.project
     workflow = workflow_current()
     items = list(
-        ReleaseItem.objects.filter(project=project).order_by("number")  # states are in memory
+        # States are in memory; the change brings the title and the author (segregation of duties).
+        ReleaseItem.objects.filter(project=project).select_related("change").order_by("number")
     )
     for item in items:
         item.project = project

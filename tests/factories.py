@@ -3,7 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
+from items.models import CONTENT_FIELDS, Change, Kind, Priority, ReleaseItem, ReleaseStatus
 from projects.models import Lifecycle, ReleaseMember, ReleaseProject
 from projects.roles import Role
 
@@ -43,16 +43,35 @@ def first_state() -> ReleaseStatus:
     return ReleaseStatus.objects.filter(enabled=True).order_by("position", "id").first()
 
 
+class ChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Change
+
+    title = factory.Faker("sentence", nb_words=5)
+    kind = Kind.CHANGE_REQUEST
+
+
 class ItemFactory(factory.django.DjangoModelFactory):
-    """Builds items directly (not through the engine): fast setup for reads and counts."""
+    """Builds items directly (not through the engine): fast setup for reads and counts.
+
+    Content fields (title, kind, ...) go to a new change, unless `change` is given (another
+    release's change: include it here too).
+    """
 
     class Meta:
         model = ReleaseItem
 
     project = factory.SubFactory(ProjectFactory)
     number = factory.Sequence(lambda n: n + 1)
-    title = factory.Faker("sentence", nb_words=5)
-    kind = Kind.CHANGE_REQUEST
     priority = Priority.MEDIUM
     status = factory.LazyFunction(first_state)
     position = factory.Sequence(lambda n: (n + 1) * 10)
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> ReleaseItem:
+        content = {name: kwargs.pop(name) for name in CONTENT_FIELDS if name in kwargs}
+        if kwargs.get("change") is None:
+            kwargs["change"] = ChangeFactory(**content, created_by=kwargs.get("created_by"))
+        elif content:
+            raise TypeError("the content belongs to the change given: set it there")
+        return super()._create(model_class, *args, **kwargs)

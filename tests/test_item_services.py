@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from items import engine
-from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
+from items.models import Change, Kind, Priority, ReleaseItem, ReleaseStatus
 from items.services import item_create, item_delete, item_update
 from journal.models import ChangeKind
 from projects.access import NOT_ALLOWED, READ_ONLY, project_access
@@ -148,8 +148,11 @@ def test_update_changes_the_fields_bumps_the_version_and_journals_edited(team: T
     row = History.objects.filter(id=item.pk).latest("history_id")
     assert row.change_kind == ChangeKind.EDITED
     assert row.history_user == team.manager
-    assert row.title == "Fix rounding of VAT"
-    assert row.status_id == item.status_id
+    assert (row.priority, row.status_id) == (Priority.HIGH, item.status_id)
+    # The content is journaled once, on the change (which every release's journal shows).
+    content = Change.history.model.objects.filter(id=item.change_id).latest("history_id")
+    assert (content.change_kind, content.title) == (ChangeKind.EDITED, "Fix rounding of VAT")
+    assert content.history_user == team.manager
 
 
 def test_update_without_a_change_writes_nothing(team: Team, states):

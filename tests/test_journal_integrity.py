@@ -12,7 +12,8 @@ import pytest
 from django.db import connection
 
 from approvals.models import ReleaseApproval
-from items.models import ReleaseItem, ReleaseStatus
+from items.models import Change as ItemChange
+from items.models import ReleaseStatus
 from journal.selectors import (
     ALL_SOURCES,
     ITEM_SOURCES,
@@ -120,7 +121,7 @@ def test_project_journal_diffs_each_row_against_its_own_tables_row(postgres, tea
         project=team.project, approver=team.approver, vote="approve"
     )
     align_history_ids()
-    saved(ReleaseItem.objects.get(pk=item.pk), title="New title")
+    saved(ItemChange.objects.get(pk=item.change_id), title="New title")
     saved(member, role=Role.QA_TESTER)
     saved(ReleaseProject.objects.get(pk=team.project.pk), description="Now described")
     saved(vote, withdrawn=True, comment="Changed my mind")
@@ -128,13 +129,16 @@ def test_project_journal_diffs_each_row_against_its_own_tables_row(postgres, tea
     found, _ = journal_entries(sources=PROJECT_SOURCES, query=JournalQuery(), project=team.project)
 
     assert diffs(found) == {
-        "items PAY-1": [Change("title", "Old title", "New title")],
+        "changes PAY-1": [Change("title", "Old title", "New title")],
         "members Member victor": [Change("role", "Viewer", "QA tester")],
         "projects Project PAY": [Change("description", "—", "Now described")],
         "release Release PAY": [Change("comment", "—", "Changed my mind")],
     }
     page = entries(team.client(team.viewer).get("/projects/PAY/journal/").text)
-    assert any("PAY-1 · Edited title : Old title → New title" in line for line in page)
+    assert any(
+        "PAY-1 · Content edited" in line and "title : Old title → New title" in line
+        for line in page
+    )
     assert any(
         "Member victor · Role set to QA tester role : Viewer → QA tester" in line for line in page
     )
@@ -146,7 +150,7 @@ def test_item_journal_diffs_each_row_against_its_own_tables_row(postgres, team: 
     item = team.item(number=1, title="Old title")
     case = TestCase.objects.create(item=item, title="Limit", created_by=team.qa)
     align_history_ids()
-    saved(ReleaseItem.objects.get(pk=item.pk), title="New title")
+    saved(ItemChange.objects.get(pk=item.change_id), title="New title")
     saved(case, title="Limit is enforced")
 
     found, _ = journal_entries(
@@ -154,7 +158,7 @@ def test_item_journal_diffs_each_row_against_its_own_tables_row(postgres, team: 
     )
 
     assert diffs(found) == {
-        "items PAY-1": [Change("title", "Old title", "New title")],
+        "changes PAY-1": [Change("title", "Old title", "New title")],
         "tests PAY-1": [Change("title", "Limit", "Limit is enforced")],
     }
 

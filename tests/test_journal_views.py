@@ -11,7 +11,7 @@ from django.utils.html import escape
 from simple_history.utils import bulk_create_with_history
 
 from items import engine
-from items.models import ReleaseItem, ReleaseStatus
+from items.models import Change, ReleaseItem, ReleaseStatus
 from journal.selectors import BAD_CURSOR, PAGE_SIZE
 from journal.views import NO_SUCH_ITEM
 from planning.models import ReleaseSchedule
@@ -84,7 +84,9 @@ def test_edit_entries_list_what_changed(team: Team) -> None:
 
     html = client.get("/projects/PAY/items/1/journal/").text
 
-    edited = entries(html)[0]
+    # Two rows: the content's edit (on the change, shared by every release that includes it)
+    # and the item's own (its assignee in this release).
+    edited = " ".join(entries(html)[:2])
     assert "title : Fix roundng → Fix rounding" in edited
     assert "kind : Change request → Bug" in edited
     assert f"assignee : — → {team.qa}" in edited
@@ -169,7 +171,12 @@ def test_rows_written_over_http_record_the_client_address(
     ReleaseProject.objects.filter(pk=team.project.pk).update(next_item_number=3)
     ids = {"nina": UserFactory(username="nina").pk, "maria": team.manager.pk}
     data = {key: str(value).format(**ids) for key, value in data.items()}
-    journals = (ReleaseItem.history, ReleaseMember.history, ReleaseProject.history)
+    journals = (
+        ReleaseItem.history,
+        Change.history,
+        ReleaseMember.history,
+        ReleaseProject.history,
+    )
     before = {model.model: set(model.values_list("history_id", flat=True)) for model in journals}
 
     response = team.client(getattr(team, person)).post(path, data, REMOTE_ADDR=CLIENT_IP)
@@ -283,9 +290,16 @@ def long_journal(team: Team) -> int:
     Returns how many entries the project journal holds.
     """
     moment = datetime(2024, 5, 1, 9, tzinfo=UTC)
+    changes = bulk_create_with_history(
+        [Change(title=f"Item {number}") for number in range(1, 61)],
+        Change,
+        default_user=team.developer,
+        default_date=moment,
+        custom_historical_attrs={"change_kind": "created"},
+    )
     items = ItemFactory.build_batch(60, project=team.project)
     for number, item in enumerate(items, start=1):
-        item.number, item.title = number, f"Item {number}"
+        item.number, item.change = number, changes[number - 1]
     bulk_create_with_history(
         items,
         ReleaseItem,

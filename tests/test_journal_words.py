@@ -109,9 +109,10 @@ def test_an_item_edit_shows_labels_and_names_and_hides_the_round(team: Team) -> 
     lines = entries(team.client(team.viewer).get("/projects/PAY/items/1/journal/").text)
 
     assert lines[0].endswith("Edited Edited assignee : — → nina")
-    assert lines[1].endswith(
-        "Edited Edited kind : Change request → Incident priority : Medium → Critical"
-    )
+    # The form's save: this release's priority on the item, the kind on the shared change.
+    assert lines[1].endswith("Edited Edited priority : Medium → Critical")
+    assert "Content edited" in lines[2]
+    assert "kind : Change request → Incident" in lines[2]
     assert "round :" not in " ".join(lines)
 
 
@@ -139,13 +140,13 @@ def test_a_project_edit_shows_the_stage_and_manager_by_their_labels(team: Team) 
 
 def test_an_edit_after_signoff_says_the_item_needs_reapproval_not_when(team: Team) -> None:
     item = team.item(number=1, title="Cap transfers")
-    item.title, item.needs_reapproval = "Cap transfers at 10k", True
+    item.change.title = "Cap transfers at 10k"
+    item.change.save()
+    item.needs_reapproval = True
     item.edited_after_signoff_at, item.round = timezone.now(), item.round + 1
     item.save()
 
     found, _ = journal_entries(sources=PROJECT_SOURCES, query=JournalQuery(), project=team.project)
 
-    assert found[0].changes == [
-        Change("title", "Cap transfers", "Cap transfers at 10k"),
-        Change("needs reapproval", "no", "yes"),
-    ]
+    assert found[0].changes == [Change("needs reapproval", "no", "yes")]
+    assert found[1].changes == [Change("title", "Cap transfers", "Cap transfers at 10k")]

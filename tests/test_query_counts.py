@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from approvals.models import Approval, EmergencyMove
 from approvals.services import approval_vote
 from items import engine, services
-from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
+from items.models import Change, Kind, Priority, ReleaseItem, ReleaseStatus
 from items.rules import rule_seed_defaults
 from items.workflow import workflow_current
 from journal.selectors import PAGE_SIZE
@@ -75,6 +75,14 @@ NOTES_JOURNAL = [
     ("releases_historicalpublishednotes", "the newest published notes rows, with users"),
 ]
 ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s[0]]
+# The content of the items' changes is a journal source of its own (one change, several
+# releases): its newest rows, the rows before its edited rows, and the titles of the changes
+# the item rows mention (for "Created in ...: <title>").
+CONTENT_ROWS = ("items_historicalchange", "the newest content rows of the changes, with users")
+CONTENT_EDITS = ("items_historicalchange", "the rows before edited content rows (what changed)")
+CHANGE_TITLES = ("items_change", "titles of the changes the item rows mention")
+# The item page's "Also in": the change's inclusions in other releases the user belongs to.
+ALSO_IN = ("items_releaseitem", "the change's other inclusions, with project and state")
 EVIDENCE_NAMES = [
     ("qa_historicaltestcase", "titles of the test cases the run rows mention"),
     ("items_historicalreleaseitem", "keys of the items the evidence rows mention"),
@@ -124,7 +132,10 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ("items_releaseitem", "the item with project, state, assignee and creator joined"),
+            (
+                "items_releaseitem",
+                "the item with project, state, assignee, creator and change joined",
+            ),
             WORKFLOW,  # the states and rules, for the arrows and the set-state form
             FREEZE_GATE,
             DEPENDENCY_GATE,  # the set-state form weighs the production states too
@@ -132,6 +143,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("qa_qasignoff", "this round's sign-offs, with their testers"),
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
             *DEPENDENCY_PANEL,
+            ALSO_IN,
         ],
     ),
     "project detail": (
@@ -172,6 +184,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             PROJECT,
             ("evidence_seal", "the latest seal, whose digest the page shows"),
             ("items_historicalreleaseitem", "the newest item rows, with their users"),
+            CONTENT_ROWS,
             ("projects_historicalreleasemember", "the newest member rows, with their users"),
             ("projects_historicalreleaseproject", "the newest project rows, with their users"),
             *JOURNAL_SOURCES,
@@ -179,8 +192,10 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             FREEZE_JOURNAL,
             *NOTES_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
+            CONTENT_EDITS,
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
+            CHANGE_TITLES,
             ("auth_user", "the members, for the user filter"),
         ],
     ),
@@ -190,13 +205,19 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SESSION,
             USER,
             PROJECT,
-            ("items_historicalreleaseitem", "the item's id and latest title, from its journal"),
+            (
+                "items_historicalreleaseitem",
+                "the item's id, from its journal, and its change's title",
+            ),
             ("evidence_seal", "the latest seal, whose digest the page shows"),
             ("items_historicalreleaseitem", "the newest rows of the item, with their users"),
+            CONTENT_ROWS,
             *ITEM_JOURNAL_SOURCES,
             ("items_historicalreleaseitem", "the rows before edited rows (what changed)"),
+            CONTENT_EDITS,
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
+            CHANGE_TITLES,
             ("auth_user", "the members, for the user filter"),
         ],
     ),
@@ -235,15 +256,20 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("qa_qasignoff", "this round's sign-offs, with their testers"),
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
             *DEPENDENCY_PANEL,
+            ALSO_IN,
         ],
     ),
     "project journal": (
         PAGES["project journal"][0],
-        [*PAGES["project journal"][1][:-1], *EVIDENCE_NAMES, PAGES["project journal"][1][-1]],
+        [
+            *PAGES["project journal"][1][:-2],
+            *EVIDENCE_NAMES,
+            *PAGES["project journal"][1][-2:],
+        ],
     ),
     "item journal": (
         PAGES["item journal"][0],
-        [*PAGES["item journal"][1][:-1], *EVIDENCE_NAMES, PAGES["item journal"][1][-1]],
+        [*PAGES["item journal"][1][:-2], *EVIDENCE_NAMES, *PAGES["item journal"][1][-2:]],
     ),
 }
 MODES = {"no rules": PAGES, "default rules": PAGES_WITH_RULES}
@@ -259,13 +285,24 @@ def populate(team: Team, size: int, *, rules: bool = False) -> None:
     states = list(ReleaseStatus.objects.order_by("position"))
     people = [team.manager, team.developer, team.qa, team.approver, None]
     kinds, priorities = list(Kind), list(Priority)
+    changes = bulk_create_with_history(
+        [
+            Change(
+                title=f"Change {index}", kind=kinds[index % len(kinds)], created_by=team.developer
+            )
+            for index in range(size)
+        ],
+        Change,
+        default_user=team.developer,
+        custom_historical_attrs={"change_kind": "created"},
+    )
     items = ItemFactory.build_batch(size, project=team.project, status=states[0])
     for index, item in enumerate(items):
+        item.change = changes[index]
         item.number = index + 1
         item.status = states[index % len(states)]
         item.position = (index + 1) * 10
         item.assignee = people[index % len(people)]
-        item.kind = kinds[index % len(kinds)]
         item.priority = priorities[index % len(priorities)]
     bulk_create_with_history(
         items,
@@ -502,6 +539,7 @@ GLOBAL_JOURNAL = [
     USER,
     ("evidence_seal", "the latest seal, whose digest the page shows"),
     ("items_historicalreleaseitem", "the newest item rows, with their users"),
+    CONTENT_ROWS,
     ("projects_historicalreleasemember", "the newest member rows, with their users"),
     ("projects_historicalreleaseproject", "the newest project rows, with their users"),
     ("items_historicalreleasestatus", "the newest release state rows, with their users"),
@@ -514,10 +552,12 @@ GLOBAL_JOURNAL = [
     ("journal_historicalgroup", "the newest group rows, with their users"),
     ("journal_accesschange", "the newest membership and permission changes, with their users"),
     ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
+    CONTENT_EDITS,
     ("journal_historicaluser", "the rows before edited account rows (what changed)"),
     ("journal_historicalgroup", "the rows before edited group rows (what changed)"),
     ("items_releasestatus", "state names"),
     ("auth_user", "names of the users the rows mention"),
+    CHANGE_TITLES,
     ("projects_releaseproject", "codes of the projects the rows mention"),
     ("auth_user", "every user, for the user filter"),
 ]
@@ -536,13 +576,14 @@ def test_the_installations_journal_runs_the_same_queries_whatever_the_size(
         user.is_staff = True
         user.save()
     UserFactory.create_batch(PAGE_SIZE)  # account creations fill the rest of the page
-    # The newest rows: an item edit, an account edit, a group rename, a membership.
+    # The newest rows: an item edit (its content, on its change, and its priority, on the item),
+    # an account edit, a group rename, a membership.
     first = ReleaseItem.objects.get(project=team.project, number=1)
     services.item_update(
         access=team.access(team.manager),
         item_id=first.pk,
         expected_version=first.version,
-        fields={"title": "Round fees to the cent, up"},
+        fields={"title": "Round fees to the cent, up", "priority": Priority.LOW},
     )
     team.viewer.is_superuser = True
     team.viewer.save()

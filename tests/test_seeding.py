@@ -244,7 +244,9 @@ def test_demo_creates_about_sixty_items_in_the_default_states(demo: str):
 def test_demo_pay_release_has_27_items_ending_with_the_three_showcases(demo: str):
     """24 walked items, then rework, a move blocked at the gate to production, a hotfix."""
     pay = ReleaseItem.objects.filter(project__code="PAY")
-    showcases = list(pay.filter(number__gt=24).order_by("number").values_list("title", "status"))
+    showcases = list(
+        pay.filter(number__gt=24).order_by("number").values_list("change__title", "status")
+    )
 
     assert pay.count() == 27
     assert showcases == [
@@ -259,6 +261,15 @@ def test_demo_pay_release_has_27_items_ending_with_the_three_showcases(demo: str
         4550,
     )
     assert ReleaseItem.history.filter(emergency=True).count() == 1
+
+
+def test_demo_ships_one_change_in_two_releases_with_their_own_states(demo: str):
+    """PAY's rounding fix also ships in the CRM release: one change, two inclusions."""
+    shared = ReleaseItem.objects.filter(
+        change__title="Rounding of interest on savings accounts"
+    ).order_by("project__code")
+    assert [(i.project.code, i.status_id) for i in shared] == [("CRM", 4540), ("PAY", 4550)]
+    assert len({i.change_id for i in shared}) == 1
 
 
 def test_demo_journal_is_back_dated_by_its_clock_and_never_in_the_future(demo: str):

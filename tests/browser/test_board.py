@@ -135,3 +135,30 @@ def test_up_and_down_reorder_cards_within_a_column(team, page: Page) -> None:
     # The top card has no up arrow and the bottom one no down arrow.
     expect(page.get_by_role("button", name="Move PAY-3 up")).to_have_count(0)
     expect(page.get_by_role("button", name="Move PAY-2 down")).to_have_count(0)
+
+
+def test_a_release_manager_adds_an_existing_change_to_a_second_release(team, page: Page) -> None:
+    from items.models import ReleaseStatus
+    from projects.roles import Role
+    from tests.factories import MemberFactory, ProjectFactory
+
+    team.item(
+        number=1,
+        title="Add SEPA instant transfer limit check",
+        status=ReleaseStatus.objects.get(name="1 - Ready for Review"),
+    )
+    hot = ProjectFactory(code="HOT", name="Payments hotfix", release_manager=team.manager)
+    MemberFactory(project=hot, user=team.manager, role=Role.RELEASE_MANAGER)
+    login(page, "maria")
+    page.goto("/projects/HOT/board/")
+
+    page.get_by_label("Add an existing change").fill("PAY-1")
+    page.get_by_role("button", name="Add to HOT").click()
+
+    expect(page.get_by_role("status")).to_contain_text("to HOT as HOT-1")
+    expect(card(page, "0 - Developing", "HOT-1")).to_be_visible()
+    expect(page.locator(".card-title")).to_have_text("Add SEPA instant transfer limit check")
+    page.goto(BOARD)  # its state in PAY is its own, unchanged
+    expect(card(page, "1 - Ready for Review", "PAY-1")).to_be_visible()
+    page.goto("/projects/PAY/items/1/")
+    expect(page.get_by_role("link", name="HOT-1")).to_be_visible()

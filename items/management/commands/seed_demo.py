@@ -81,6 +81,9 @@ TITLES = [
     "Dashboard widget: releases per quarter",
 ]
 
+# A PAY item that also ships in the CRM release (one change, two releases).
+SHARED_TITLE = "Rounding of interest on savings accounts"
+
 
 class Command(BaseCommand):
     help = "Seed the default release states and a realistic demo (users, projects, items, journal)."
@@ -154,11 +157,33 @@ class Command(BaseCommand):
         rng = random.Random(42)  # the same demo every time  # noqa: S311
         clock = DemoClock(origin=timezone.now())
         with mock.patch("django.utils.timezone.now", clock.now):
-            return [
+            created = [
                 self._project(users, rng, clock, *spec)
                 for spec in PROJECTS
                 if not ReleaseProject.objects.filter(code=spec[0]).exists()
             ]
+            if {"PAY", "CRM"} <= set(created):
+                self._shared_change(users, clock)
+            return created
+
+    def _shared_change(self, users: dict, clock: "DemoClock") -> None:
+        """One change in two releases: PAY's rounding fix also ships in the CRM release, where
+        it has its own key, state and journal (and PAY's state is untouched)."""
+        fix = ReleaseItem.objects.select_related("project").get(
+            project__code="PAY", change__title=SHARED_TITLE
+        )
+        clock.set(clock.origin - timedelta(days=2))
+        included = services.item_include(
+            access=project_access(user=users["manager"], code="CRM"), ref=fix.key
+        )
+        clock.tick(hours=3)
+        engine.item_move(
+            access=project_access(user=users["developer"], code="CRM"),
+            item_id=included.pk,
+            expected_version=included.version,
+            direction="next",
+            comment="Same fix as in PAY; ready for review here too.",
+        )
 
     def _project(self, users, rng, clock, code, name, stage, offset, count, reach) -> str:
         today = timezone.localdate(clock.origin)
@@ -353,7 +378,7 @@ class DemoFlow:
         item = services.item_create(
             access=self.access("developer"),
             fields={
-                "title": "Rounding of interest on savings accounts",
+                "title": SHARED_TITLE,
                 "kind": Kind.BUG,
                 "priority": Priority.HIGH,
                 "assignee": self.users["developer"],
