@@ -8,6 +8,7 @@ from items import engine
 from items.models import Change, ReleaseItem
 from items.services import (
     ALREADY_INCLUDED,
+    CONTENT_SHIPPED,
     AlreadyIncluded,
     NoSuchChange,
     item_create,
@@ -234,3 +235,41 @@ def test_the_item_page_says_where_else_the_change_ships_but_only_where_the_user_
     page = team.client(team.viewer).get(f"/projects/{team.project.code}/items/{pay.number}/")
     assert page.status_code == 200
     assert "HOT-1" not in page.text
+
+
+def test_what_a_closed_release_shipped_keeps_its_content(team, hot) -> None:
+    pay = pay_item(team)
+    item_include(access=as_in(team, team.manager, "HOT"), ref=pay.key)
+    ReleaseProject.objects.filter(code="HOT").update(lifecycle="released")
+
+    with pytest.raises(engine.MoveNotAllowed) as refused:
+        item_update(
+            access=team.access(team.developer),
+            item_id=pay.pk,
+            expected_version=pay.version,
+            fields={"title": "Rounded differently"},
+        )
+
+    assert refused.value.message == CONTENT_SHIPPED.format(change=pay.change.key, code="HOT")
+    assert fresh(pay).title == "Rounding of VAT on credit notes"
+    response = team.client(team.developer).post(
+        f"/projects/PAY/items/{pay.number}/edit/",
+        {"version": pay.version, "kind": "bug", "title": "Rounded differently", "priority": 3},
+    )
+    assert response.status_code == 403
+    # This release's own fields still change: they are not what HOT shipped.
+    item_update(
+        access=team.access(team.developer),
+        item_id=pay.pk,
+        expected_version=pay.version,
+        fields={"priority": 1},
+    )
+    assert fresh(pay).priority == 1
+
+
+def test_no_change_is_added_to_a_closed_release(team, hot) -> None:
+    pay = pay_item(team)
+    ReleaseProject.objects.filter(code="HOT").update(lifecycle="closed")
+    response = team.client(team.manager).post(include_url(), {"change": pay.key})
+    assert response.status_code == 403
+    assert not ReleaseItem.objects.filter(project=hot).exists()
