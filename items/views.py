@@ -83,7 +83,7 @@ def _board_context(request: HttpRequest, access: Access) -> dict:
         "columns": columns,
         "can_move": access.can(MOVE),
         "freeze": freeze_banner(project=access.project),
-        "can_include": access.can(MANAGE),
+        "can_include": access.can(MANAGE) and not access.read_only_reason,
     }
 
 
@@ -251,7 +251,7 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
         if access.can(MOVE_ANY)
         else [],
         "query": request.GET.urlencode(),
-        "can_include": access.can(MANAGE),
+        "can_include": access.can(MANAGE) and not access.read_only_reason,
     }
     if page_error:
         messages.error(request, page_error)

@@ -273,3 +273,31 @@ def test_no_change_is_added_to_a_closed_release(team, hot) -> None:
     response = team.client(team.manager).post(include_url(), {"change": pay.key})
     assert response.status_code == 403
     assert not ReleaseItem.objects.filter(project=hot).exists()
+
+
+def test_whoever_wrote_a_change_may_not_approve_it_in_another_release(team, hot, rules) -> None:
+    from approvals.services import SELF_APPROVAL, approval_vote
+
+    ann = UserFactory(username="ann")
+    MemberFactory(project=team.project, user=ann, role=Role.DEVELOPER)
+    MemberFactory(project=hot, user=ann, role=Role.APPROVER)
+    pay = item_create(access=as_in(team, ann, "PAY"), fields={"title": "Ann's fix"})
+    hot_item = item_include(access=as_in(team, team.manager, "HOT"), ref=pay.key)
+    hot_item = engine.item_move(
+        access=as_in(team, team.developer, "HOT"),
+        item_id=hot_item.pk,
+        expected_version=hot_item.version,
+        direction="next",
+    )
+    assert hot_item.status_id == REVIEW
+
+    with pytest.raises(engine.MoveNotAllowed) as refused:
+        approval_vote(
+            access=as_in(team, ann, "HOT"),
+            item_id=hot_item.pk,
+            to_state_id=INTEGRATION,
+            round=hot_item.round,
+            vote="approve",
+        )
+
+    assert refused.value.message == SELF_APPROVAL.format(key="HOT-1", why="you created it")
