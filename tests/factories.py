@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from items.models import CONTENT_FIELDS, Change, Kind, Priority, ReleaseItem, ReleaseStatus
 from projects.models import Lifecycle, ReleaseMember, ReleaseProject
@@ -70,8 +71,9 @@ class ItemFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> ReleaseItem:
         content = {name: kwargs.pop(name) for name in CONTENT_FIELDS if name in kwargs}
-        if kwargs.get("change") is None:
-            kwargs["change"] = ChangeFactory(**content, created_by=kwargs.get("created_by"))
-        elif content:
+        if kwargs.get("change") is not None and content:
             raise TypeError("the content belongs to the change given: set it there")
-        return super()._create(model_class, *args, **kwargs)
+        with transaction.atomic():  # one transaction, as items.services.item_create
+            if kwargs.get("change") is None:
+                kwargs["change"] = ChangeFactory(**content, created_by=kwargs.get("created_by"))
+            return super()._create(model_class, *args, **kwargs)

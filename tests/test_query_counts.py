@@ -81,6 +81,7 @@ ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s
 CONTENT_ROWS = ("items_historicalchange", "the newest content rows of the changes, with users")
 CONTENT_EDITS = ("items_historicalchange", "the rows before edited content rows (what changed)")
 CHANGE_TITLES = ("items_change", "titles of the changes the item rows mention")
+CHANGE_KEYS = ("items_historicalreleaseitem", "the content rows' keys in this release (PAY-12)")
 # The item page's "Also in": the change's inclusions in other releases the user belongs to.
 ALSO_IN = ("items_releaseitem", "the change's other inclusions, with project and state")
 EVIDENCE_NAMES = [
@@ -196,6 +197,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
             CHANGE_TITLES,
+            CHANGE_KEYS,
             ("auth_user", "the members, for the user filter"),
         ],
     ),
@@ -218,6 +220,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("items_releasestatus", "state names"),
             ("auth_user", "names of the users the rows mention"),
             CHANGE_TITLES,
+            CHANGE_KEYS,
             ("auth_user", "the members, for the user filter"),
         ],
     ),
@@ -262,14 +265,14 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "project journal": (
         PAGES["project journal"][0],
         [
-            *PAGES["project journal"][1][:-2],
+            *PAGES["project journal"][1][:-3],
             *EVIDENCE_NAMES,
-            *PAGES["project journal"][1][-2:],
+            *PAGES["project journal"][1][-3:],
         ],
     ),
     "item journal": (
         PAGES["item journal"][0],
-        [*PAGES["item journal"][1][:-2], *EVIDENCE_NAMES, *PAGES["item journal"][1][-2:]],
+        [*PAGES["item journal"][1][:-3], *EVIDENCE_NAMES, *PAGES["item journal"][1][-3:]],
     ),
 }
 MODES = {"no rules": PAGES, "default rules": PAGES_WITH_RULES}

@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
-from items.models import Kind, ReleaseItem
+from items.models import Change, Kind, ReleaseItem
 from projects.models import Lifecycle, ReleaseProject
 from projects.services import project_update
 from releases.models import NotesItemPlacement, Placement, PublishedNotes, ReleaseNotes
@@ -390,7 +390,7 @@ def test_the_page_shows_the_published_version_not_a_live_regeneration(team: Team
     go_live(team)
     # Anything changing the items afterwards (here directly, past every guard) does not
     # change what was published.
-    ReleaseItem.objects.filter(pk=items[Kind.FEATURE].pk).update(title="Renamed afterwards")
+    Change.objects.filter(inclusions=items[Kind.FEATURE].pk).update(title="Renamed afterwards")
 
     response = team.client(team.viewer).get(NOTES)
 
