@@ -250,7 +250,7 @@ class Command(BaseCommand):
             flow.showcase()
         if code in NOTES_INTRODUCTIONS:
             # Internal tasks stay out of the notes; WEB's are published as it goes live.
-            tasks = ReleaseItem.objects.filter(project__code=code, kind=Kind.TASK)
+            tasks = ReleaseItem.objects.filter(project__code=code, change__kind=Kind.TASK)
             release_notes_update(
                 access=project_access(user=users["manager"], code=code),
                 introduction=NOTES_INTRODUCTIONS[code],
