@@ -596,7 +596,7 @@ def test_no_banner_without_freeze_windows(team: Team) -> None:
     assert freeze_banner(project=team.project).messages == []
 
 
-def test_the_demo_defines_a_weekend_and_a_year_end_freeze_once(
+def test_the_demo_defines_its_freezes_once_and_crm_is_in_one(
     db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
@@ -604,9 +604,12 @@ def test_the_demo_defines_a_weekend_and_a_year_end_freeze_once(
         call_command("seed_demo", stdout=StringIO())
 
     assert sorted(FreezeWindow.objects.values_list("name", "kind", "time_zone")) == [
+        ("CRM data-centre move", FreezeKind.ONE_OFF, "UTC"),
         ("Weekend freeze", FreezeKind.WEEKLY, "Europe/Zurich"),
         ("Year-end freeze", FreezeKind.ANNUAL, "Europe/Zurich"),
     ]
     for window in FreezeWindow.objects.all():
         window.full_clean()
     assert freeze_banner(project=ReleaseProject.objects.get(code="PAY")).messages
+    in_force = freeze_banner(project=ReleaseProject.objects.get(code="CRM")).open
+    assert [occurrence.name for occurrence in in_force] == ["CRM data-centre move"]

@@ -7,7 +7,7 @@ printed password always works.
 import os
 import random
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from unittest import mock
 
 from django.contrib.auth import get_user_model
@@ -124,8 +124,23 @@ class Command(BaseCommand):
         return users
 
     def _freeze_windows(self) -> None:
-        """A weekend freeze and a year-end freeze, installation-wide, so the board shows one."""
+        """A weekend freeze and a year-end freeze, installation-wide, so the board shows one;
+        and CRM's own freeze, in force from the day the demo is seeded."""
         zurich = {"time_zone": "Europe/Zurich"}
+        crm = ReleaseProject.objects.filter(code="CRM").first()
+        if crm is not None:
+            today = timezone.localdate()
+            FreezeWindow.objects.get_or_create(
+                name="CRM data-centre move",
+                project=crm,
+                defaults={
+                    "kind": FreezeKind.ONE_OFF,
+                    "starts_at": datetime.combine(today, time(0), tzinfo=UTC),
+                    "ends_at": datetime.combine(today + timedelta(days=10), time(8), tzinfo=UTC),
+                    "reason": "The CRM servers move to the new data centre: nothing ships.",
+                    "time_zone": "UTC",
+                },
+            )
         FreezeWindow.objects.get_or_create(
             name="Weekend freeze",
             defaults={
