@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "notifications",
     "configuration",
+    "measurement",
 ]
 
 MIDDLEWARE = [

@@ -56,6 +56,7 @@ urlpatterns = [
     path("", include("releases.urls")),
     path("", include("notifications.urls")),
     path("", include("configuration.urls")),
+    path("", include("measurement.urls")),
 ]
 
 if settings.BENCH_FLOOR:  # the benchmark's framework floor (bench/floor.py), never in production
