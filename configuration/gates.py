@@ -38,7 +38,11 @@ class DependencyGate:
 
     def needs(self, item: ReleaseItem, policy: "MovePolicy") -> list[Need]:
         if self._needs is None:
-            self._needs = needs_of(scope=policy.scope, user=policy.access.user)
+            # Pages read without locking; the engine's re-check locks what it reads, or a
+            # dependency leaving production as this item enters would go unseen.
+            self._needs = needs_of(
+                scope=policy.scope, user=policy.access.user, lock=policy.for_update
+            )
         return self._needs.get(item.pk, [])
 
     def blockers(self, item: ReleaseItem, need: Requirements, policy: "MovePolicy") -> list[str]:

@@ -43,21 +43,52 @@ class Need:
     status_id: int
 
 
-def needs_of(*, scope: dict, user: User) -> dict[int, list[Need]]:
+def needs_of(*, scope: dict, user: User, lock: bool = False) -> dict[int, list[Need]]:
     """The dependencies of the items in `scope` (a filter on Dependency, e.g. the policy's
-    scope), by item id: one query."""
-    rows = (
-        Dependency.objects.filter(**scope)
-        .annotate(visible=visible_to(user, "depends_on__project_id"))
-        .order_by("depends_on__project__code", "depends_on__number")
-        .values_list(
+    scope), by item id: one query.
+
+    `lock` (the engine deciding a move into production, inside its transaction): the items
+    depended on are read under FOR NO KEY UPDATE, which waits for a move of one of them
+    (the engine holds its item FOR UPDATE) and then reads its committed state, and keeps
+    them from moving until this transaction ends. Rows are locked in primary-key order, and
+    dependencies have no cycles, so a chain of moves waiting on each other always ends."""
+    found_rows = Dependency.objects.filter(**scope).annotate(
+        visible=visible_to(user, "depends_on__project_id")
+    )
+    if lock:
+        # `of` names only joins that build objects (select_related), so no values_list here.
+        locked = (
+            found_rows.select_related("depends_on__project")
+            .only(
+                "item_id",
+                "depends_on__number",
+                "depends_on__status_id",
+                "depends_on__project__code",
+            )
+            .select_for_update(no_key=True, of=("depends_on",))
+            .order_by("depends_on_id")
+        )
+        rows = sorted(
+            (
+                (
+                    d.item_id,
+                    d.depends_on.project.code,
+                    d.depends_on.number,
+                    d.depends_on.status_id,
+                    d.visible,
+                )
+                for d in locked
+            ),
+            key=lambda row: (row[1], row[2]),
+        )
+    else:
+        rows = found_rows.order_by("depends_on__project__code", "depends_on__number").values_list(
             "item_id",
             "depends_on__project__code",
             "depends_on__number",
             "depends_on__status_id",
             "visible",
         )
-    )
     found: dict[int, list[Need]] = defaultdict(list)
     for item_id, code, number, status_id, visible in rows:
         found[item_id].append(Need(item_id, f"{code}-{number}" if visible else "", status_id))

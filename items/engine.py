@@ -258,8 +258,9 @@ def item_move(
     )
     if target.id == item.status_id:
         return item  # a no-op writes nothing
-    # Decided on the locked row: the gates' evidence cannot change under us.
-    policy = MovePolicy(access=access, workflow=workflow, items=[item])
+    # Decided on the locked row: the gates' evidence cannot change under us (gates reading
+    # other items' rows lock them: for_update).
+    policy = MovePolicy(access=access, workflow=workflow, items=[item], for_update=True)
     decision = policy.decide(item, target, chosen=to_status_id is not None, emergency=emergency)
     if not decision.allowed:
         raise MoveNotAllowed(decision.reason)

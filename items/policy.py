@@ -71,11 +71,15 @@ class MovePolicy:
         workflow: Workflow,
         items: Iterable[ReleaseItem] = (),
         project_wide: bool = False,
+        for_update: bool = False,
     ) -> None:
         """Decide by `workflow`'s states and rules; load the gates' evidence for `items` when
         first needed (a move along a rule without gates needs none). `project_wide` selects
-        the evidence by project rather than by a list of ids (the board: hundreds of cards)."""
+        the evidence by project rather than by a list of ids (the board: hundreds of cards).
+        `for_update`: the engine decides inside the move's transaction; a gate whose evidence
+        is other rows another move may change (dependencies) reads them under a lock."""
         self.access = access
+        self.for_update = for_update
         self.states = {s.id: s for s in workflow.states}
         self.enabled = [s for s in workflow.states if s.enabled]
         rules = workflow.rules

@@ -8,6 +8,7 @@ blocks, without being named."""
 import contextlib
 import re
 import threading
+import time
 from io import StringIO
 
 import pytest
@@ -600,3 +601,117 @@ def test_the_demo_shows_a_pay_item_waiting_for_crm_1_and_the_configuration_items
     client.force_login(manager)
     assert "waits for CRM-1" in client.get("/projects/PAY/board/").text
     assert "Core banking API" in client.get("/projects/PAY/").text
+
+
+# --- The gate under concurrent moves --------------------------------------------------------
+
+HOLD = 0.7  # seconds the first move keeps its transaction open after its change
+
+
+def move_crm_out(team: Team, dependency: ReleaseItem) -> None:
+    """The release manager sets CRM's item back to acceptance test."""
+    engine.item_move(
+        access=project_access(user=team.manager, code="CRM"),
+        item_id=dependency.pk,
+        expected_version=fresh(dependency).version,
+        to_status_id=ACCEPTANCE_TEST,
+    )
+
+
+def _in_thread(work) -> threading.Thread:
+    def target() -> None:
+        try:
+            work()
+        finally:
+            connection.close()  # each thread has its own connection
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_into_production_waits_for_its_dependency_moving_out_and_is_refused(
+    team: Team, postgres: None
+) -> None:
+    """CRM-1 leaves production while PAY-1 moves in. The engine's re-check reads CRM-1 under a
+    row lock, so it waits for CRM-1's move to commit and sees it: without the lock it would
+    read the last committed state (still production) and both moves would go through."""
+    item = item_in(team, ACCEPTANCE_TEST)
+    dependency = crm_item(crm(team), PRODUCTION)
+    needs(team, item, "CRM-1")
+    moved, outcome = threading.Event(), {}
+
+    def move_out() -> None:
+        with transaction.atomic():
+            move_crm_out(team, dependency)
+            moved.set()
+            time.sleep(HOLD)  # still uncommitted: PAY-1's move must not decide on the old state
+
+    def move_in() -> None:
+        moved.wait(timeout=10)
+        try:
+            move(team, team.developer, item, direction="next")
+            outcome["moved"] = True
+        except MoveNotAllowed as error:
+            outcome["refused"] = error.message
+
+    threads = [_in_thread(move_out), _in_thread(move_in)]
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert moved.is_set()
+    assert WAITS_FOR.format(key="CRM-1") in outcome.get("refused", ""), outcome
+    assert fresh(dependency).status_id == ACCEPTANCE_TEST
+    assert fresh(item).status_id == ACCEPTANCE_TEST
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dependency_moving_out_waits_for_the_move_into_production_that_read_it(
+    team: Team, postgres: None
+) -> None:
+    """The other interleaving: PAY-1's move has read CRM-1 in production; CRM-1's move out
+    waits for it to commit (moving out is not gated), so the two happen one after the other."""
+    item = item_in(team, ACCEPTANCE_TEST)
+    dependency = crm_item(crm(team), PRODUCTION)
+    needs(team, item, "CRM-1")
+    moved, order = threading.Event(), []
+
+    def move_in() -> None:
+        with transaction.atomic():
+            move(team, team.developer, item, direction="next")
+            moved.set()
+            time.sleep(HOLD)
+            order.append("PAY-1 in")
+
+    def move_out() -> None:
+        moved.wait(timeout=10)
+        move_crm_out(team, dependency)
+        order.append("CRM-1 out")
+
+    threads = [_in_thread(move_in), _in_thread(move_out)]
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert order == ["PAY-1 in", "CRM-1 out"]
+    assert fresh(item).status_id == PRODUCTION
+    assert fresh(dependency).status_id == ACCEPTANCE_TEST
+
+
+def test_only_the_engine_locks_the_dependencies_never_a_page(team: Team, rules: dict) -> None:
+    """The board and the item page weigh the same move without locking a row; the engine's
+    re-check of a move into production locks the dependencies it read."""
+    item = ready_for_production(team)
+    crm_item(crm(team), INTEGRATION)
+    needs(team, item, "CRM-1")
+    client = team.client(team.qa)
+
+    for url in ("/projects/PAY/items/1/", "/projects/PAY/board/"):
+        with CaptureQueriesContext(connection) as captured:
+            assert "waits for CRM-1" in client.get(url).text
+        assert not any("FOR NO KEY UPDATE" in q["sql"] for q in captured.captured_queries), url
+    with CaptureQueriesContext(connection) as captured, pytest.raises(MoveNotAllowed):
+        move(team, team.qa, item, direction="next")
+    locked = [q["sql"] for q in captured if "FOR NO KEY UPDATE" in q["sql"]]
+    assert len(locked) == 1
+    assert '"configuration_dependency"' in locked[0]
