@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -50,6 +50,12 @@ ALREADY_TOP = "{key} is already at the top of its column."
 ALREADY_BOTTOM = "{key} is already at the bottom of its column."
 BAD_DIRECTION = "Unknown direction “{direction}”."
 NOTHING_SELECTED = "Select at least one item."
+BULK_COLLIDED = (
+    "Another bulk move locked some of the same items (or what they depend on) at the same "
+    "moment; nothing was moved. Reload the list and try again."
+)
+# PostgreSQL's deadlock_detected: it rolled this transaction back to let the other one finish.
+_DEADLOCK_SQLSTATE = "40P01"
 NO_STATE_ENABLED = "No release state is enabled; an administrator must enable one."
 EDITED_AFTER_SIGNOFF = (
     "Edited after sign-off: the approvals and sign-offs it had passed no longer count; it needs "
@@ -336,7 +342,6 @@ def item_content_edited(*, item: ReleaseItem, changed: Sequence[str]) -> list[st
     return booked
 
 
-@transaction.atomic
 def items_move_bulk(
     *,
     access: Access,
@@ -344,7 +349,25 @@ def items_move_bulk(
     to_status_id: int,
     comment: str = "",
 ) -> list[ReleaseItem]:
-    """Set the state of several items at once: all move, or (on any refusal) none."""
+    """Set the state of several items at once: all move, or (on any refusal) none.
+
+    Each bulk move locks its own items first; a gate may then lock what they depend on, which
+    another bulk move can hold (its items needing ours). PostgreSQL breaks that cycle by rolling
+    one back: that one is told to try again (409), never a server error."""
+    try:
+        return _items_move_bulk(
+            access=access, versions=versions, to_status_id=to_status_id, comment=comment
+        )
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == _DEADLOCK_SQLSTATE:
+            raise StaleItem(BULK_COLLIDED) from error
+        raise
+
+
+@transaction.atomic
+def _items_move_bulk(
+    *, access: Access, versions: dict[int, int], to_status_id: int, comment: str
+) -> list[ReleaseItem]:
     if not versions:
         raise EngineError(NOTHING_SELECTED)
     # One lock order for everyone: every item row (by primary key) before the target column

@@ -19,7 +19,7 @@ from django.db.utils import IntegrityError, InternalError, ProgrammingError
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from configuration import services
+from configuration import gates, services
 from configuration.gates import WAITS_FOR, WAITS_FOR_HIDDEN
 from configuration.models import ChangedConfigurationItem, ConfigurationItem, Dependency
 from configuration.services import (
@@ -715,3 +715,49 @@ def test_only_the_engine_locks_the_dependencies_never_a_page(team: Team, rules: 
     locked = [q["sql"] for q in captured if "FOR NO KEY UPDATE" in q["sql"]]
     assert len(locked) == 1
     assert '"configuration_dependency"' in locked[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_bulk_moves_that_wait_on_each_other_end_in_a_409_for_one_not_a_server_error(
+    team: Team, postgres: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PAY's bulk move holds PAY-1 and waits for CRM-1 (PAY-1 needs it); CRM's holds CRM-1
+    and waits for PAY-1 (CRM-2 needs it). PostgreSQL rolls one back: that one is told to try
+    again, and each bulk move is whole or nothing."""
+    pay = [item_in(team, ACCEPTANCE_TEST, number=n) for n in (1, 2)]
+    crm_project = crm(team)
+    crm_items = [crm_item(crm_project, ACCEPTANCE_TEST, number=n) for n in (1, 2)]
+    needs(team, pay[0], "CRM-1")
+    needs(team, crm_items[1], "PAY-1")
+    # Both bulk moves hold their own rows before either gate locks what it depends on.
+    both_hold_their_items = threading.Barrier(2, timeout=10)
+    locking_read = gates.needs_of
+
+    def needs_of_after_both_hold(**kwargs):
+        if kwargs.get("lock") and not getattr(threading.current_thread(), "passed", False):
+            threading.current_thread().passed = True
+            both_hold_their_items.wait()
+        return locking_read(**kwargs)
+
+    monkeypatch.setattr(gates, "needs_of", needs_of_after_both_hold)
+    outcomes: dict[str, str] = {}
+
+    def bulk(code: str, items: list[ReleaseItem]) -> None:
+        try:
+            engine.items_move_bulk(
+                access=project_access(user=team.manager, code=code),
+                versions={i.pk: fresh(i).version for i in items},
+                to_status_id=PRODUCTION,
+            )
+            outcomes[code] = "moved"
+        except engine.EngineError as error:
+            outcomes[code] = f"{error.status_code}: {error.message}"
+
+    threads = [_in_thread(lambda: bulk("PAY", pay)), _in_thread(lambda: bulk("CRM", crm_items))]
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert f"409: {engine.BULK_COLLIDED}" in outcomes.values(), outcomes
+    assert len(outcomes) == 2, outcomes
+    for items in (pay, crm_items):
+        assert len({fresh(i).status_id for i in items}) == 1  # whole or nothing
