@@ -5,6 +5,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from journal.append_only import append_only
+
 # These journals are append-only like the rest of the journal (journal 0001's function).
 JOURNAL_TABLES = [
     "configuration_historicalconfigurationitem",
@@ -12,22 +14,6 @@ JOURNAL_TABLES = [
     "configuration_historicaldependency",
 ]
 
-
-def append_only(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION journal_refuse_change()"
-        )
-
-
-def append_only_undo(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS journal_append_only ON {table}")
 
 
 class Migration(migrations.Migration):
@@ -172,5 +158,5 @@ class Migration(migrations.Migration):
             model_name='dependency',
             constraint=models.CheckConstraint(condition=models.Q(('item', models.F('depends_on')), _negated=True), name='dependency_not_on_itself'),
         ),
-        migrations.RunPython(append_only, append_only_undo, elidable=False),
+        append_only(*JOURNAL_TABLES),
     ]

@@ -12,24 +12,10 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from journal.append_only import append_only
+
 JOURNAL_TABLES = ["journal_historicaluser", "journal_historicalgroup", "journal_accesschange"]
 
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION journal_refuse_change()"
-        )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS journal_append_only ON {table}")
 
 
 class Migration(migrations.Migration):
@@ -249,5 +235,5 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
-        migrations.RunPython(forwards, backwards, elidable=False),
+        append_only(*JOURNAL_TABLES),
     ]

@@ -6,24 +6,10 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from journal.append_only import append_only
+
 JOURNAL_TABLES = ["planning_historicalreleaseschedule", "planning_historicalcalendarfeed"]
 
-
-def append_only(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION journal_refuse_change()"
-        )
-
-
-def append_only_undo(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS journal_append_only ON {table}")
 
 
 class Migration(migrations.Migration):
@@ -121,5 +107,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('go_live_end__isnull', True), ('go_live_start__isnull', True)), ('go_live_end__gt', models.F('go_live_start')), _connector='OR'), name='go_live_window_ends_after_it_starts')],
             },
         ),
-        migrations.RunPython(append_only, append_only_undo, elidable=False),
+        append_only(*JOURNAL_TABLES),
     ]

@@ -6,25 +6,11 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from journal.append_only import append_only
+
 # The freeze windows' journal is append-only like the rest of the journal (journal 0001).
 JOURNAL_TABLES = ["planning_historicalfreezewindow"]
 
-
-def append_only(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION journal_refuse_change()"
-        )
-
-
-def append_only_undo(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS journal_append_only ON {table}")
 
 
 class Migration(migrations.Migration):
@@ -286,5 +272,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(append_only, append_only_undo, elidable=False),
+        append_only(*JOURNAL_TABLES),
     ]

@@ -9,6 +9,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from journal.append_only import append_only
+
 JOURNAL_TABLES = [
     "releases_historicalreleasenotes",
     "releases_historicalnotesitemplacement",
@@ -29,14 +31,9 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def append_only(apps, schema_editor):
+def published_notes_kept(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(
-            f"CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION journal_refuse_change()"
-        )
     schema_editor.execute(PUBLISHED_FUNCTION, params=None)
     schema_editor.execute(
         "CREATE TRIGGER published_notes_append_only BEFORE UPDATE OR DELETE "
@@ -44,11 +41,9 @@ def append_only(apps, schema_editor):
     )
 
 
-def append_only_undo(apps, schema_editor):
+def published_notes_kept_undo(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table in JOURNAL_TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS journal_append_only ON {table}")
     schema_editor.execute(
         "DROP TRIGGER IF EXISTS published_notes_append_only ON releases_publishednotes"
     )
@@ -188,5 +183,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('project', 'version'), name='unique_notes_version')],
             },
         ),
-        migrations.RunPython(append_only, append_only_undo, elidable=False),
+        append_only(*JOURNAL_TABLES),
+        migrations.RunPython(published_notes_kept, published_notes_kept_undo, elidable=False),
     ]
