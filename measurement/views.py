@@ -1,6 +1,6 @@
 """The release overview page: a thin view over measurement.selectors and measurement.filters."""
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -40,15 +40,8 @@ def overview_page(request: HttpRequest) -> HttpResponse:
     )
     if export is not None:
         return export
-    paginator = Paginator(rows, chosen.per_page)
-    # Forgiving like every list (releasemgmt.pagination): not a number shows the first page,
-    # out of range the last.
-    try:
-        page = paginator.page(request.GET.get("page", "1"))
-    except PageNotAnInteger:
-        page = paginator.page(1)
-    except EmptyPage:
-        page = paginator.page(paginator.num_pages)
+    # Forgiving like every list: not a number shows the first page, out of range the last.
+    page = Paginator(rows, chosen.per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     for name in RESET_BY_LINKS:
         query.pop(name, None)
