@@ -113,6 +113,11 @@ class MovePolicy:
         self._load()
         return self._gates[name]
 
+    def loaded_gate(self, name: str) -> Gate | None:
+        """A registered gate if this policy has loaded its evidence already, else None: a page
+        can reuse what the gate read without causing a query."""
+        return self._gates.get(name) if self._loaded else None
+
     @property
     def members(self) -> list[tuple[int, str]]:
         """The project's members as (user id, role), for "n of m approvals"."""

@@ -34,6 +34,7 @@ from items.selectors import (
 from items.tables import ItemTable
 from items.workflow import workflow_current
 from planning.freezes import freeze_banner
+from planning.gates import FREEZE
 from projects.access import Access, project_access
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
 from qa.selectors import qa_panel
@@ -82,9 +83,15 @@ def _board_context(request: HttpRequest, access: Access) -> dict:
         "filter": board_filter,
         "columns": columns,
         "can_move": access.can(MOVE),
-        "freeze": freeze_banner(project=access.project),
+        # The freeze gate has read the windows for the arrows: the banner reuses them.
+        "freeze": freeze_banner(project=access.project, windows=_freeze_windows(policy)),
         "can_include": access.can(MANAGE) and not access.read_only_reason,
     }
+
+
+def _freeze_windows(policy: MovePolicy) -> list | None:
+    gate = policy.loaded_gate(FREEZE)
+    return None if gate is None else gate.windows
 
 
 def _render_board(request: HttpRequest, access: Access, *, status: int = 200) -> HttpResponse:

@@ -175,10 +175,17 @@ class FreezeBanner:
         return said
 
 
-def freeze_banner(*, project: ReleaseProject, at: dt.datetime | None = None) -> FreezeBanner:
-    """The freezes in force for `project` now (or `at`) and the next one to start: one query."""
+def freeze_banner(
+    *,
+    project: ReleaseProject,
+    at: dt.datetime | None = None,
+    windows: list[FreezeWindow] | None = None,
+) -> FreezeBanner:
+    """The freezes in force for `project` now (or `at`) and the next one to start: one query,
+    none when the caller has the windows already (the board's freeze gate loaded them)."""
     at = at or timezone.now()
-    windows = list(freeze_windows_for(projects=[project]))
+    if windows is None:
+        windows = list(freeze_windows_for(projects=[project]))
     return FreezeBanner(
         open=tuple(freezes_open_at(windows, at=at)), next=freeze_next(windows, after=at)
     )

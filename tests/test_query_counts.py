@@ -98,9 +98,8 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             PROJECT,
             WORKFLOW,
             ("items_releaseitem", "every card, with project, state and assignee joined"),
-            FREEZE_GATE,
+            FREEZE_GATE,  # the banner reuses the gate's windows
             DEPENDENCY_GATE,
-            FREEZE_BANNER,
             ("auth_user", "the members, for the assignee filter"),
         ],
     ),
