@@ -72,6 +72,12 @@ INSTALLED_APPS = [
     "notifications",
     "configuration",
     "measurement",
+    "helpdesk",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
+    "vcs",
+    "imports",
 ]
 
 MIDDLEWARE = [

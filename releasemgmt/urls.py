@@ -57,6 +57,10 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("configuration.urls")),
     path("", include("measurement.urls")),
+    path("", include("helpdesk.urls")),
+    path("", include("api.urls")),
+    path("", include("vcs.urls")),
+    path("", include("imports.urls")),
 ]
 
 if settings.BENCH_FLOOR:  # the benchmark's framework floor (bench/floor.py), never in production

@@ -1,0 +1,1 @@
+"""Help-desk tickets caused by releases and fixed by changes."""

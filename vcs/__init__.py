@@ -1,0 +1,1 @@
+"""Version control: GitHub and GitLab webhooks that link commits and merge requests to items."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VcsConfig(AppConfig):
+    name = "vcs"
+    verbose_name = "Version control"
