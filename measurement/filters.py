@@ -1,4 +1,4 @@
-"""The release overview's filters, sorting and page size from the query string, checked.
+"""The release overview's and the KPI dashboards' filters from the query string, checked.
 
 A value the overview cannot honour is refused with a message saying what to choose (the page
 answers 400 and shows nothing), rather than ignored: a filtered export that silently ignored a
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.http import QueryDict
 
 from items.models import Kind
+from measurement.kpi_selectors import WINDOW_DEFAULT
+from measurement.periods import GRAINS, YEARS, Period, period_parse
 from measurement.selectors import SORTS, OverviewRelease
 from releasemgmt.pagination import BAD_PER_PAGE, PER_PAGE_MAX, WHOLE_NUMBER
 
@@ -23,7 +25,7 @@ BAD_SORT = 'Cannot sort by "{value}": sort by {choices} (a leading "-" sorts des
 
 
 class OverviewInputError(ValueError):
-    """A filter, sort or page size the overview cannot honour; the message says why."""
+    """A filter, sort or page size a page cannot honour; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,53 @@ def overview_sort_links(*, current: str) -> dict[str, dict[str, str | None]]:
         else:
             links[name] = {"next": name, "aria": None}
     return links
+
+
+# --- The KPI dashboards ------------------------------------------------------------------------
+
+WINDOW_MAX = 365
+BAD_PERIOD = (
+    'Unknown period "{value}": give a year (2026), a quarter (2026-Q2) or a month (2026-05), '
+    f"years {YEARS[0]} to {YEARS[1]}."
+)
+BAD_GRAIN = 'Cannot group by "{value}": choose one of {choices}.'
+BAD_WINDOW = (
+    'Unknown window "{value}": the days after go-live in which a ticket counts as caused by the '
+    f"release are a whole number from 1 to {WINDOW_MAX}."
+)
+BAD_TABLE = 'No table "{value}" to export here: choose one of {choices}.'
+
+
+@dataclass(frozen=True)
+class KpiFilters:
+    period: Period | None = None  # None: every release, whenever it went live
+    by: str = "quarter"
+    window_days: int = WINDOW_DEFAULT
+
+
+def kpi_filters_parse(*, params: QueryDict) -> KpiFilters:
+    """The period, the grouping of the trends and the caused-ticket window `params` ask for."""
+    period = None
+    asked = params.get("period", "")
+    if asked:
+        period = period_parse(asked)
+        if period is None:
+            raise OverviewInputError(BAD_PERIOD.format(value=asked[:ECHOED]))
+    by = params.get("by", "") or "quarter"
+    if by not in GRAINS:
+        raise OverviewInputError(BAD_GRAIN.format(value=by[:ECHOED], choices=", ".join(GRAINS)))
+    window_days = WINDOW_DEFAULT
+    asked = params.get("window")
+    if asked is not None:
+        if not (WHOLE_NUMBER.fullmatch(asked) and 1 <= int(asked) <= WINDOW_MAX):
+            raise OverviewInputError(BAD_WINDOW.format(value=asked[:ECHOED]))
+        window_days = int(asked)
+    return KpiFilters(period=period, by=by, window_days=window_days)
+
+
+def kpi_export_table_parse(*, params: QueryDict, names: list[str]) -> str:
+    """Which of the page's tables an export asks for (`table`)."""
+    asked = params.get("table", "")
+    if asked not in names:
+        raise OverviewInputError(BAD_TABLE.format(value=asked[:ECHOED], choices=", ".join(names)))
+    return asked

@@ -1,8 +1,9 @@
-"""The overview as a django-tables2 table, for the portal's one export path (releasemgmt.exports):
-one column per release, built from the releases shown."""
+"""The overview and the KPI dashboards' tables as django-tables2 tables, for the portal's one
+export path (releasemgmt.exports): the overview has one column per release shown."""
 
 import django_tables2 as tables
 
+from measurement.dashboards import KpiTable
 from measurement.selectors import OverviewRelease, OverviewRow
 
 
@@ -27,3 +28,22 @@ def overview_export_table(
         for index, release in enumerate(releases)
     ]
     return OverviewExportTable(data, extra_columns=extra, orderable=False)
+
+
+class KpiExportTable(tables.Table):
+    """A KPI table's columns are the dashboard's own (measurement.dashboards.KpiTable)."""
+
+
+def kpi_export_table(*, table: KpiTable) -> KpiExportTable:
+    """Every row of a dashboard table; a value that is not defined (no ratio, no values yet)
+    is an empty cell."""
+    keys = [f"c{index}" for index in range(len(table.columns))]
+    data = [
+        {key: ("" if value is None else value) for key, value in zip(keys, row, strict=True)}
+        for row in table.rows
+    ]
+    extra = [
+        (key, tables.Column(verbose_name=header))
+        for key, header in zip(keys, table.columns, strict=True)
+    ]
+    return KpiExportTable(data, extra_columns=extra, orderable=False)

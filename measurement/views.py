@@ -1,14 +1,40 @@
-"""The release overview page: a thin view over measurement.selectors and measurement.filters."""
+"""The release overview and the KPI dashboards: thin views over the measurement selectors."""
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from items.models import Kind
-from measurement.filters import OverviewInputError, overview_filters_parse, overview_sort_links
+from items.workflow import workflow_current
+from measurement.dashboards import (
+    Dashboard,
+    InstallationNumbers,
+    ReleaseNumbers,
+    installation_dashboard,
+    release_dashboard,
+)
+from measurement.filters import (
+    WINDOW_MAX,
+    OverviewInputError,
+    kpi_export_table_parse,
+    kpi_filters_parse,
+    overview_filters_parse,
+    overview_sort_links,
+)
+from measurement.flow_selectors import (
+    flow_approval_waits,
+    flow_cumulative,
+    flow_lead_times,
+    flow_moves,
+    flow_time_in_state,
+)
+from measurement.kpi_selectors import kpi_releases, kpi_restore_times
+from measurement.periods import GRAINS
 from measurement.selectors import overview_assignees, overview_releases, overview_rows
-from measurement.tables import overview_export_table
+from measurement.tables import kpi_export_table, overview_export_table
+from projects.access import project_access
 from releasemgmt.exports import EXPORT_PARAMETER, table_export_response
 
 # Not carried over by the page and sort links.
@@ -60,3 +86,110 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         "sorts": overview_sort_links(current=chosen.sort),
     }
     return render(request, "measurement/overview.html", context)
+
+
+# --- The KPI dashboards ------------------------------------------------------------------------
+
+
+def _kpi_export(request: HttpRequest, dashboard: Dashboard, stem: str) -> HttpResponse | None:
+    """The CSV (or XLSX) of the dashboard table `table` names, through the one export path."""
+    if EXPORT_PARAMETER not in request.GET:
+        return None
+    names = [table.name for table in dashboard.all_tables]
+    try:
+        name = kpi_export_table_parse(params=request.GET, names=names)
+    except OverviewInputError as error:
+        return render(request, "400.html", {"message": str(error)}, status=400)
+    return table_export_response(
+        request=request,
+        table=kpi_export_table(table=dashboard.table(name)),
+        filename_stem=f"{stem}-{name}",
+    )
+
+
+def _query_without_export(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    for name in (EXPORT_PARAMETER, "table"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@require_GET
+def kpi_page(request: HttpRequest) -> HttpResponse:
+    """The installation-wide KPI dashboard, over the releases the user may see."""
+    try:
+        chosen = kpi_filters_parse(params=request.GET)
+    except OverviewInputError as error:
+        return render(request, "400.html", {"message": str(error)}, status=400)
+    visible = kpi_releases(user=request.user, window_days=chosen.window_days)
+    releases = [
+        r
+        for r in visible
+        if chosen.period is None or (r.went_live and chosen.period.holds(r.went_live))
+    ]
+    ids = [r.id for r in releases]
+    numbers = InstallationNumbers(
+        releases=releases,
+        grain=chosen.by,
+        period=chosen.period,
+        window_days=chosen.window_days,
+        lead=flow_lead_times(release_ids=ids),
+        waits=flow_approval_waits(release_ids=ids),
+        restore=kpi_restore_times(release_ids=ids, window_days=chosen.window_days),
+        moves=flow_moves(release_ids=ids),
+        in_state=flow_time_in_state(release_ids=ids),
+        states=workflow_current().states,
+    )
+    dashboard = installation_dashboard(numbers)
+    export = _kpi_export(request, dashboard, "kpis")
+    if export is not None:
+        return export
+    context = {
+        "dashboard": dashboard,
+        "chosen": chosen,
+        "grains": GRAINS,
+        "release_count": len(releases),
+        "visible_count": len(visible),
+        "query": _query_without_export(request),
+        "window_max": WINDOW_MAX,
+    }
+    return render(request, "measurement/kpis.html", context)
+
+
+@require_GET
+def release_kpi_page(request: HttpRequest, code: str) -> HttpResponse:
+    """One release's KPI dashboard (outsiders 404, through projects.access)."""
+    access = project_access(user=request.user, code=code)
+    try:
+        chosen = kpi_filters_parse(params=request.GET)
+    except OverviewInputError as error:
+        return render(request, "400.html", {"message": str(error)}, status=400)
+    project = access.project
+    (release,) = kpi_releases(
+        user=request.user, window_days=chosen.window_days, release_id=project.pk
+    )
+    ids = [project.pk]
+    numbers = ReleaseNumbers(
+        release=release,
+        window_days=chosen.window_days,
+        lead=flow_lead_times(release_ids=ids),
+        waits=flow_approval_waits(release_ids=ids),
+        restore=kpi_restore_times(release_ids=ids, window_days=chosen.window_days),
+        moves=flow_moves(release_ids=ids),
+        in_state=flow_time_in_state(release_ids=ids),
+        states=workflow_current().states,
+        flow=flow_cumulative(release_id=project.pk, until=timezone.now().date()),
+    )
+    dashboard = release_dashboard(numbers)
+    export = _kpi_export(request, dashboard, f"kpis-{project.code}")
+    if export is not None:
+        return export
+    context = {
+        "project": project,
+        "access": access,
+        "dashboard": dashboard,
+        "chosen": chosen,
+        "query": _query_without_export(request),
+        "window_max": WINDOW_MAX,
+    }
+    return render(request, "measurement/release_kpis.html", context)

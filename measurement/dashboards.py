@@ -1,0 +1,517 @@
+"""The KPI dashboards' contents: the selectors' numbers arranged as tables (each one shown and
+exported as CSV) and charts (each drawn beside its table). Reads only through the selectors;
+the arithmetic here is over their aggregated rows (a row per release, state, period or day)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from items.models import ReleaseStatus
+from measurement import charts
+from measurement.flow_selectors import FlowDay, FlowMoves, MoveCounts
+from measurement.kpi_selectors import ReleaseKpis
+from measurement.periods import Period, periods_between
+from measurement.sql import Spread, SpreadsByRelease
+
+DAY, HOUR = 86400, 3600
+# The cumulative flow diagram samples at most this many days (its table lists the same days).
+FLOW_POINTS_MAX = 60
+NOT_DEFINED = None
+
+
+@dataclass
+class KpiTable:
+    """A table of the page: `name` is its export key (`?_export=csv&table=<name>`)."""
+
+    name: str
+    caption: str
+    columns: list[str]
+    rows: list[list[object]]
+    row_headers: bool = True  # the first column names the row (th scope="row")
+
+
+@dataclass
+class Panel:
+    """A chart and, beside it, its data."""
+
+    chart: charts.Chart
+    table: KpiTable
+
+
+@dataclass
+class Dashboard:
+    panels: list[Panel] = field(default_factory=list)
+    tables: list[KpiTable] = field(default_factory=list)
+
+    def table(self, name: str) -> KpiTable:
+        return next(t for t in self.all_tables if t.name == name)
+
+    @property
+    def all_tables(self) -> list[KpiTable]:
+        return [panel.table for panel in self.panels] + self.tables
+
+
+def days(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / DAY, 2)
+
+
+def hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / HOUR, 1)
+
+
+def _ratio(release: ReleaseKpis) -> float | None:
+    return None if release.ratio is None else round(release.ratio, 2)
+
+
+def _day(release: ReleaseKpis) -> str:
+    return timezone.localdate(release.went_live).isoformat() if release.went_live else ""
+
+
+def _describe(spread: Spread, unit: str, convert) -> str:
+    if not spread.n:
+        return "no values yet"
+    return (
+        f"median {convert(spread.median)} {unit}, 85th percentile {convert(spread.p85)} {unit}"
+        f" (over {spread.n})"
+    )
+
+
+@dataclass(frozen=True)
+class InstallationNumbers:
+    """What the installation-wide dashboard shows, as read by the selectors."""
+
+    releases: list[ReleaseKpis]  # the releases in scope (the period's, or all visible)
+    grain: str
+    period: Period | None
+    window_days: int
+    lead: SpreadsByRelease
+    waits: SpreadsByRelease
+    restore: SpreadsByRelease
+    moves: FlowMoves
+    in_state: dict[int, Spread]
+    states: Sequence[ReleaseStatus]
+
+
+def _trend_periods(numbers: InstallationNumbers) -> list[Period]:
+    live = [timezone.localdate(r.went_live) for r in numbers.releases if r.went_live]
+    if numbers.period is not None:
+        return periods_between(
+            first=numbers.period.start,
+            last=date.fromordinal(numbers.period.end.toordinal() - 1),
+            grain=numbers.grain,
+        )
+    if not live:
+        return []
+    return periods_between(first=min(live), last=timezone.localdate(), grain=numbers.grain)
+
+
+def installation_dashboard(numbers: InstallationNumbers) -> Dashboard:
+    releases, grain, window = numbers.releases, numbers.grain, numbers.window_days
+    live = [r for r in releases if r.went_live]
+    periods = _trend_periods(numbers)
+    per_period = []
+    for period in periods:
+        in_period = [r for r in live if period.holds(r.went_live)]
+        per_period.append(
+            [
+                period.label,
+                len(in_period),
+                sum(r.items for r in in_period),
+                sum(r.caused or 0 for r in in_period),
+                sum(r.caused_incidents or 0 for r in in_period),
+            ]
+        )
+    labels = [row[0] for row in per_period]
+    dashboard = Dashboard()
+    deployments = sum(row[1] for row in per_period)
+    dashboard.panels.append(
+        Panel(
+            chart=charts.chart_lines(
+                id="chart-deployments",
+                title=f"Releases gone live per {grain}",
+                summary=(
+                    f"{deployments} release(s) went live in {len(periods)} {grain}(s)"
+                    + (f", most in {max(per_period, key=lambda r: r[1])[0]}." if live else ".")
+                ),
+                labels=labels,
+                series=[("Releases gone live", [row[1] for row in per_period])],
+            ),
+            table=KpiTable(
+                name="periods",
+                caption=f"Per {grain}: releases gone live, their change items and the tickets "
+                f"they caused within {window} days",
+                columns=[
+                    grain.capitalize(),
+                    "Releases gone live",
+                    "Change items shipped",
+                    "Tickets caused",
+                    "Incidents caused",
+                ],
+                rows=per_period,
+            ),
+        )
+    )
+    caused_total = sum(row[3] for row in per_period)
+    dashboard.panels.append(
+        Panel(
+            chart=charts.chart_lines(
+                id="chart-caused",
+                title=f"Help-desk tickets caused per {grain}",
+                summary=f"{caused_total} ticket(s) caused within {window} days of a go-live, "
+                f"{sum(row[4] for row in per_period)} of them incidents; by the {grain} the "
+                "release went live.",
+                labels=labels,
+                series=[
+                    ("Tickets caused", [row[3] for row in per_period]),
+                    ("Incidents caused", [row[4] for row in per_period]),
+                ],
+            ),
+            table=KpiTable(
+                name="caused",
+                caption=f"Tickets caused within {window} days of go-live, per {grain}",
+                columns=[grain.capitalize(), "Tickets caused", "Incidents caused"],
+                rows=[[row[0], row[3], row[4]] for row in per_period],
+            ),
+        )
+    )
+    codes = [r.code for r in releases]
+    dashboard.panels.append(
+        Panel(
+            chart=charts.chart_bars(
+                id="chart-items",
+                title="Change items per release",
+                summary=_items_summary(releases),
+                labels=codes,
+                values=[r.items for r in releases],
+            ),
+            table=KpiTable(
+                name="items",
+                caption="Change items per release",
+                columns=["Release", "Went live", "Change items"],
+                rows=[[r.code, _day(r), r.items] for r in releases],
+            ),
+        )
+    )
+    dashboard.panels.append(
+        Panel(
+            chart=charts.chart_bars(
+                id="chart-ratio",
+                title="New versus fixed tickets per release",
+                summary=_ratio_summary(live),
+                labels=[r.code for r in live],
+                values=[_ratio(r) for r in live],
+            ),
+            table=KpiTable(
+                name="ratio",
+                caption=f"Tickets caused (within {window} days) versus tickets fixed, per "
+                "release gone live; no ratio where it fixed none",
+                columns=["Release", "Tickets caused", "Tickets fixed", "New/fixed ratio"],
+                rows=[[r.code, r.caused, r.fixed, _ratio(r)] for r in live],
+            ),
+        )
+    )
+    dashboard.panels.append(
+        Panel(
+            chart=charts.chart_bars(
+                id="chart-lead",
+                title="Lead time per release (median, days)",
+                summary="Lead time, created to first production state: "
+                + _describe(numbers.lead.overall, "days", days)
+                + " over all releases shown.",
+                labels=codes,
+                values=[days(numbers.lead.of(r.id).median) for r in releases],
+            ),
+            table=KpiTable(
+                name="lead",
+                caption="Lead time per release, created to first production state (days)",
+                columns=["Release", "Items shipped", "Median (days)", "85th percentile (days)"],
+                rows=[
+                    [
+                        r.code,
+                        numbers.lead.of(r.id).n,
+                        days(numbers.lead.of(r.id).median),
+                        days(numbers.lead.of(r.id).p85),
+                    ]
+                    for r in releases
+                ],
+            ),
+        )
+    )
+    dashboard.panels.append(
+        states_panel(states=numbers.states, in_state=numbers.in_state, moves=numbers.moves)
+    )
+    dashboard.tables.append(_releases_table(numbers))
+    dashboard.tables.append(_dora_table(numbers, deployments=deployments, periods=periods))
+    return dashboard
+
+
+def _items_summary(releases: Sequence[ReleaseKpis]) -> str:
+    if not releases:
+        return "No release to show."
+    most = max(releases, key=lambda r: r.items)
+    total = sum(r.items for r in releases)
+    return (
+        f"{total} change item(s) in {len(releases)} release(s), "
+        f"{total / len(releases):.1f} per release; most in {most.code} ({most.items})."
+    )
+
+
+def _ratio_summary(live: Sequence[ReleaseKpis]) -> str:
+    if not live:
+        return "No release has gone live yet."
+    defined = [r for r in live if r.ratio is not None]
+    worst = max(defined, key=lambda r: r.ratio, default=None)
+    text = f"{len(defined)} of {len(live)} live release(s) fixed tickets (a ratio exists)."
+    if worst is not None:
+        text += f" Highest ratio: {worst.code}, {_ratio(worst)} new per fixed ticket."
+    return text
+
+
+def states_panel(
+    *, states: Sequence[ReleaseStatus], in_state: dict[int, Spread], moves: FlowMoves
+) -> Panel:
+    """Time in each state (median bars) with its table: stays, median, 85th percentile, and the
+    backward and emergency moves out of each state."""
+    shown = [s for s in states if s.enabled or s.pk in in_state or s.pk in moves.by_state]
+    slowest = max(
+        (s for s in shown if in_state.get(s.pk)), key=lambda s: in_state[s.pk].median, default=None
+    )
+    rework = max(
+        (s for s in shown if moves.by_state.get(s.pk, MoveCounts()).backward),
+        key=lambda s: moves.by_state[s.pk].backward,
+        default=None,
+    )
+    summary = "No item has left a state yet."
+    if slowest is not None:
+        summary = (
+            f"Longest median stay: {slowest.name}, {days(in_state[slowest.pk].median)} days. "
+            f"{moves.total.backward} backward move(s) (rework) of {moves.total.moves} moves"
+            + (f", most from {rework.name}." if rework else ".")
+        )
+    rows = []
+    for state in shown:
+        spread = in_state.get(state.pk, Spread())
+        counts = moves.by_state.get(state.pk, MoveCounts())
+        rows.append(
+            [
+                state.name,
+                spread.n,
+                days(spread.median),
+                days(spread.p85),
+                counts.backward,
+                counts.emergency,
+            ]
+        )
+    return Panel(
+        chart=charts.chart_bars(
+            id="chart-states",
+            title="Time in each state (median, days)",
+            summary=summary,
+            labels=[s.name.split(" - ")[0] for s in shown],
+            values=[days(in_state[s.pk].median) if s.pk in in_state else None for s in shown],
+        ),
+        table=KpiTable(
+            name="states",
+            caption="Time in each state (completed stays) and the moves out of it",
+            columns=[
+                "State",
+                "Stays",
+                "Median (days)",
+                "85th percentile (days)",
+                "Backward moves from it",
+                "Emergency moves from it",
+            ],
+            rows=rows,
+        ),
+    )
+
+
+def _releases_table(numbers: InstallationNumbers) -> KpiTable:
+    rows = []
+    for r in numbers.releases:
+        counts = numbers.moves.by_release.get(r.id, MoveCounts())
+        rows.append(
+            [
+                r.code,
+                r.name,
+                _day(r),
+                r.items,
+                r.caused,
+                r.caused_incidents,
+                r.fixed,
+                _ratio(r),
+                days(numbers.lead.of(r.id).median),
+                days(numbers.lead.of(r.id).p85),
+                counts.backward,
+                counts.emergency,
+                hours(numbers.waits.of(r.id).median),
+                hours(numbers.restore.of(r.id).median),
+            ]
+        )
+    return KpiTable(
+        name="releases",
+        caption=f"The KPIs of each release (tickets: caused within {numbers.window_days} days "
+        "of its go-live)",
+        columns=[
+            "Release",
+            "Name",
+            "Went live",
+            "Change items",
+            "Tickets caused",
+            "Incidents caused",
+            "Tickets fixed",
+            "New/fixed ratio",
+            "Lead time median (days)",
+            "Lead time 85th percentile (days)",
+            "Backward moves",
+            "Emergency moves",
+            "Approval wait median (hours)",
+            "Time to restore median (hours)",
+        ],
+        rows=rows,
+    )
+
+
+def _dora_table(numbers: InstallationNumbers, *, deployments: int, periods: list) -> KpiTable:
+    live = [r for r in numbers.releases if r.went_live]
+    failed = [r for r in live if r.caused_incidents]
+    grain = numbers.grain
+    frequency = round(deployments / len(periods), 2) if periods else None
+    failure_rate = round(100 * len(failed) / len(live), 1) if live else None
+    return KpiTable(
+        name="dora",
+        caption="The four DORA measures and the flow totals over the releases shown",
+        columns=["Measure", "Value", "Over"],
+        rows=[
+            [f"Deployment frequency (releases per {grain})", frequency, f"{len(periods)} {grain}s"],
+            [
+                "Lead time for changes, median (days)",
+                days(numbers.lead.overall.median),
+                f"{numbers.lead.overall.n} items",
+            ],
+            ["Change failure rate (%)", failure_rate, f"{len(failed)} of {len(live)} releases"],
+            [
+                "Time to restore, median (hours)",
+                hours(numbers.restore.overall.median),
+                f"{numbers.restore.overall.n} resolved incidents",
+            ],
+            [
+                "Lead time, 85th percentile (days)",
+                days(numbers.lead.overall.p85),
+                f"{numbers.lead.overall.n} items",
+            ],
+            [
+                "Approval wait, median (hours)",
+                hours(numbers.waits.overall.median),
+                f"{numbers.waits.overall.n} votes",
+            ],
+            [
+                "Approval wait, 85th percentile (hours)",
+                hours(numbers.waits.overall.p85),
+                f"{numbers.waits.overall.n} votes",
+            ],
+            ["Backward moves (rework)", numbers.moves.total.backward, "all moves"],
+            ["Emergency moves", numbers.moves.total.emergency, "all moves"],
+        ],
+    )
+
+
+# --- One release --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseNumbers:
+    release: ReleaseKpis
+    window_days: int
+    lead: SpreadsByRelease
+    waits: SpreadsByRelease
+    restore: SpreadsByRelease
+    moves: FlowMoves
+    in_state: dict[int, Spread]
+    states: Sequence[ReleaseStatus]
+    flow: list[FlowDay]
+
+
+def _sample(days_: list[FlowDay]) -> list[FlowDay]:
+    """At most FLOW_POINTS_MAX days, evenly spread, always the first and the last."""
+    if len(days_) <= FLOW_POINTS_MAX:
+        return days_
+    step = (len(days_) - 1) / (FLOW_POINTS_MAX - 1)
+    return [days_[round(i * step)] for i in range(FLOW_POINTS_MAX)]
+
+
+def release_dashboard(numbers: ReleaseNumbers) -> Dashboard:
+    r = numbers.release
+    states = [
+        s for s in numbers.states if s.enabled or any(d.counts.get(s.pk) for d in numbers.flow)
+    ]
+    sampled = _sample(numbers.flow)
+    dashboard = Dashboard()
+    last = sampled[-1] if sampled else None
+    summary = "No journal rows yet."
+    if last is not None:
+        holding = [f"{s.name}: {last.counts.get(s.pk, 0)}" for s in states if last.counts.get(s.pk)]
+        summary = (
+            f"From {sampled[0].day.isoformat()} to {last.day.isoformat()}; at the end "
+            + (", ".join(holding) if holding else "no items")
+            + "."
+        )
+    dashboard.panels.append(
+        Panel(
+            chart=charts.chart_cumulative_flow(
+                id="chart-flow",
+                title=f"Cumulative flow of {r.code}",
+                summary=summary,
+                labels=[d.day.isoformat() for d in sampled],
+                states=[(s.pk, s.name) for s in states],
+                counts=[d.counts for d in sampled],
+            ),
+            table=KpiTable(
+                name="flow",
+                caption=f"Items of {r.code} in each state at the end of each day (UTC)",
+                columns=["Day", *[s.name for s in states]],
+                rows=[
+                    [d.day.isoformat(), *[d.counts.get(s.pk, 0) for s in states]] for d in sampled
+                ],
+            ),
+        )
+    )
+    dashboard.panels.append(
+        states_panel(states=numbers.states, in_state=numbers.in_state, moves=numbers.moves)
+    )
+    counts = numbers.moves.by_release.get(r.id, MoveCounts())
+    lead, waits, restore = (
+        numbers.lead.of(r.id),
+        numbers.waits.of(r.id),
+        numbers.restore.of(r.id),
+    )
+    window = numbers.window_days
+    dashboard.tables.append(
+        KpiTable(
+            name="release",
+            caption=f"The KPIs of {r.code}",
+            columns=["Measure", "Value"],
+            rows=[
+                ["Went live", _day(r) or "not yet"],
+                ["Change items", r.items],
+                [f"Tickets caused within {window} days of go-live", r.caused],
+                [f"Incidents caused within {window} days of go-live", r.caused_incidents],
+                ["Tickets fixed by its changes", r.fixed],
+                ["New/fixed ratio", _ratio(r)],
+                ["Items shipped (reached a production state)", lead.n],
+                ["Lead time median (days)", days(lead.median)],
+                ["Lead time 85th percentile (days)", days(lead.p85)],
+                ["Moves", counts.moves],
+                ["Backward moves (rework)", counts.backward],
+                ["Emergency moves", counts.emergency],
+                ["Approval wait median (hours)", hours(waits.median)],
+                ["Approval wait 85th percentile (hours)", hours(waits.p85)],
+                ["Resolved caused incidents", restore.n],
+                ["Time to restore median (hours)", hours(restore.median)],
+                ["Time to restore 85th percentile (hours)", hours(restore.p85)],
+            ],
+        )
+    )
+    return dashboard
