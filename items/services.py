@@ -95,11 +95,12 @@ def _inclusion_create(
 
 @transaction.atomic
 def item_create(
-    *, access: Access, fields: dict[str, Any], at: datetime | None = None
+    *, access: Access, fields: dict[str, Any], at: datetime | None = None, reason: str = ""
 ) -> ReleaseItem:
     """Add a new change to the project, in the first enabled state, at the bottom of its column.
 
     `at` back-dates the journal rows; only imports and the demo use it, never a view.
+    `reason` is the journal rows' reason (an import names itself there).
     """
     access.require(EDIT_ITEMS)
     first_enabled_state()  # refuse before anything is written
@@ -108,10 +109,11 @@ def item_create(
         if name in fields:
             setattr(change, name, fields[name])
     change._history_user = access.user
+    change._change_reason = reason
     if at is not None:
         change._history_date = at
     change.save()
-    return _inclusion_create(access=access, change=change, at=at, fields=fields)
+    return _inclusion_create(access=access, change=change, at=at, fields=fields, reason=reason)
 
 
 @transaction.atomic
@@ -216,10 +218,15 @@ def change_shipped_reason(*, change: Change, inclusions: list[ReleaseItem]) -> s
 
 @transaction.atomic
 def item_update(
-    *, access: Access, item_id: int, expected_version: int, fields: dict[str, Any]
+    *,
+    access: Access,
+    item_id: int,
+    expected_version: int,
+    fields: dict[str, Any],
+    reason: str = "",
 ) -> ReleaseItem:
     """Edit an item: its change's content (for every release that includes it) and its
-    priority and assignee in this release."""
+    priority and assignee in this release. `reason` goes on the journal rows (imports)."""
     access.require(EDIT_ITEMS)
     release_lock_writable(access=access)
     change_id = (
@@ -252,11 +259,12 @@ def item_update(
         for name in content:
             setattr(change, name, fields[name])
         change._history_user = access.user
-        change._change_reason = (
+        shared = (
             f"Edited in {item.key}; shared by {len(inclusions)} releases"
             if len(inclusions) > 1
             else ""
         )
+        change._change_reason = "; ".join(filter(None, [reason, shared]))
         change.save(update_fields=[*content, "updated_at"])
         change_content_booked(
             change=change, changed=content, user=access.user, inclusions=inclusions, origin=item
@@ -265,6 +273,8 @@ def item_update(
         setattr(item, name, fields[name])
     booked = item_content_edited(item=item, changed=[*content, *own])  # new round; reopened gates
     item._history_user = access.user
+    if reason and not getattr(item, "_change_reason", ""):
+        item._change_reason = reason
     if not own and "needs_reapproval" not in booked:
         item.skip_history_when_saving = True  # the change's journal row says it all
     item.save(update_fields=[*own, *booked, "updated_at"])

@@ -1,0 +1,112 @@
+"""Reading an uploaded CSV or XLSX file into rows with their line numbers, within caps.
+
+XLSX goes through tablib (openpyxl): its rows are the spreadsheet's rows. CSV goes through the
+csv module directly, because a quoted cell may span lines and the user is told the line a row
+starts on in the file as their editor shows it; tablib's CSV reader does not say it.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+import tablib
+
+MAX_UPLOAD_BYTES = 512 * 1024
+MAX_ROWS = 1000
+FORMATS = ("csv", "xlsx")
+
+TOO_BIG = "The file is larger than {limit} KB; split it into smaller files."
+TOO_MANY_ROWS = "The file has more than {limit} rows; split it into smaller files."
+UNKNOWN_FORMAT = "Upload a .csv or .xlsx file."
+NOT_UTF8 = "The CSV file is not UTF-8 text; save it as “CSV UTF-8” and upload it again."
+UNREADABLE_CSV = "The CSV file could not be read: {error}."
+UNREADABLE_XLSX = "The XLSX file could not be read; save it again as an Excel workbook."
+EMPTY = "The file has no header row."
+
+
+class UploadError(Exception):
+    """The file as a whole cannot be read: nothing is previewed or written (HTTP 400)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    line: int  # where the row starts: its line in a CSV file, its row number in a sheet
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    headers: tuple[str, ...]
+    rows: tuple[SheetRow, ...]
+
+
+def upload_format(file_name: str) -> str:
+    """csv or xlsx, from the file name; UploadError otherwise."""
+    suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if suffix not in FORMATS:
+        raise UploadError(UNKNOWN_FORMAT)
+    return suffix
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a spreadsheet's 3 arrives as 3.0
+    return str(value).strip()
+
+
+def _read_csv(content: bytes) -> Sheet:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UploadError(NOT_UTF8) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[SheetRow] = []
+    headers: tuple[str, ...] | None = None
+    try:
+        start = 1
+        for record in reader:
+            if headers is None:
+                headers = tuple(_cell(c) for c in record)
+            else:
+                rows.append(SheetRow(line=start, cells=tuple(_cell(c) for c in record)))
+                if len(rows) > MAX_ROWS:
+                    raise UploadError(TOO_MANY_ROWS.format(limit=MAX_ROWS))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise UploadError(UNREADABLE_CSV.format(error=str(error)[:100])) from None
+    if not headers:
+        raise UploadError(EMPTY)
+    return Sheet(headers=headers, rows=tuple(rows))
+
+
+def _read_xlsx(content: bytes) -> Sheet:
+    try:
+        dataset = tablib.Dataset().load(content, format="xlsx")
+    except Exception:  # openpyxl raises many kinds on a damaged or foreign file
+        raise UploadError(UNREADABLE_XLSX) from None
+    if not dataset.headers:
+        raise UploadError(EMPTY)
+    if dataset.height > MAX_ROWS:
+        raise UploadError(TOO_MANY_ROWS.format(limit=MAX_ROWS))
+    headers = tuple(_cell(h) for h in dataset.headers)
+    # The header is the sheet's row 1: data rows start on row 2.
+    rows = tuple(
+        SheetRow(line=index + 2, cells=tuple(_cell(c) for c in row))
+        for index, row in enumerate(dataset)
+    )
+    return Sheet(headers=headers, rows=rows)
+
+
+def sheet_read(*, content: bytes, file_format: str) -> Sheet:
+    """The file's header and rows; UploadError when it is too big or cannot be read."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise UploadError(TOO_BIG.format(limit=MAX_UPLOAD_BYTES // 1024))
+    if file_format == "xlsx":
+        return _read_xlsx(content)
+    return _read_csv(content)
