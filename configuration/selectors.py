@@ -6,14 +6,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, Q, QuerySet, Subquery, Value
 
 from configuration.models import ChangedConfigurationItem, ConfigurationItem, Dependency
 from items.models import ReleaseItem, ReleaseStatus
 from planning.models import ReleaseSchedule
 from projects.access import Access
-from projects.models import Lifecycle, ReleaseMember, ReleaseProject
+from projects.models import Lifecycle, ReleaseProject
 from projects.roles import EDIT_ITEMS
+from projects.selectors import project_visible_flag
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -22,16 +23,7 @@ HIDDEN_ITEM = "an item in another release you cannot see"
 
 def visible_to(user: User, project_field: str) -> Exists | Value:
     """An annotation: whether `user` may see the release at `project_field` of each row."""
-    if user.is_superuser:
-        return Value(True)
-    return Exists(ReleaseMember.objects.filter(project_id=OuterRef(project_field), user_id=user.pk))
-
-
-def projects_visible_to(user: User) -> Q:
-    """A filter on release projects: those `user` may see (all for superusers)."""
-    if user.is_superuser:
-        return Q()
-    return Q(pk__in=ReleaseMember.objects.filter(user_id=user.pk).values("project_id"))
+    return project_visible_flag(user=user, project_field=project_field)
 
 
 @dataclass(frozen=True, slots=True)

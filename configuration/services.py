@@ -7,12 +7,12 @@ import re
 from django.db import IntegrityError, connection, transaction
 
 from configuration.models import ChangedConfigurationItem, ConfigurationItem, Dependency
-from configuration.selectors import HIDDEN_ITEM, projects_visible_to
+from configuration.selectors import HIDDEN_ITEM
 from items.engine import EngineError, item_lock
 from items.models import ReleaseItem
 from projects.access import Access
-from projects.models import ReleaseProject
 from projects.roles import EDIT_ITEMS
+from projects.selectors import projects_visible_to
 
 NO_SUCH_ITEM = "There is no item “{key}” in a release you can see (write a key like CRM-4)."
 NOT_ON_ITSELF = "{key} cannot depend on itself."
@@ -48,7 +48,7 @@ def _target(*, access: Access, key: str) -> ReleaseItem:
     if match is None:
         raise DependencyError(NO_SUCH_ITEM.format(key=key))
     code, number = match[1], int(match[2])
-    visible = ReleaseProject.objects.filter(projects_visible_to(access.user))
+    visible = projects_visible_to(user=access.user)
     found = (
         ReleaseItem.objects.select_related("project")
         .filter(project__code=code, number=number, project__in=visible)
@@ -83,7 +83,7 @@ def _cycle_path(*, start_id: int, goal_id: int) -> list[int]:
 
 def _keys(*, access: Access, ids: list[int]) -> dict[int, str]:
     """The keys of `ids` the user may see; the others read as hidden. One query."""
-    visible = ReleaseProject.objects.filter(projects_visible_to(access.user))
+    visible = projects_visible_to(user=access.user)
     rows = ReleaseItem.objects.filter(pk__in=ids, project__in=visible).values_list(
         "pk", "project__code", "number"
     )

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from items.models import CHANGE_KEY_PREFIX, Change, ReleaseItem, ReleaseStatus
 from items.policy import MovePolicy
 from projects.models import ReleaseProject
+from projects.selectors import projects_visible_filter
 
 User = get_user_model()
 
@@ -104,8 +105,7 @@ def change_for_ref(*, user: AbstractBaseUser, ref: str) -> Change | None:
         return None
     prefix, number = match[1].upper(), int(match[2])
     inclusions = ReleaseItem.objects.all()
-    if not user.is_superuser:
-        inclusions = inclusions.filter(project__members__user=user)
+    inclusions = inclusions.filter(projects_visible_filter(user=user, field="project"))
     if f"{prefix}-" == CHANGE_KEY_PREFIX:
         found = inclusions.filter(change_id=number)
     else:
@@ -122,6 +122,4 @@ def other_inclusions(*, item: ReleaseItem, user: AbstractBaseUser) -> list[Relea
         .select_related("project", "status")
         .order_by("project__code")
     )
-    if not user.is_superuser:
-        others = others.filter(project__members__user=user)
-    return list(others)
+    return list(others.filter(projects_visible_filter(user=user, field="project")))

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from items.models import Kind, ReleaseItem, change_key
-from projects.models import Lifecycle, ReleaseMember, ReleaseProject
+from projects.models import Lifecycle, ReleaseProject
+from projects.selectors import projects_visible_to
 
 # Releases whose changes are still moving; released, closed and cancelled ones are history.
 OPEN_LIFECYCLES = (Lifecycle.PLANNING, Lifecycle.IN_PROGRESS)
@@ -67,13 +68,8 @@ def release_planned_date(*, project: ReleaseProject) -> date | None:
 
 def overview_releases(*, user: AbstractBaseUser) -> list[OverviewRelease]:
     """The open releases the user may see, by planned date (undated last), then code."""
-    projects = ReleaseProject.objects.filter(lifecycle__in=OPEN_LIFECYCLES).select_related(
-        "schedule"
-    )
-    if not user.is_superuser:
-        projects = projects.filter(
-            pk__in=ReleaseMember.objects.filter(user=user).values("project_id")
-        )
+    projects = projects_visible_to(user=user).filter(lifecycle__in=OPEN_LIFECYCLES)
+    projects = projects.select_related("schedule")
     releases = [
         OverviewRelease(
             id=project.pk,

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from items.models import Direction, ReleaseItem, TransitionRule
 from notifications.models import Preference, Watch
 from projects.models import ReleaseMember
+from projects.selectors import projects_visible_filter
 
 User = get_user_model()
 
@@ -85,8 +86,7 @@ def watched_items(*, user: AbstractBaseUser) -> QuerySet[Watch]:
     watches = Watch.objects.filter(user=user).select_related(
         "item__project", "item__status", "item__change"
     )
-    if not user.is_superuser:
-        watches = watches.filter(item__project__members__user=user)
+    watches = watches.filter(projects_visible_filter(user=user, field="item__project"))
     return watches.order_by("item__project__code", "item__number")
 
 

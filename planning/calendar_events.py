@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from planning.freezes import FreezeOccurrence, freeze_occurrences_of
 from planning.models import ACTUAL_FIELDS, FreezeWindow, Milestone, ReleaseSchedule
-from projects.models import Lifecycle, ReleaseMember, ReleaseProject
+from projects.models import Lifecycle, ReleaseProject
+from projects.selectors import (
+    projects_visible_filter,
+    projects_visible_to,
+    user_sees_every_release,
+)
 
 # The domain part of every event's UID: a constant, so UIDs survive a change of host name.
 UID_DOMAIN = "releasemgmt"
@@ -51,19 +56,11 @@ class CalendarEvent:
         return self.start < end and self.end > start
 
 
-def visible_projects(*, user: AbstractBaseUser) -> QuerySet[ReleaseProject]:
-    """The releases `user` may see: all for superusers, otherwise those they are a member of."""
-    projects = ReleaseProject.objects.all()
-    if user.is_superuser:
-        return projects
-    return projects.filter(pk__in=ReleaseMember.objects.filter(user=user).values("project_id"))
-
-
 def _schedules(
     *, user: AbstractBaseUser, start: dt.datetime | None, end: dt.datetime | None
 ) -> QuerySet[ReleaseSchedule]:
     schedules = ReleaseSchedule.objects.filter(
-        project__in=visible_projects(user=user)
+        project__in=projects_visible_to(user=user)
     ).select_related("project")
     if start is not None and end is not None:
         moment = Q()
@@ -77,9 +74,9 @@ def _schedules(
 def _freeze_windows(*, user: AbstractBaseUser) -> QuerySet[FreezeWindow]:
     """Enabled freeze windows: installation-wide ones and those of releases `user` may see."""
     windows = FreezeWindow.objects.filter(enabled=True).select_related("project")
-    if not user.is_superuser:
+    if not user_sees_every_release(user=user):
         windows = windows.filter(
-            Q(project__isnull=True) | Q(project__in=visible_projects(user=user))
+            Q(project__isnull=True) | projects_visible_filter(user=user, field="project")
         )
     return windows.order_by("pk")
 
