@@ -788,6 +788,27 @@ PROJECT_SOURCES = [n for n, s in SOURCES.items() if s.of_project]
 ALL_SOURCES = list(SOURCES)
 
 
+def source_register(source: Source) -> None:
+    """Add the journal of an app built on the core ones (from its AppConfig.ready()), so
+    journal imports none of them: its rows join the pages its scopes select them for."""
+    if source.name in SOURCES:
+        return  # ready() may run twice in tests
+    SOURCES[source.name] = source
+    ALL_SOURCES.append(source.name)
+    if source.of_project:
+        PROJECT_SOURCES.append(source.name)
+    if source.of_item:
+        ITEM_SOURCES.append(source.name)
+
+
+def names_project_code(names: "_Names", project_id: int | None) -> str | None:
+    """A release's code as a page of the journal may say it: None for a release the page
+    does not name (a release's journal names only itself; its reader may not see others)."""
+    if project_id is None or project_id not in names.live_projects:
+        return None
+    return names.code(project_id)
+
+
 @dataclass(frozen=True, slots=True)
 class JournalQuery:
     user_id: int | None = None

@@ -297,6 +297,10 @@ SEAL_GRACE_MINUTES = env_int("SEAL_GRACE_MINUTES", default=10)
 # migrate run by the owner role (docs/OPERATIONS.md). Empty: no grants are managed.
 DB_APP_ROLE = os.environ.get("DB_APP_ROLE", "")
 
+# The help desk posts tickets to /helpdesk/tickets/ with `Authorization: Bearer <token>`
+# (docs/MEASUREMENT.md). Empty: the endpoint does not exist (404).
+HELPDESK_TOKEN = os.environ.get("HELPDESK_TOKEN", "")
+
 # Benchmarks only (bench/floor.py): mount the framework-floor page. Never set in production.
 BENCH_FLOOR = env_bool("BENCH_FLOOR", default=False)
 

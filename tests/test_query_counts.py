@@ -75,6 +75,8 @@ NOTES_JOURNAL = [
     ("releases_historicalpublishednotes", "the newest published notes rows, with users"),
 ]
 ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s[0]]
+# Help-desk tickets that name the release (helpdesk registers its journal source).
+TICKETS_JOURNAL = ("helpdesk_historicalticket", "the newest ticket rows naming it, with users")
 # The content of the items' changes is a journal source of its own (one change, several
 # releases): its newest rows, the rows before its edited rows, and the titles of the changes
 # the item rows mention (for "Created in ...: <title>").
@@ -191,6 +193,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SCHEDULE_JOURNAL,
             FREEZE_JOURNAL,
             *NOTES_JOURNAL,
+            TICKETS_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
             CONTENT_EDITS,
             ("items_releasestatus", "state names"),
@@ -553,6 +556,7 @@ GLOBAL_JOURNAL = [
     ("journal_historicaluser", "the newest account rows, with their users"),
     ("journal_historicalgroup", "the newest group rows, with their users"),
     ("journal_accesschange", "the newest membership and permission changes, with their users"),
+    TICKETS_JOURNAL,
     ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
     CONTENT_EDITS,
     ("journal_historicaluser", "the rows before edited account rows (what changed)"),

@@ -1,0 +1,198 @@
+"""The tickets' journal as a source of the release journals (journal.selectors), and the same
+words on the ticket's own page.
+
+A release's journal shows the rows of the tickets that ever named it: caused by it, or fixed by
+one of its changes, so a link, its removal and the edits in between are all there. Its rows
+name only that release; another release is "another release" (its readers may not see it).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from helpdesk.models import Ticket, TicketKind
+from helpdesk.selectors import Actor
+from items.models import Change, ReleaseItem, change_key
+from journal.models import ChangeKind
+from journal.selectors import Said, Source, names_project_code, source_register
+from projects.models import ReleaseProject
+from projects.selectors import project_visible_flag
+
+TicketHistory = Ticket.history.model
+ANOTHER_RELEASE = "another release"
+
+
+def _of_release(project_id: int) -> Q:
+    changes = ReleaseItem.history.model.objects.filter(project_id=project_id).values(
+        of_change=Coalesce("change_id", "id")
+    )
+    named = TicketHistory.objects.filter(
+        Q(caused_by_release_id=project_id) | Q(fixed_by_change_id__in=changes)
+    ).values("id")
+    return Q(id__in=Subquery(named))
+
+
+def _change(names: Any, change_id: int) -> str:
+    title = names.changes.get(change_id)
+    return f"{change_key(change_id)} “{title}”" if title else change_key(change_id)
+
+
+def _cause(names: Any, row: Model) -> str:
+    code = names_project_code(names, row.caused_by_release_id) or ANOTHER_RELEASE
+    if row.caused_by_change_id is None:
+        return f"caused by {code}"
+    return f"caused by {code}, change {_change(names, row.caused_by_change_id)}"
+
+
+def _events(row: Model, names: Any, previous: Model | None) -> list[tuple[str, str]]:
+    """The links a row made or removed: (badge, words) each."""
+    events = []
+    before = (
+        (previous.caused_by_release_id, previous.caused_by_change_id) if previous else (None, None)
+    )
+    if (row.caused_by_release_id, row.caused_by_change_id) != before:
+        if row.caused_by_release_id is None:
+            events.append(("Cause unlinked", f"No longer {_cause(names, previous)}"))
+        else:
+            cause = _cause(names, row)
+            events.append(("Cause linked", cause[:1].upper() + cause[1:]))
+    before_fix = previous.fixed_by_change_id if previous else None
+    if row.fixed_by_change_id != before_fix:
+        if row.fixed_by_change_id is None:
+            events.append(("Fix unlinked", f"No longer fixed by {_change(names, before_fix)}"))
+        else:
+            events.append(("Fix linked", f"Fixed by {_change(names, row.fixed_by_change_id)}"))
+    return events
+
+
+def ticket_row_said(row: Model, kind: str, names: Any, previous: Model | None) -> Said:
+    """What one row of a ticket's journal says: recorded, a link made or removed, edited."""
+    subject = f"Ticket {row.reference}"
+    url = reverse("helpdesk:detail", kwargs={"pk": row.id})
+    if kind == ChangeKind.CREATED:
+        links = [_cause(names, row)] if row.caused_by_release_id else []
+        if row.fixed_by_change_id:
+            links.append(f"fixed by {_change(names, row.fixed_by_change_id)}")
+        label = TicketKind(row.kind).label if row.kind in TicketKind.values else row.kind
+        summary = f"{label} recorded: {row.title}" + (f" ({'; '.join(links)})" if links else "")
+        return Said(subject, "Ticket recorded", summary, url)
+    if kind == ChangeKind.REMOVED:
+        return Said(subject, "Deleted", "Ticket deleted", url)
+    events = _events(row, names, previous)
+    if not events:
+        return Said(subject, "Edited", "Ticket edited", url)
+    return Said(subject, events[0][0], "; ".join(words for _, words in events), url)
+
+
+# Links are said in words, with visibility in mind; never as a field change naming a release.
+HIDDEN = frozenset({"caused_by_release", "caused_by_change", "fixed_by_change", "created_by"})
+
+
+def journal_source_register() -> None:
+    source_register(
+        Source(
+            "tickets",
+            "Help-desk tickets",
+            40,
+            TicketHistory,
+            _of_release,
+            None,
+            ticket_row_said,
+            HIDDEN,
+        )
+    )
+
+
+# --- The ticket page's history ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _PageNames:
+    """Names for the ticket page: releases the reader may see, and change titles."""
+
+    live_projects: set[int]
+    codes: dict[int, str]
+    changes: dict[int, str]
+
+    def code(self, project_id: int) -> str:
+        return self.codes.get(project_id, "?")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    when: datetime
+    user: Any
+    action: str
+    summary: str
+    reason: str
+    changes: list[tuple[str, str, str]]
+
+
+_SHOWN = ("kind", "title", "opened_at", "resolved_at")
+
+
+def _shown(row: Model, name: str) -> str:
+    value = getattr(row, name)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if name == "kind":
+        return TicketKind(value).label if value in TicketKind.values else value
+    return str(value)
+
+
+def ticket_history_entries(*, user: Actor, rows: list[Model]) -> list[HistoryEntry]:
+    """The ticket's journal rows (oldest first) in words: two queries, for the releases
+    (with whether `user` may see each) and the change titles the rows mention."""
+    release_ids = {r.caused_by_release_id for r in rows} - {None}
+    change_ids = {r.caused_by_change_id for r in rows} | {r.fixed_by_change_id for r in rows}
+    change_ids -= {None}
+    codes, visible = {}, set()
+    if release_ids:
+        for pk, code, seen in (
+            ReleaseProject.objects.filter(pk__in=release_ids)
+            .annotate(seen=project_visible_flag(user=user, project_field="pk"))
+            .values_list("pk", "code", "seen")
+        ):
+            codes[pk] = code
+            if seen:
+                visible.add(pk)
+    titles = (
+        dict(Change.objects.filter(pk__in=change_ids).values_list("pk", "title"))
+        if change_ids
+        else {}
+    )
+    names = _PageNames(visible, codes, titles)
+    entries = []
+    previous = None
+    for row in rows:
+        said = ticket_row_said(row, row.change_kind, names, previous)
+        changes = []
+        if previous is not None and row.change_kind == ChangeKind.EDITED:
+            changes = [
+                (
+                    str(Ticket._meta.get_field(n).verbose_name),
+                    _shown(previous, n),
+                    _shown(row, n),
+                )
+                for n in _SHOWN
+                if getattr(previous, n) != getattr(row, n)
+            ]
+        entries.append(
+            HistoryEntry(
+                row.history_date,
+                row.history_user,
+                said.action,
+                said.summary,
+                row.history_change_reason or "",
+                changes,
+            )
+        )
+        previous = row
+    return entries
