@@ -304,6 +304,33 @@ HELPDESK_TOKEN = os.environ.get("HELPDESK_TOKEN", "")
 # Benchmarks only (bench/floor.py): mount the framework-floor page. Never set in production.
 BENCH_FLOOR = env_bool("BENCH_FLOOR", default=False)
 
+# The REST API (/api/v1/, docs/API.md): bearer tokens or the session (CSRF checked), JSON
+# only, errors as RFC 9457 problem details, API_RATE_PER_MINUTE requests per token.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", default=600)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.permissions.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.problems.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "releasemgmt API",
+    "DESCRIPTION": "Release management through the same engine, rules and journal as the "
+    "portal. Errors are application/problem+json (RFC 9457); item writes need If-Match.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
