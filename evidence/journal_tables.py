@@ -3,8 +3,9 @@ and verified without a change here.
 
 A journal table is the historical model of any model django-simple-history tracks, or any
 other concrete model shaped like a journal row (a `history_id` primary key and a
-`history_date`, such as `journal.AccessChange`). Found by shape, so this app imports nothing
-from the apps whose journal it seals.
+`history_date`, such as `journal.AccessChange` or this app's own `EvidenceView`, the journal
+of pack downloads). Found by shape, so this app imports nothing from the apps whose journal it
+seals. The seal tables themselves are never journal tables: they are what seals.
 """
 
 from dataclasses import dataclass
@@ -24,7 +25,13 @@ class JournalTable:
     has_date: bool  # carries `history_date` (the late-sealing check needs it)
 
 
+# The seals (evidence/models.py): append-only by their own trigger, never sealed themselves.
+SEAL_MODELS = frozenset({"evidence.sealschema", "evidence.seal", "evidence.sealedrow"})
+
+
 def _is_journal(model: type[models.Model]) -> bool:
+    if model._meta.label_lower in SEAL_MODELS:
+        return False
     if model._meta.abstract or model._meta.proxy or not model._meta.managed:
         return False
     if issubclass(model, HistoricalChanges):
@@ -37,7 +44,7 @@ def _is_journal(model: type[models.Model]) -> bool:
 def journal_tables() -> tuple[JournalTable, ...]:
     found = []
     for model in apps.get_models():
-        if model._meta.app_label == "evidence" or not _is_journal(model):
+        if not _is_journal(model):
             continue
         columns = tuple(sorted(field.attname for field in model._meta.concrete_fields))
         found.append(

@@ -4,6 +4,7 @@ journal rows it covers, chained to the seal before it (docs/EVIDENCE.md).
 All three tables are append-only like the journal itself (migration 0001 on PostgreSQL).
 """
 
+from django.conf import settings
 from django.db import models
 
 
@@ -59,3 +60,36 @@ class SealedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} #{self.row_id}"
+
+
+class EvidenceView(models.Model):
+    """One look at a release's evidence (a pack downloaded as JSON, HTML or PDF): who, when,
+    from where and what, written by evidence.audit_log so an auditor's reads are on record.
+
+    Shaped like a journal row, so it is append-only (migration 0002) and sealed like one
+    (evidence/journal_tables.py). The release and the reader are kept by number and name as
+    they were, so the row outlives both and never needs an UPDATE.
+    """
+
+    history_id = models.BigAutoField(primary_key=True)
+    history_date = models.DateTimeField(db_index=True)
+    history_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_name = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    project_id = models.BigIntegerField()
+    project_code = models.CharField(max_length=10)
+    what = models.CharField(max_length=40, help_text="What was read, e.g. pack.json.")
+
+    class Meta:
+        ordering = ["-history_date", "-history_id"]
+        indexes = [
+            # The release journal's keyset reads this release's newest rows first.
+            models.Index(
+                fields=["project_id", "-history_date", "-history_id"], name="evidence_view_keyset"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_name or 'someone'} read {self.what} of {self.project_code}"
