@@ -66,18 +66,18 @@ class Chart:
 
 
 def _nice_max(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten at or above `value` (at least 1)."""
-    if value <= 1:
+    """The top of the y axis: four gridline steps of 1, 2, 2.5 or 5 times a power of ten, the
+    smallest that reaches `value` (a flat zero line gets the axis 0 to 1)."""
+    if value <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * power:
-            return float(step * power)
-    return float(10 * power)  # pragma: no cover - the loop always returns
+    quarter = value / 4
+    power = 10 ** math.floor(math.log10(quarter))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if quarter <= m * power)
+    return 4 * step
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+    return f"{round(value, 2):g}"
 
 
 def _y(value: float, top: float) -> float:

@@ -22,7 +22,8 @@ from measurement.sql import (
     seconds_between,
     spreads_by_release,
 )
-from projects.models import Lifecycle, ReleaseMember, ReleaseProject
+from projects.models import Lifecycle, ReleaseProject
+from projects.selectors import projects_visible_to, user_sees_every_release
 
 DAY = 86400
 WINDOW_DEFAULT = 30
@@ -31,7 +32,6 @@ PROJECTS = ReleaseProject._meta.db_table
 PROJECT_JOURNAL = ReleaseProject.history.model._meta.db_table
 ITEMS = ReleaseItem._meta.db_table
 TICKETS = Ticket._meta.db_table
-MEMBERS = ReleaseMember._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _in_window(at: str) -> str:
 def kpi_releases(
     *, user: AbstractBaseUser, window_days: int, release_id: int | None = None
 ) -> list[ReleaseKpis]:
-    """Every release the user may see (a member of it; a superuser: all) with its KPIs, in one
+    """Every release the user may see (projects.selectors.projects_visible_to) with its KPIs, in one
     query, by go-live (not yet live last), then code. `release_id`: only that release, whose
     access the caller has checked (projects.access)."""
     window = window_days * DAY
@@ -96,9 +96,13 @@ def kpi_releases(
     if release_id is not None:
         sql += " WHERE p.id = %s"
         params.append(release_id)
-    elif not user.is_superuser:
-        sql += f" WHERE p.id IN (SELECT m.project_id FROM {MEMBERS} m WHERE m.user_id = %s)"
-        params.append(user.pk)
+    elif not user_sees_every_release(user=user):
+        # The one rule of who sees which release (projects.selectors), as a subquery.
+        visible, visible_params = (
+            projects_visible_to(user=user).values("pk").query.sql_with_params()
+        )
+        sql += f" WHERE p.id IN ({visible})"
+        params.extend(visible_params)
     releases = [
         ReleaseKpis(
             id=row[0],

@@ -1,0 +1,73 @@
+"""The KPI dashboards in Chromium: every chart renders as an SVG image with its title, summary
+and data table beside it, under the strict CSP, and axe finds no serious or critical problem."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.conftest import PageProblems, login
+from tests.kpi_fixtures import *  # noqa: F403 (the world fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DASHBOARDS = {
+    "/kpis/": ["deployments", "caused", "items", "ratio", "lead", "states"],
+    "/projects/PAY/kpis/": ["flow", "states"],
+}
+SERIOUS = ("serious", "critical")
+
+
+@pytest.mark.usefixtures("world")
+@pytest.mark.parametrize("url", list(DASHBOARDS))
+def test_every_chart_renders_beside_its_table(
+    page: Page, page_problems: PageProblems, url: str
+) -> None:
+    login(page, "maria")
+    response = page.goto(url)
+    assert response is not None
+    assert response.status == 200
+    for name in DASHBOARDS[url]:
+        figure = page.locator(f"#chart-{name}")
+        chart = figure.get_by_role("img")
+        expect(chart).to_be_visible()
+        box = chart.bounding_box()
+        assert box is not None
+        assert box["width"] > 300
+        assert box["height"] > 100
+        # Drawn: bars, lines or areas, and a title naming the chart.
+        assert figure.locator("rect.bar, polyline.line, polygon.area").count() > 0, name
+        assert figure.locator("svg > title").text_content()
+        panel = page.locator("section.kpi-panel").filter(has=figure)
+        table = panel.locator("table.kpi")
+        expect(table).to_be_visible()
+        assert table.locator("caption").text_content()
+        assert table.locator("tbody tr").count() > 0
+        expect(panel.get_by_role("link", name="Download this table as CSV")).to_be_visible()
+    assert page_problems.csp_violations == []
+    assert page_problems.errors == []
+
+
+@pytest.mark.usefixtures("world")
+def test_the_cumulative_flow_shows_a_legend_of_its_states(page: Page) -> None:
+    login(page, "maria")
+    page.goto("/projects/PAY/kpis/")
+    legend = page.get_by_role("list", name="Legend of Cumulative flow of PAY")
+    expect(legend).to_contain_text("0 - Developing")
+    expect(legend).to_contain_text("5 - Ready for Production")
+
+
+@pytest.mark.usefixtures("world")
+@pytest.mark.parametrize("url", list(DASHBOARDS))
+def test_axe_finds_no_serious_violation(new_context, url: str) -> None:
+    # Only for injecting axe: the page's own CSP is checked by the test above.
+    context: BrowserContext = new_context(bypass_csp=True)
+    page = context.new_page()
+    login(page, "maria")
+    page.goto(url)
+    results = Axe().run(page)
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+    assert serious == []
