@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from api import pages, views
 from api.problems import problem_not_found
@@ -20,7 +19,7 @@ ITEM = f"{V1}releases/<code:code>/items/<number:number>/"
 urlpatterns = [
     path(
         "api/schema/",
-        login_not_required(SpectacularAPIView.as_view(api_version="v1")),
+        views.SchemaView.as_view(api_version="v1"),
         name="schema",
     ),
     path("api/docs/", pages.docs, name="docs"),

@@ -7,6 +7,7 @@ import re
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -66,7 +67,7 @@ from releasemgmt.client_ip import client_ip_address
 ETAG = re.compile(r'"([1-9][0-9]{0,8})"')
 
 
-class ApiView(APIView):
+class TokenJournal:
     """Signed in by token (or the session, CSRF checked), not by the login page's redirect;
     every request made with a token, granted or refused, leaves a journal row."""
 
@@ -92,8 +93,16 @@ class ApiView(APIView):
         return response
 
 
-class ApiListView(ApiView, generics.GenericAPIView):
+class ApiView(TokenJournal, APIView):
     pass
+
+
+class ApiListView(TokenJournal, generics.GenericAPIView):
+    pass
+
+
+class SchemaView(TokenJournal, SpectacularAPIView):
+    """The OpenAPI 3 schema of this API (YAML, or JSON with ?format=json)."""
 
 
 def etag(item: ReleaseItem) -> str:
