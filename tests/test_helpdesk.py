@@ -237,3 +237,31 @@ def test_the_help_desk_writes_as_itself_with_its_reason(team):
         row.history_change_reason
         == "Posted by the help desk; cause linked: a release, no change named"
     )
+
+
+# --- Demo data -------------------------------------------------------------------------------
+
+
+def test_the_demo_records_caused_tickets_some_fixed_some_open_and_only_once(team):
+    from datetime import date
+
+    from helpdesk.demo import tickets_seed_demo
+    from projects.models import Lifecycle
+
+    first = ProjectFactory(
+        code="OLD", lifecycle=Lifecycle.RELEASED, actual_release_date=date(2026, 3, 2)
+    )
+    later = ProjectFactory(
+        code="NEW", lifecycle=Lifecycle.RELEASED, actual_release_date=date(2026, 6, 1)
+    )
+    for _ in range(3):
+        ItemFactory(project=first)
+        ItemFactory(project=later)
+    now = timezone.make_aware(timezone.datetime(2026, 11, 1))
+    created = tickets_seed_demo(actor=team.admin, per_release=4, now=now, seed=3)
+    assert created
+    assert {t.caused_by_release.code for t in created} <= {"OLD", "NEW"}
+    assert all(t.opened_at <= now for t in created)
+    fixed = [t for t in created if t.fixed_by_change_id]
+    assert all(t.resolved_at and t.caused_by_release.code == "OLD" for t in fixed)
+    assert tickets_seed_demo(actor=team.admin, per_release=4, now=now, seed=3) == []
