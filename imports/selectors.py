@@ -109,7 +109,11 @@ class ImportPlan:
         return len(self.errors) + sum(len(row.errors) for row in self.rows)
 
     def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
+        return sum(1 for row in self.rows if row.action == action and not row.errors)
+
+    @property
+    def count_with_errors(self) -> int:
+        return sum(1 for row in self.rows if row.errors)
 
     @property
     def count_create(self) -> int:
@@ -125,7 +129,7 @@ class ImportPlan:
 
     @property
     def moves(self) -> int:
-        return sum(1 for row in self.rows if row.to_state is not None)
+        return sum(1 for row in self.rows if row.to_state is not None and not row.errors)
 
     @property
     def digest(self) -> str:
@@ -179,7 +183,7 @@ class _Lookups:
 
     by_number: dict[int, ReleaseItem]
     by_external: dict[str, list[ReleaseItem]]
-    members: dict[str, Any]  # casefolded username and e-mail -> user
+    members: dict[str, Any]  # casefolded username, e-mail or unique full name -> user
     workflow: Workflow
 
     @property
@@ -212,10 +216,17 @@ def _lookups(*, access: Access, cells: list[dict[str, str]]) -> _Lookups:
             by_external.setdefault(item.change.external_key, []).append(item)
     members: dict[str, Any] = {}
     if any(row.get("assignee") for row in cells):
-        for user in User.objects.filter(release_memberships__project=access.project):
-            members[user.get_username().casefold()] = user
+        users = list(User.objects.filter(release_memberships__project=access.project))
+        # A full name, as the items export writes it, where it names one member only.
+        names = [u.get_full_name().casefold() for u in users]
+        for user, name in zip(users, names, strict=True):
+            if name and names.count(name) == 1:
+                members[name] = user
+        for user in users:
             if user.email:
-                members.setdefault(user.email.casefold(), user)
+                members[user.email.casefold()] = user
+        for user in users:
+            members[user.get_username().casefold()] = user
     return _Lookups(
         by_number={item.number: item for item in found},
         by_external=by_external,
