@@ -349,3 +349,43 @@ def test_the_preview_query_count_is_pinned(team, states, django_assert_num_queri
     # the freeze gate's windows (the policy asked about the moves).
     with django_assert_num_queries(7):
         _preview(client, _moves(items))
+
+
+def test_an_xlsx_sheet_is_counted_as_it_is_read(team, monkeypatch):
+    monkeypatch.setattr("imports.uploads.MAX_ROWS", 3)
+    sheet = tablib.Dataset(*[[f"Row {n}"] for n in range(5)], headers=["title"])
+    response = _preview(team.client(team.manager), sheet.export("xlsx"), name="items.xlsx")
+    assert response.status_code == 400
+    assert "more than 3 rows" in response.content.decode()
+
+
+def test_an_xlsx_file_that_unpacks_too_large_is_refused(team, monkeypatch):
+    monkeypatch.setattr("imports.uploads.MAX_XLSX_UNPACKED_BYTES", 100)
+    sheet = tablib.Dataset(["x"], headers=["title"])
+    response = _preview(team.client(team.manager), sheet.export("xlsx"), name="items.xlsx")
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+
+
+def test_a_released_release_takes_no_import(team, states):
+    from projects.models import Lifecycle
+
+    team.project.lifecycle = Lifecycle.RELEASED
+    team.project.save()
+    client = team.client(team.manager)
+    assert client.get(_urls()[0]).status_code == 403
+    assert _preview(client, "title\nLate\n").status_code == 403
+
+
+def test_gated_rules_are_checked_for_new_and_existing_items(team, states):
+    from items.rules import rule_seed_defaults
+
+    rule_seed_defaults()
+    review = team.item(status=states[1])
+    response = _preview(
+        team.client(team.manager),
+        f"key,title,state\n{review.key},,2 - Ready for Integration\n,New,1 - Ready for Review\n",
+    )
+    rows = _rows(response)
+    assert "needs 1 of 1 approvals" in rows[2].errors[0]
+    assert rows[3].errors == []
