@@ -1,5 +1,6 @@
 """Downloading a release's evidence pack: JSON, printable HTML and PDF of the same content, and
-the pack's JSON Schema (docs/EVIDENCE.md "The evidence pack")."""
+the pack's JSON Schema (docs/EVIDENCE.md "The evidence pack"). Every download is journaled
+(evidence.audit_log): who read which release's evidence, when and from where."""
 
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
+from evidence.audit_log import evidence_view_record
 from evidence.pack import pack_build, pack_serialise, pack_unsealed
 from evidence.services import journal_seal
 from projects.access import Access, project_access
@@ -54,6 +56,7 @@ def _attachment(response: HttpResponse, name: str) -> HttpResponse:
 def pack_json(request: HttpRequest, code: str) -> HttpResponse:
     access = _pack_access(request, code)
     body = pack_serialise(pack=_pack(access))
+    evidence_view_record(project=access.project, what="pack.json", request=request)
     response = HttpResponse(body, content_type="application/json")
     return _attachment(response, f"{code}-evidence-pack.json")
 
@@ -62,6 +65,7 @@ def pack_json(request: HttpRequest, code: str) -> HttpResponse:
 def pack_html(request: HttpRequest, code: str) -> HttpResponse:
     access = _pack_access(request, code)
     context = {"pack": _pack(access), "project": access.project, "printable": False}
+    evidence_view_record(project=access.project, what="pack.html", request=request)
     return HttpResponse(render_to_string("evidence/pack.html", context, request=request))
 
 
@@ -77,6 +81,7 @@ def pack_pdf(request: HttpRequest, code: str) -> HttpResponse:
     # No fetching: the document carries everything it shows, and fetches nothing it names.
     document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))
     body = document.write_pdf(stylesheets=[stylesheet])
+    evidence_view_record(project=access.project, what="pack.pdf", request=request)
     response = HttpResponse(body, content_type="application/pdf")
     return _attachment(response, f"{code}-evidence-pack.pdf")
 

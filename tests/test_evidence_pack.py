@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from evidence.models import Seal
+from evidence.models import EvidenceView, Seal
 from evidence.pack import pack_build, pack_serialise
 from evidence.pack_views import PACK_FORBIDDEN
 from evidence.services import journal_seal
@@ -253,6 +253,34 @@ def test_an_outsider_gets_404(team: Team, path: str) -> None:
     assert team.client(team.admin).get(f"/projects/NOPE/evidence/{path}").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["pack.json", "pack.html", "pack.pdf"])
+def test_every_download_is_journaled_with_who_when_and_from_where(team: Team, path: str) -> None:
+    team.item()
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    client.force_login(team.manager)
+
+    assert client.get(f"/projects/PAY/evidence/{path}").status_code == 200
+
+    (read,) = EvidenceView.objects.all()
+    assert (read.history_user, read.ip_address) == (team.manager, "203.0.113.9")
+    assert (read.project_code, read.what) == ("PAY", path)
+
+
+def test_a_refused_download_journals_no_read(team: Team) -> None:
+    team.client(team.viewer).get(PACK)
+    team.client(team.outsider).get(PACK)
+    assert not EvidenceView.objects.exists()
+
+
+def test_the_reads_of_a_pack_are_not_in_the_pack(story: Team) -> None:
+    client = story.client(story.manager)
+    first = client.get(PACK).content
+    assert first == client.get(PACK).content  # the first read's journal row changes nothing
+    assert EvidenceView.objects.count() == 2
+    tables = {entry["table"] for entry in json.loads(first)["journal"]}
+    assert "evidence_evidenceview" not in tables
+
+
 def test_the_pack_needs_a_login_and_only_answers_get(team: Team, client: Client) -> None:
     assert client.get(PACK).status_code == 302
     assert team.client(team.manager).post(PACK).status_code == 405
@@ -328,9 +356,10 @@ def test_downloading_the_pack_takes_a_constant_number_of_queries(
 ) -> None:
     sealed_story(team, 1)
     client = team.client(team.manager)
-    # The session, the user, the project with the user's role, and the pack's 18.
-    with django_assert_num_queries(21):
+    # The session, the user, the project with the user's role, the pack's 18, and the
+    # download's journal row.
+    with django_assert_num_queries(22):
         client.get(PACK)
     sealed_story(team, 3)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(22):
         client.get(PACK)
