@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import approvals_panel
-from configuration.selectors import dependency_panel
 from items import engine, services
 from items.arrows import board_arrows
 from items.engine import EngineError
@@ -22,6 +21,7 @@ from items.forms import (
     VersionedForm,
 )
 from items.models import ReleaseItem
+from items.panels import item_panels
 from items.policy import MovePolicy
 from items.selectors import (
     board_columns_for_project,
@@ -301,7 +301,8 @@ def _item_context(access: Access, item: ReleaseItem) -> dict:
         "can_delete": access.can(MANAGE) and not access.read_only_reason,
         "approvals": approvals_panel(access=access, item=item, policy=policy),
         "qa": qa_panel(access=access, item=item, policy=policy),
-        "dependencies": dependency_panel(access=access, item=item),
+        # Other apps' panels (configuration, version control), registered in items.panels.
+        "item_panels": item_panels(access=access, item=item),
         "also_in": other_inclusions(item=item, user=access.user),
     }
 
