@@ -809,6 +809,21 @@ def names_project_code(names: "_Names", project_id: int | None) -> str | None:
     return names.code(project_id)
 
 
+def register_item_evidence_source(
+    *,
+    name: str,
+    label: str,
+    rank: int,
+    model: type[Model],
+    describe: Callable[[Model, str, "_Names"], tuple[str, str]],
+    hidden: Iterable[str] = (),
+) -> None:
+    """source_register for rows about one item each (an `item` key, like votes and QA
+    records): in the item's, its release's and the installation's journal. `describe` returns
+    the entry's badge and summary; `rank` must be one no other source uses."""
+    source_register(_evidence_source(name, label, rank, model, describe, set(hidden)))
+
+
 @dataclass(frozen=True, slots=True)
 class JournalQuery:
     user_id: int | None = None

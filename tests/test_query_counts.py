@@ -42,6 +42,8 @@ DEPENDENCY_PANEL = [
     ("configuration_changedconfigurationitem", "the configuration items it changes"),
     ("configuration_configurationitem", "the catalogue to choose from (who may edit)"),
 ]
+# The item page's commits and merge requests (vcs, a panel registered in items.panels).
+VCS_PANEL = ("vcs_vcslink", "the item's newest commit and merge request links")
 # The board and the release page say which freeze is in force or starts next (the banner).
 FREEZE_BANNER = ("planning_freezewindow", "the freeze windows again, for the banner")
 # What the policy loads for its gates once rules with gates exist, for all cards at once.
@@ -77,6 +79,8 @@ NOTES_JOURNAL = [
 ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s[0]]
 # Help-desk tickets that name the release (helpdesk registers its journal source).
 TICKETS_JOURNAL = ("helpdesk_historicalticket", "the newest ticket rows naming it, with users")
+# Commits and merge requests linked to items (vcs registers its journal source).
+VCS_JOURNAL = ("vcs_historicalvcslink", "the newest commit and merge request link rows, with users")
 # The content of the items' changes is a journal source of its own (one change, several
 # releases): its newest rows, the rows before its edited rows, and the titles of the changes
 # the item rows mention (for "Created in ...: <title>").
@@ -145,6 +149,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("qa_qasignoff", "this round's sign-offs, with their testers"),
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
             *DEPENDENCY_PANEL,
+            VCS_PANEL,
             ALSO_IN,
         ],
     ),
@@ -194,6 +199,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             FREEZE_JOURNAL,
             *NOTES_JOURNAL,
             TICKETS_JOURNAL,
+            VCS_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
             CONTENT_EDITS,
             ("items_releasestatus", "state names"),
@@ -217,6 +223,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("items_historicalreleaseitem", "the newest rows of the item, with their users"),
             CONTENT_ROWS,
             *ITEM_JOURNAL_SOURCES,
+            VCS_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited rows (what changed)"),
             CONTENT_EDITS,
             ("items_releasestatus", "state names"),
@@ -261,6 +268,7 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("qa_qasignoff", "this round's sign-offs, with their testers"),
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
             *DEPENDENCY_PANEL,
+            VCS_PANEL,
             ALSO_IN,
         ],
     ),
@@ -557,6 +565,7 @@ GLOBAL_JOURNAL = [
     ("journal_historicalgroup", "the newest group rows, with their users"),
     ("journal_accesschange", "the newest membership and permission changes, with their users"),
     TICKETS_JOURNAL,
+    VCS_JOURNAL,
     ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
     CONTENT_EDITS,
     ("journal_historicaluser", "the rows before edited account rows (what changed)"),

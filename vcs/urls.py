@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from vcs import views
 
 app_name = "vcs"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("hooks/github/<int:pk>/", views.github_hook, name="github"),
+    path("hooks/gitlab/<int:pk>/", views.gitlab_hook, name="gitlab"),
+]
