@@ -15,7 +15,7 @@ import tablib
 from django.db import transaction
 from django.utils import timezone
 
-from helpdesk.selectors import ITEM_KEY, Actor, Resolved, refs_resolve
+from helpdesk.selectors import ITEM_KEY, Actor, Resolved, key_normal, refs_resolve
 from helpdesk.services import TicketError, TicketValues, ticket_upsert
 from items.models import CHANGE_KEY_PREFIX, Change
 from projects.models import ReleaseProject
@@ -152,11 +152,11 @@ def _links(line: int, parsed: dict, found: Resolved, errors: list[LineError]) ->
         if ITEM_KEY.fullmatch(cause_key) is None:
             errors.append(LineError(line, "caused_by_item", BAD_ITEM))
         elif cause_key.upper().startswith(CHANGE_KEY_PREFIX):
-            change = found.changes.get(cause_key)
+            change = found.changes.get(key_normal(cause_key))
             if change is None:
                 errors.append(LineError(line, "caused_by_item", NO_ITEM.format(key=cause_key)))
         else:
-            item = found.items.get(cause_key)
+            item = found.items.get(key_normal(cause_key))
             if item is None:
                 errors.append(LineError(line, "caused_by_item", NO_ITEM.format(key=cause_key)))
             elif release is not None and item.project_id != release.pk:
@@ -176,9 +176,9 @@ def _links(line: int, parsed: dict, found: Resolved, errors: list[LineError]) ->
         if ITEM_KEY.fullmatch(fix_key) is None:
             errors.append(LineError(line, "fixes_item", BAD_ITEM))
         elif fix_key.upper().startswith(CHANGE_KEY_PREFIX):
-            fix = found.changes.get(fix_key)
+            fix = found.changes.get(key_normal(fix_key))
         else:
-            item = found.items.get(fix_key)
+            item = found.items.get(key_normal(fix_key))
             fix = item.change if item is not None else None
         if fix is None and ITEM_KEY.fullmatch(fix_key):
             errors.append(LineError(line, "fixes_item", NO_ITEM.format(key=fix_key)))

@@ -121,10 +121,14 @@ def ticket_may_change(*, user: Actor, ticket: Ticket) -> bool:
     managed = _managed(user)
     if ticket.caused_by_release_id is None and ticket.fixed_by_change_id is None:
         return managed.exists()
-    return managed.filter(
-        Q(project_id=ticket.caused_by_release_id)
-        | Q(project__items__change_id=ticket.fixed_by_change_id)
-    ).exists()
+    links = Q(pk__in=[])
+    if ticket.caused_by_release_id is not None:
+        links |= Q(project_id=ticket.caused_by_release_id)
+    if ticket.fixed_by_change_id is not None:
+        # A subquery, not a join: an OR over a join would let a release without items match.
+        fixing = ReleaseItem.objects.filter(change_id=ticket.fixed_by_change_id)
+        links |= Q(project_id__in=fixing.values("project_id"))
+    return managed.filter(links).exists()
 
 
 def releases_managed(*, user: Actor, release_ids: Iterable[int]) -> set[int]:
@@ -156,6 +160,12 @@ def user_manages_a_release(*, user: Actor) -> bool:
 ITEM_KEY = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-([1-9][0-9]{0,8})")
 
 
+def key_normal(key: str) -> str:
+    """A key as Resolved is keyed by: "pay-012" and "PAY-12" name the same item."""
+    match = ITEM_KEY.fullmatch(key.strip())
+    return f"{match[1].upper()}-{int(match[2])}" if match else key
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     """The releases (by code) and items (by key, e.g. PAY-12, or CH-7 for a change alone)
@@ -180,9 +190,9 @@ def refs_resolve(*, user: Actor, codes: Iterable[str], keys: Iterable[str]) -> R
             continue
         prefix, number = match[1].upper(), int(match[2])
         if f"{prefix}-" == CHANGE_KEY_PREFIX:
-            change_ids[number] = key
+            change_ids[number] = key_normal(key)
         else:
-            item_keys[(prefix, number)] = key
+            item_keys[(prefix, number)] = key_normal(key)
     visible = Q() if _sees_everything(user) else projects_visible_filter(user=user, field="pk")
     releases = {}
     if codes:

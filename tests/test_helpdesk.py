@@ -265,3 +265,18 @@ def test_the_demo_records_caused_tickets_some_fixed_some_open_and_only_once(team
     fixed = [t for t in created if t.fixed_by_change_id]
     assert all(t.resolved_at and t.caused_by_release.code == "OLD" for t in fixed)
     assert tickets_seed_demo(actor=team.admin, per_release=4, now=now, seed=3) == []
+
+
+def test_the_manager_of_an_empty_release_may_not_change_a_ticket_of_another(team, other):
+    empty = ProjectFactory(code="NIL")
+    MemberFactory(project=empty, user=team.manager, role=Role.RELEASE_MANAGER)
+    ticket = services.ticket_create(user=team.outsider, values=values(caused_by_release=other))
+    with pytest.raises(services.TicketNotAllowed):
+        services.ticket_update(
+            user=team.manager,
+            ticket_id=ticket.pk,
+            kind="problem",
+            title="Renamed",
+            opened_at=OPENED,
+            resolved_at=None,
+        )

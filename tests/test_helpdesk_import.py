@@ -261,3 +261,14 @@ def test_the_endpoint_needs_no_csrf_token_and_no_session(team, token):
 def test_get_on_the_endpoint_is_405(team, token):
     response = Client().get("/helpdesk/tickets/", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 405
+
+
+def test_item_keys_are_read_in_any_case(team, items):
+    cause, fix = items
+    text = (
+        HEADER + f"INC-1,Incident,x,2026-11-02,,pay,{cause.key.lower()},{fix.change.key.lower()}\n"
+    )
+    response = upload(team.client(team.manager), "/projects/PAY/tickets/import/", text)
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.caused_by_change, ticket.fixed_by_change) == (cause.change, fix.change)
