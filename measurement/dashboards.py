@@ -197,6 +197,23 @@ def installation_dashboard(numbers: InstallationNumbers) -> Dashboard:
     dashboard.panels.append(
         Panel(
             chart=charts.chart_bars(
+                id="chart-issues",
+                title="Help-desk tickets caused per release",
+                summary=_issues_summary(live, window),
+                labels=[r.code for r in live],
+                values=[r.caused for r in live],
+            ),
+            table=KpiTable(
+                name="issues",
+                caption=f"Tickets caused within {window} days of go-live, per release gone live",
+                columns=["Release", "Went live", "Tickets caused", "Incidents caused"],
+                rows=[[r.code, _day(r), r.caused, r.caused_incidents] for r in live],
+            ),
+        )
+    )
+    dashboard.panels.append(
+        Panel(
+            chart=charts.chart_bars(
                 id="chart-ratio",
                 title="New versus fixed tickets per release",
                 summary=_ratio_summary(live),
@@ -255,6 +272,17 @@ def _items_summary(releases: Sequence[ReleaseKpis]) -> str:
     return (
         f"{total} change item(s) in {len(releases)} release(s), "
         f"{total / len(releases):.1f} per release; most in {most.code} ({most.items})."
+    )
+
+
+def _issues_summary(live: Sequence[ReleaseKpis], window: int) -> str:
+    if not live:
+        return "No release has gone live yet."
+    most = max(live, key=lambda r: r.caused or 0)
+    total = sum(r.caused or 0 for r in live)
+    return (
+        f"{total} ticket(s) caused within {window} days of go-live by {len(live)} live "
+        f"release(s); most by {most.code} ({most.caused})."
     )
 
 

@@ -11,7 +11,7 @@ from tests.kpi_fixtures import *  # noqa: F403 (the world fixture)
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DASHBOARDS = {
-    "/kpis/": ["deployments", "caused", "items", "ratio", "lead", "states"],
+    "/kpis/": ["deployments", "caused", "items", "issues", "ratio", "lead", "states"],
     "/projects/PAY/kpis/": ["flow", "states"],
 }
 SERIOUS = ("serious", "critical")
