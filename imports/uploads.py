@@ -28,6 +28,7 @@ NOT_UTF8 = "The CSV file is not UTF-8 text; save it as “CSV UTF-8” and uploa
 UNREADABLE_CSV = "The CSV file could not be read: {error}."
 UNREADABLE_XLSX = "The XLSX file could not be read; save it again as an Excel workbook."
 EMPTY = "The file has no header row."
+NUL_BYTES = "The CSV file contains NUL characters: it is not a text file."
 
 
 class UploadError(Exception):
@@ -67,6 +68,8 @@ def _cell(value: object) -> str:
 
 
 def _read_csv(content: bytes) -> Sheet:
+    if b"\x00" in content:  # no text column can store it (PostgreSQL refuses NUL)
+        raise UploadError(NUL_BYTES)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
