@@ -125,7 +125,16 @@ class _Reader:
         return {(table, row_id): (seal, position) for table, row_id, seal, position in found}
 
     def _users(self) -> dict[int, str]:
-        columns = ("history_user_id", "approver_id", "tester_id", "decided_by_id", "moved_by_id")
+        columns = (
+            "history_user_id",
+            "approver_id",
+            "tester_id",
+            "decided_by_id",
+            "moved_by_id",
+            "assignee_id",
+            "release_manager_id",
+            "user_id",
+        )
         ids = {
             row[column]
             for rows in self.rows.values()
@@ -133,7 +142,7 @@ class _Reader:
             for column in columns
             if row.get(column) is not None
         }
-        ids |= {row["user_id"] for row in self.rows["members"]}
+        ids.add(self.project.release_manager_id)
         return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
 
     def user(self, user_id: int | None) -> str | None:

@@ -15,7 +15,7 @@ from evidence.pack_views import PACK_FORBIDDEN
 from evidence.services import journal_seal
 from items.services import item_delete
 from tests.conftest import Team
-from tests.factories import ItemFactory, ProjectFactory
+from tests.factories import ItemFactory, ProjectFactory, UserFactory
 from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
 from tests.governance_fixtures import (
     INTEGRATION,
@@ -177,6 +177,14 @@ def test_a_removed_item_stays_in_the_scope_as_removed(team: Team) -> None:
 
     assert (entry["item"], entry["removed"]) == (item.key, True)
     assert find(download(team)["transitions"], kind="removed")["item"] == item.key
+
+
+def test_the_scope_names_an_assignee_who_did_nothing_else(team: Team) -> None:
+    team.item(assignee=UserFactory(username="zoe"))
+
+    (entry,) = download(team)["scope"]
+
+    assert entry["assignee"] == "zoe"
 
 
 def test_another_releases_rows_are_not_in_the_pack(story: Team) -> None:
