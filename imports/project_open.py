@@ -103,7 +103,12 @@ def _read(path: Path, name: str, required: Iterable[str]) -> list[Row]:
             rows = []
             start = 2
             for record in reader:
-                cells = {k: (v or "").strip() for k, v in record.items() if k is not None}
+                # NUL cannot be stored in a text column (nor does ]po['s PostgreSQL hold any).
+                cells = {
+                    k: (v or "").replace("\x00", "").strip()
+                    for k, v in record.items()
+                    if k is not None and not isinstance(v, list)
+                }
                 rows.append(Row(line=start, cells=cells))
                 start = reader.line_num + 1
             return rows
