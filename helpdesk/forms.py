@@ -1,6 +1,9 @@
 """The ticket pages' forms: record, edit, link the cause and the fix, upload a CSV file."""
 
+from datetime import datetime
+
 from django import forms
+from django.utils import timezone
 
 from helpdesk.imports import CSV_MAX_BYTES
 from helpdesk.models import Ticket, TicketKind
@@ -88,3 +91,22 @@ class ImportForm(forms.Form):
             f"caused_by_item, fixes_item. At most {CSV_MAX_BYTES // (1024 * 1024)} MB."
         ),
     )
+
+
+class SeenForm(forms.Form):
+    """The ticket's updated_at as the page showed it (every form on the ticket page carries
+    it): a write on a ticket that changed since is refused with 409."""
+
+    seen = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
+
+    def clean_seen(self) -> datetime | None:
+        value = self.cleaned_data["seen"]
+        if not value:
+            return None
+        try:
+            seen = datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError("The page's version of the ticket is unreadable.") from None
+        if timezone.is_naive(seen):
+            raise forms.ValidationError("The page's version of the ticket is unreadable.")
+        return seen

@@ -69,6 +69,13 @@ class ReferenceTaken(TicketError):
     status_code = 409
 
 
+class TicketStale(TicketError):
+    status_code = 409
+
+
+STALE = "The ticket changed since this page was shown; look at it again and retry."
+
+
 @dataclass(frozen=True, slots=True)
 class TicketValues:
     """A ticket as a form, a CSV line or the help desk gives it, its links resolved."""
@@ -187,15 +194,20 @@ _FIELDS = (
 )
 
 
-def _ticket_lock(ticket_id: int) -> Ticket:
+def _ticket_lock(ticket_id: int, seen: datetime | None = None) -> Ticket:
+    """Lock the ticket; a page that showed an older version of it (`seen`, its updated_at
+    then) loses politely: 409, nothing changed."""
     try:
-        return (
+        ticket = (
             Ticket.objects.select_for_update(of=("self",))
             .select_related("caused_by_release")
             .get(pk=ticket_id)
         )
     except Ticket.DoesNotExist:
         raise TicketError("No such ticket.") from None
+    if seen is not None and ticket.updated_at != seen:
+        raise TicketStale(STALE)
+    return ticket
 
 
 def _write(
@@ -287,10 +299,12 @@ def ticket_update(
     title: str,
     opened_at: datetime,
     resolved_at: datetime | None,
+    seen: datetime | None = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """Edit a ticket's own fields (its links stay: see ticket_link_cause, ticket_link_fix)."""
-    old = _ticket_lock(ticket_id)
+    """Edit a ticket's own fields (its links stay: see ticket_link_cause, ticket_link_fix).
+    `seen` is the ticket's updated_at as the editing page showed it (409 when it changed)."""
+    old = _ticket_lock(ticket_id, seen)
     values = _values_of(old, kind=kind, title=title, opened_at=opened_at, resolved_at=resolved_at)
     ticket, _ = _write(actor=user, old=old, values=values, origin=ORIGIN_FORM, at=at)
     return ticket
@@ -303,11 +317,12 @@ def ticket_link_cause(
     ticket_id: int,
     release: ReleaseProject | None,
     change: Change | None = None,
+    seen: datetime | None = None,
     at: datetime | None = None,
 ) -> Ticket:
     """Say which release (and which of its changes) caused the ticket; `release=None` unlinks
     the cause."""
-    old = _ticket_lock(ticket_id)
+    old = _ticket_lock(ticket_id, seen)
     values = _values_of(old, caused_by_release=release, caused_by_change=change)
     ticket, _ = _write(actor=user, old=old, values=values, origin=ORIGIN_FORM, at=at)
     return ticket
@@ -315,10 +330,15 @@ def ticket_link_cause(
 
 @transaction.atomic
 def ticket_link_fix(
-    *, user: Actor, ticket_id: int, change: Change | None, at: datetime | None = None
+    *,
+    user: Actor,
+    ticket_id: int,
+    change: Change | None,
+    seen: datetime | None = None,
+    at: datetime | None = None,
 ) -> Ticket:
     """Say which change fixes the ticket; `change=None` unlinks the fix."""
-    old = _ticket_lock(ticket_id)
+    old = _ticket_lock(ticket_id, seen)
     values = _values_of(old, fixed_by_change=change)
     ticket, _ = _write(actor=user, old=old, values=values, origin=ORIGIN_FORM, at=at)
     return ticket

@@ -1,6 +1,8 @@
 """The ticket pages: a release's tickets, the installation's list (triage), a ticket with its
 links and history, and the forms that record, import, edit and link (POST only)."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -10,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk import services
-from helpdesk.forms import CauseForm, FixForm, ImportForm, TicketFieldsForm, TicketForm
+from helpdesk.forms import CauseForm, FixForm, ImportForm, SeenForm, TicketFieldsForm, TicketForm
 from helpdesk.imports import (
     CSV_MAX_BYTES,
     ImportRefused,
@@ -198,6 +200,7 @@ def _ticket_page(
         "can_change": found.can_change,
         "links": ticket_page_links(user=user, ticket=ticket),
         "history": ticket_history_entries(user=user, rows=ticket_history(ticket=ticket)),
+        "seen": ticket.updated_at.isoformat(),
     }
     if found.can_change:
         context |= {
@@ -235,15 +238,19 @@ def _write(request: HttpRequest, pk: int, name: str, form, write) -> HttpRespons
     with the form's errors and the status that says why, nothing changed."""
     found = _changeable(request, pk)
     status = 400
-    if form is None or form.is_valid():
+    seen = SeenForm(request.POST)
+    if not seen.is_valid():
+        messages.error(request, form_error(seen))
+    elif form is None or form.is_valid():
         try:
-            done = write(form.cleaned_data if form is not None else {})
+            data = form.cleaned_data if form is not None else {}
+            done = write(data, seen.cleaned_data["seen"])
         except ImportRefused as refused:
             for error in refused.errors:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
         except services.TicketError as error:
             status = error.status_code
-            if form is not None:
+            if form is not None and error.field:
                 field = _FORM_FIELD.get(error.field, error.field)
                 form.add_error(field if field in form.fields else None, error.message)
             else:
@@ -257,8 +264,8 @@ def _write(request: HttpRequest, pk: int, name: str, form, write) -> HttpRespons
 
 @require_POST
 def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(data: dict) -> str:
-        services.ticket_update(user=request.user, ticket_id=pk, **data)
+    def write(data: dict, seen: datetime | None) -> str:
+        services.ticket_update(user=request.user, ticket_id=pk, seen=seen, **data)
         return "Ticket saved."
 
     return _write(request, pk, "edit", TicketFieldsForm(request.POST, prefix="edit"), write)
@@ -266,9 +273,11 @@ def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def ticket_cause(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(data: dict) -> str:
+    def write(data: dict, seen: datetime | None) -> str:
         release, change, _ = links_resolve(user=request.user, **data)
-        services.ticket_link_cause(user=request.user, ticket_id=pk, release=release, change=change)
+        services.ticket_link_cause(
+            user=request.user, ticket_id=pk, release=release, change=change, seen=seen
+        )
         return "Cause linked."
 
     return _write(request, pk, "cause", CauseForm(request.POST, prefix="cause"), write)
@@ -276,8 +285,8 @@ def ticket_cause(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def ticket_cause_unlink(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(data: dict) -> str:
-        services.ticket_link_cause(user=request.user, ticket_id=pk, release=None)
+    def write(data: dict, seen: datetime | None) -> str:
+        services.ticket_link_cause(user=request.user, ticket_id=pk, release=None, seen=seen)
         return "Cause unlinked."
 
     return _write(request, pk, "", None, write)
@@ -285,9 +294,9 @@ def ticket_cause_unlink(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def ticket_fix(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(data: dict) -> str:
+    def write(data: dict, seen: datetime | None) -> str:
         _, _, fix = links_resolve(user=request.user, **data)
-        services.ticket_link_fix(user=request.user, ticket_id=pk, change=fix)
+        services.ticket_link_fix(user=request.user, ticket_id=pk, change=fix, seen=seen)
         return "Fix linked."
 
     return _write(request, pk, "fix", FixForm(request.POST, prefix="fix"), write)
@@ -295,8 +304,8 @@ def ticket_fix(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def ticket_fix_unlink(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(data: dict) -> str:
-        services.ticket_link_fix(user=request.user, ticket_id=pk, change=None)
+    def write(data: dict, seen: datetime | None) -> str:
+        services.ticket_link_fix(user=request.user, ticket_id=pk, change=None, seen=seen)
         return "Fix unlinked."
 
     return _write(request, pk, "", None, write)

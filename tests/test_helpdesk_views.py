@@ -315,3 +315,36 @@ def test_the_ticket_page_runs_the_same_queries_whatever_its_history(
     assert response.status_code == 200
     for (table, purpose), query in zip(TICKET_PAGE, captured.captured_queries, strict=True):
         assert f'"{table}"' in query["sql"], purpose
+
+
+def test_a_form_from_before_a_change_of_the_ticket_is_refused_with_409(team):
+    ticket = record(team, caused_by_release=team.project)
+    seen = ticket.updated_at.isoformat()
+    services.ticket_update(
+        user=team.admin,
+        ticket_id=ticket.pk,
+        kind="incident",
+        title="Renamed meanwhile",
+        opened_at=OPENED,
+        resolved_at=None,
+    )
+    response = team.client(team.manager).post(
+        f"/helpdesk/tickets/{ticket.pk}/edit/",
+        {
+            "seen": seen,
+            "edit-kind": "problem",
+            "edit-title": "Mine",
+            "edit-opened_at": "2026-11-30T09:15",
+        },
+    )
+    assert response.status_code == 409
+    assert services.STALE.encode() in response.content.replace(b"&#x27;", b"'")
+    ticket.refresh_from_db()
+    assert ticket.title == "Renamed meanwhile"
+
+
+def test_the_ticket_page_forms_carry_the_version_they_were_shown_with(team):
+    ticket = record(team, caused_by_release=team.project)
+    page = team.client(team.manager).get(f"/helpdesk/tickets/{ticket.pk}/").content.decode()
+    # Link the cause, unlink it, link a fix, edit (no fix yet: nothing to unlink).
+    assert page.count(f'name="seen" value="{ticket.updated_at.isoformat()}"') == 4
