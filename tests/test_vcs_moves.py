@@ -61,7 +61,9 @@ def test_the_move_is_journaled_as_the_service_account_with_the_reference(
     )
     request = next(e for e in entries if e.source == "vcs" and e.action.startswith("Move"))
     assert request.action == "Move requested: moved"
+    assert request.summary == "“Fixes” in Commit 0d1a26e in Codertocat/Hello-World: moved"
     assert request.reason == "Moved to 1 - Ready for Review."
+    assert request.changes == []  # the summary and the reason say it all
 
 
 def test_a_push_to_another_branch_links_but_moves_nothing_until_it_reaches_the_default(

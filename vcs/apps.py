@@ -27,5 +27,6 @@ class VcsConfig(AppConfig):
             rank=30,
             model=VcsLink.history.model,
             describe=describe_link,
-            hidden={"move_round", "webhook", "message"},
+            # A move request's entry says its verb and outcome, and gives the reason as its "why".
+            hidden={"move_verb", "move_outcome", "move_reason", "move_round", "webhook", "message"},
         )
