@@ -20,6 +20,7 @@ from django.db.models import Q
 from imports.uploads import Sheet
 from items.models import Change, Kind, Priority, ReleaseItem, ReleaseStatus
 from items.policy import MovePolicy
+from items.services import RELEASE_FIELDS
 from items.workflow import Workflow, workflow_current
 from projects.access import Access
 from projects.roles import MOVE_ANY
@@ -336,9 +337,53 @@ def _describe(name: str, value: Any) -> str:
 
 
 def _current(item: ReleaseItem, name: str) -> Any:
-    if name == "assignee":
-        return item.assignee
-    return getattr(item.change if name not in ("priority",) else item, name)
+    return getattr(item if name in RELEASE_FIELDS else item.change, name)
+
+
+def _plan_row(
+    *,
+    access: Access,
+    line: int,
+    row: dict[str, str],
+    lookups: _Lookups,
+    seen: dict[tuple[str, Any], int],
+    first: ReleaseStatus | None,
+) -> PlannedRow:
+    """One row: the item it names (or a new one), what changes, and its errors."""
+    planned = PlannedRow(line=line)
+    item = _find_item(access=access, row=row, lookups=lookups, planned=planned)
+    unnamed = bool(planned.errors)  # the key or external key named no single item
+    identity = ("item", item.pk) if item else None
+    if identity is None and row.get("external_key"):
+        identity = ("external", row["external_key"])
+    if identity is not None and identity in seen:
+        planned.errors.append(DUPLICATE_ROW.format(line=seen[identity]))
+    elif identity is not None:
+        seen[identity] = line
+    values = _row_fields(access=access, row=row, lookups=lookups, planned=planned)
+    state = None
+    if row.get("state"):
+        state = _state(value=row["state"], lookups=lookups, planned=planned)
+    if item is not None:
+        planned.action = Action.UPDATE
+        planned.key, planned.item_id, planned.version = item.key, item.pk, item.version
+        planned.fields = {n: v for n, v in values.items() if _current(item, n) != v}
+        planned.title = planned.fields.get("title", item.title)
+        if state is not None and state.pk != item.status_id:
+            planned.to_state = state
+        if not planned.fields and planned.to_state is None:
+            planned.action = Action.UNCHANGED
+    elif not unnamed:
+        planned.fields = values
+        planned.title = values.get("title", "")
+        if not row.get("title"):
+            planned.errors.append(TITLE_MISSING)
+        if state is not None and first is not None and state.pk != first.pk:
+            planned.to_state = state
+    planned.changes = [_describe(n, v) for n, v in planned.fields.items()]
+    if planned.to_state is not None:
+        planned.changes.append(f"state: {planned.to_state.name}")
+    return planned
 
 
 def import_plan(*, access: Access, sheet: Sheet) -> ImportPlan:
@@ -348,67 +393,21 @@ def import_plan(*, access: Access, sheet: Sheet) -> ImportPlan:
     notices = [IGNORED_COLUMNS.format(names=", ".join(ignored))] if ignored else []
     if errors:
         return ImportPlan(rows=[], notices=notices, errors=errors)
-    cells: list[dict[str, str]] = []
-    lines: list[int] = []
-    overlong: set[int] = set()
-    for sheet_row in sheet.rows:
-        if not any(sheet_row.cells):
-            continue  # blank lines (and a spreadsheet's trailing empty rows) say nothing
-        if len(sheet_row.cells) > len(sheet.headers) and any(sheet_row.cells[len(sheet.headers) :]):
-            overlong.add(sheet_row.line)
-        cells.append(
-            {
-                name: sheet_row.cells[i] if i < len(sheet_row.cells) else ""
-                for name, i in index.items()
-            }
-        )
-        lines.append(sheet_row.line)
+    width = len(sheet.headers)
+    rows = [r for r in sheet.rows if any(r.cells)]  # blank lines and trailing empty rows
+    cells = [
+        {name: r.cells[i] if i < len(r.cells) else "" for name, i in index.items()} for r in rows
+    ]
     lookups = _lookups(access=access, cells=cells)
-    planned_rows: list[PlannedRow] = []
-    seen: dict[Any, int] = {}
     first = next((s for s in lookups.states if s.enabled), None)
-    for line, row in zip(lines, cells, strict=True):
-        planned = PlannedRow(line=line)
-        if line in overlong:
-            planned.errors.append(ROW_TOO_LONG)
-        item = _find_item(access=access, row=row, lookups=lookups, planned=planned)
-        unnamed = bool(planned.errors)  # the key or external key named no single item
-        identity = (
-            ("item", item.pk)
-            if item
-            else ("external", row["external_key"])
-            if row.get("external_key")
-            else None
+    seen: dict[tuple[str, Any], int] = {}
+    planned_rows = []
+    for sheet_row, row in zip(rows, cells, strict=True):
+        planned = _plan_row(
+            access=access, line=sheet_row.line, row=row, lookups=lookups, seen=seen, first=first
         )
-        if identity is not None and identity in seen:
-            planned.errors.append(DUPLICATE_ROW.format(line=seen[identity]))
-        elif identity is not None:
-            seen[identity] = line
-        values = _row_fields(access=access, row=row, lookups=lookups, planned=planned)
-        state = (
-            _state(value=row["state"], lookups=lookups, planned=planned)
-            if row.get("state")
-            else None
-        )
-        if item is not None:
-            planned.action = Action.UPDATE
-            planned.key, planned.item_id, planned.version = item.key, item.pk, item.version
-            planned.fields = {n: v for n, v in values.items() if _current(item, n) != v}
-            planned.title = planned.fields.get("title", item.title)
-            if state is not None and state.pk != item.status_id:
-                planned.to_state = state
-            if not planned.fields and planned.to_state is None:
-                planned.action = Action.UNCHANGED
-        elif not unnamed:
-            planned.fields = values
-            planned.title = values.get("title", "")
-            if not row.get("title"):
-                planned.errors.append(TITLE_MISSING)
-            if state is not None and first is not None and state.pk != first.pk:
-                planned.to_state = state
-        planned.changes = [_describe(n, v) for n, v in planned.fields.items()]
-        if planned.to_state is not None:
-            planned.changes.append(f"state: {planned.to_state.name}")
+        if any(sheet_row.cells[width:]):
+            planned.errors.insert(0, ROW_TOO_LONG)
         planned_rows.append(planned)
     _check_moves(access=access, rows=planned_rows, lookups=lookups, first=first)
     return ImportPlan(rows=planned_rows, notices=notices, errors=[])

@@ -389,3 +389,10 @@ def test_gated_rules_are_checked_for_new_and_existing_items(team, states):
     rows = _rows(response)
     assert "needs 1 of 1 approvals" in rows[2].errors[0]
     assert rows[3].errors == []
+
+
+def test_a_row_with_more_cells_than_columns_is_an_error(team, states):
+    response = _preview(team.client(team.manager), "title\nOne\nTwo,stray\n")
+    rows = _rows(response)
+    assert rows[2].errors == []
+    assert rows[3].errors == ["The row has more cells than the header has columns."]
