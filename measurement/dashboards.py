@@ -2,7 +2,7 @@
 exported as CSV) and charts (each drawn beside its table). Reads only through the selectors;
 the arithmetic here is over their aggregated rows (a row per release, state, period or day)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +18,6 @@ from measurement.sql import Spread, SpreadsByRelease
 DAY, HOUR = 86400, 3600
 # The cumulative flow diagram samples at most this many days (its table lists the same days).
 FLOW_POINTS_MAX = 60
-NOT_DEFINED = None
 
 
 @dataclass
@@ -69,7 +68,7 @@ def _day(release: ReleaseKpis) -> str:
     return timezone.localdate(release.went_live).isoformat() if release.went_live else ""
 
 
-def _describe(spread: Spread, unit: str, convert) -> str:
+def _describe(spread: Spread, unit: str, convert: Callable[[float | None], float | None]) -> str:
     if not spread.n:
         return "no values yet"
     return (
@@ -107,7 +106,9 @@ def _trend_periods(numbers: InstallationNumbers) -> list[Period]:
     return periods_between(first=min(live), last=timezone.localdate(), grain=numbers.grain)
 
 
-def installation_dashboard(numbers: InstallationNumbers) -> Dashboard:
+def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
+    """The installation-wide dashboard: trends per period, bars per release, time per state,
+    the releases' table and the DORA measures."""
     releases, grain, window = numbers.releases, numbers.grain, numbers.window_days
     live = [r for r in releases if r.went_live]
     periods = _trend_periods(numbers)
@@ -402,7 +403,9 @@ def _releases_table(numbers: InstallationNumbers) -> KpiTable:
     )
 
 
-def _dora_table(numbers: InstallationNumbers, *, deployments: int, periods: list) -> KpiTable:
+def _dora_table(
+    numbers: InstallationNumbers, *, deployments: int, periods: list[Period]
+) -> KpiTable:
     live = [r for r in numbers.releases if r.went_live]
     failed = [r for r in live if r.caused_incidents]
     grain = numbers.grain
@@ -470,7 +473,8 @@ def _sample(days_: list[FlowDay]) -> list[FlowDay]:
     return [days_[round(i * step)] for i in range(FLOW_POINTS_MAX)]
 
 
-def release_dashboard(numbers: ReleaseNumbers) -> Dashboard:
+def release_dashboard(*, numbers: ReleaseNumbers) -> Dashboard:
+    """One release's dashboard: its KPIs, its cumulative flow and its time per state."""
     r = numbers.release
     states = [
         s for s in numbers.states if s.enabled or any(d.counts.get(s.pk) for d in numbers.flow)

@@ -140,7 +140,7 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         in_state=flow_time_in_state(release_ids=ids),
         states=workflow_current().states,
     )
-    dashboard = installation_dashboard(numbers)
+    dashboard = installation_dashboard(numbers=numbers)
     export = _kpi_export(request, dashboard, "kpis")
     if export is not None:
         return export
@@ -180,7 +180,7 @@ def release_kpi_page(request: HttpRequest, code: str) -> HttpResponse:
         states=workflow_current().states,
         flow=flow_cumulative(release_id=project.pk, until=timezone.now().date()),
     )
-    dashboard = release_dashboard(numbers)
+    dashboard = release_dashboard(numbers=numbers)
     export = _kpi_export(request, dashboard, f"kpis-{project.code}")
     if export is not None:
         return export

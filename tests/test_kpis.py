@@ -280,8 +280,11 @@ def test_an_outsider_gets_404_on_a_release_dashboard_and_sees_nothing_of_it(clie
     client.force_login(team.outsider)
     assert client.get(release_url("PAY")).status_code == 404
     assert client.get(release_url("PAY"), {"_export": "csv", "table": "release"}).status_code == 404
-    content = client.get(KPIS).content.decode()
+    response = client.get(KPIS)
+    assert response.status_code == 200
+    content = response.content.decode()
     assert "PAY" not in content.split("<main", 1)[1]
+    assert "Nothing to draw yet" in content
 
 
 def test_a_member_of_another_release_gets_404(client, team, world):
