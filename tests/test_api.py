@@ -2,6 +2,8 @@
 input, the portal's access rule, and constant query counts."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.problems import IF_MATCH_REQUIRED, PROBLEM_JSON
 from items.engine import STALE
@@ -471,3 +473,27 @@ def test_a_disabled_account_cannot_use_its_token(team: Team) -> None:
     user.save()
 
     assert_problem(client.get("/api/v1/states/"), 401)
+
+
+def test_an_api_move_runs_no_more_queries_than_the_boards(team: Team, tokens: dict) -> None:
+    """Issue 12: an API move costs no more than a board move (bench/timings.py times both):
+    the token's one query replaces the session's and the user's, and pays for its journal
+    row."""
+    by_board, by_api = team.item(number=1), team.item(number=2)
+    team.item(number=5)  # stays in the first state: neither move completes the code freeze
+    browser = team.client(team.developer)
+    client = ApiClient(tokens["developer"])
+    # Warm-up: the states and rules loaded, the release's development start recorded.
+    for number in (3, 4):
+        warm = team.item(number=number)
+        client.post(item_url(warm, "move/"), {"direction": "next"}, **if_match(1))
+
+    with CaptureQueriesContext(connection) as board:
+        moved = browser.post(
+            f"/projects/PAY/items/{by_board.number}/move/", {"version": 1, "direction": "next"}
+        )
+    with CaptureQueriesContext(connection) as api:
+        response = client.post(item_url(by_api, "move/"), {"direction": "next"}, **if_match(1))
+
+    assert (moved.status_code, response.status_code) == (302, 200)
+    assert len(api.captured_queries) <= len(board.captured_queries)
