@@ -65,16 +65,17 @@ def _dict(value: Any, name: str) -> dict:
 
 
 def _text(value: Any, *, limit: int = TEXT_MAX) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    # PostgreSQL text cannot hold NUL characters: a signed payload with one is still no 500.
+    return value.replace("\x00", "")[:limit] if isinstance(value, str) else ""
 
 
 def _required(container: dict, name: str, *, limit: int = TEXT_MAX) -> str:
     value = container.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.replace("\x00", "").strip():
         raise PayloadError(f"“{name}” is missing")
-    return value.strip()[:limit]
+    return value.replace("\x00", "").strip()[:limit]
 
 
 def _safe_url(value: Any) -> str:
@@ -97,7 +98,11 @@ def _when(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # "0001-01-01T00:00:00+14:00" is before the first representable UTC
+        return None
 
 
 def _first_line(text: str) -> str:
@@ -135,10 +140,15 @@ def _commits(
     return references, len(commits) > COMMITS_PER_DELIVERY
 
 
+def _person(name: str, username: str) -> str:
+    """ "Mona Lisa (monalisa)", or whichever of the two is known; at most TEXT_MAX long."""
+    both = f"{name} ({username})" if name and username and name != username else ""
+    return (both or name or username)[:TEXT_MAX]
+
+
 def _commit_author(commit: dict) -> str:
     author = commit.get("author") if isinstance(commit.get("author"), dict) else {}
-    name, username = _text(author.get("name")), _text(author.get("username"))
-    return f"{name} ({username})" if name and username and name != username else name or username
+    return _person(_text(author.get("name")), _text(author.get("username")))
 
 
 def github_push(payload: dict) -> Event:
@@ -203,13 +213,12 @@ def gitlab_merge_request(payload: dict) -> Event:
     description = _text(attributes.get("description"), limit=MESSAGE_MAX)
     state = _text(attributes.get("state"), limit=20)
     branch = _text(attributes.get("target_branch"))
-    name, username = _text(user.get("name")), _text(user.get("username"))
     reference = Reference(
         kind=LinkKind.MERGE_REQUEST,
         ref=_required(attributes, "iid", limit=20),
         title=title,
         message=f"{title}\n\n{description}".strip(),
-        author=f"{name} ({username})" if name and username else name or username,
+        author=_person(_text(user.get("name")), _text(user.get("username"))),
         url=_safe_url(attributes.get("url")),
         happened_at=_when(attributes.get("updated_at")),
         branch=branch,

@@ -60,7 +60,7 @@ def _receive(request: HttpRequest, *, pk: int, provider: str) -> JsonResponse:
         return _answer(NO_EVENT.format(header=header), 400)
     try:
         payload = json.loads(body)
-    except ValueError:  # also a body that is not UTF-8
+    except (ValueError, RecursionError):  # also a body that is not UTF-8, or nested too deep
         return _answer(BAD_JSON, 400)
     delivery_id = delivery_key(webhook=webhook, headers=request.headers, body=body)
     try:
