@@ -62,3 +62,15 @@ def test_people_who_are_not_staff_cannot_see_the_webhooks(team: Team, github) ->
     response = team.client(team.manager).get("/admin/vcs/webhook/")
 
     assert response.status_code == 302
+
+
+def test_a_webhook_that_linked_something_is_kept_deactivate_it_instead(
+    team: Team, github, items
+) -> None:
+    github_post(github, payload("github_push"))
+    client = team.client(team.admin)
+
+    page = client.post(f"/admin/vcs/webhook/{github.pk}/delete/", {"post": "yes"})
+
+    assert page.status_code == 200  # the admin lists the links that protect it
+    assert Webhook.objects.filter(pk=github.pk).exists()

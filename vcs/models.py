@@ -112,8 +112,10 @@ class VcsLink(models.Model):
     # The item's approval round after the move: a later closing reference while the item is
     # still in that round (not moved or edited since) is "already moved".
     move_round = models.PositiveIntegerField(null=True, blank=True)
+    # PROTECT: a webhook that linked something is deactivated, never deleted (a SET_NULL would
+    # rewrite journaled rows without a journal row).
     webhook = models.ForeignKey(
-        Webhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Webhook, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
