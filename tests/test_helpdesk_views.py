@@ -348,3 +348,27 @@ def test_the_ticket_page_forms_carry_the_version_they_were_shown_with(team):
     page = team.client(team.manager).get(f"/helpdesk/tickets/{ticket.pk}/").content.decode()
     # Link the cause, unlink it, link a fix, edit (no fix yet: nothing to unlink).
     assert page.count(f'name="seen" value="{ticket.updated_at.isoformat()}"') == 4
+
+
+def test_the_release_journal_page_shows_the_link_changes(team):
+    cause = team.item()
+    ticket = record(team)
+    services.ticket_link_cause(
+        user=team.manager, ticket_id=ticket.pk, release=team.project, change=cause.change
+    )
+    page = team.client(team.viewer).get("/projects/PAY/journal/").content.decode()
+    assert "Ticket INC-1" in page
+    assert f"Cause linked: {cause.change.key}" in page
+
+
+def test_the_admin_lists_tickets_read_only(team):
+    ticket = record(team, caused_by_release=team.project)
+    client = team.client(team.admin)
+    assert client.get("/admin/helpdesk/ticket/").status_code == 200
+    assert client.get(f"/admin/helpdesk/ticket/{ticket.pk}/change/").status_code == 200
+    assert client.get("/admin/helpdesk/ticket/add/").status_code == 403
+    assert (
+        client.post(f"/admin/helpdesk/ticket/{ticket.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
