@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, Q, QuerySet, Subquery, Value
+from django.db.models import Expression, Q, QuerySet, Subquery
 
 from configuration.models import ChangedConfigurationItem, ConfigurationItem, Dependency
 from items.models import ReleaseItem, ReleaseStatus
@@ -21,7 +21,7 @@ User = AbstractBaseUser | AnonymousUser
 HIDDEN_ITEM = "an item in another release you cannot see"
 
 
-def visible_to(user: User, project_field: str) -> Exists | Value:
+def visible_to(user: User, project_field: str) -> Expression:
     """An annotation: whether `user` may see the release at `project_field` of each row."""
     return project_visible_flag(user=user, project_field=project_field)
 

@@ -5,15 +5,16 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from evidence.selectors import seal_export, seal_latest
+from projects.selectors import user_sees_every_release
 
-ONLY_SUPERUSERS = "Only administrators can export the journal's seal."
+ONLY_SUPERUSERS = "Only administrators and auditors can export the journal's seal."
 
 
 @require_GET
 def seal_json(request: HttpRequest) -> HttpResponse:
     """The latest seal (digest, root, signature) and the public key, to keep outside the
     database: a later journal_verify --expect DIGEST proves nothing before it was rewritten."""
-    if not request.user.is_superuser:
+    if not user_sees_every_release(user=request.user):
         raise PermissionDenied(ONLY_SUPERUSERS)
     document = seal_export(seal=seal_latest())
     number = document["seal"]["number"] if document["seal"] else 0

@@ -16,8 +16,9 @@ from journal.selectors import (
     journal_entries,
 )
 from projects.access import project_access
+from projects.selectors import user_sees_every_release
 
-ONLY_SUPERUSERS = "Only administrators can read the journal of the whole installation."
+ONLY_SUPERUSERS = "Only administrators and auditors can read the journal of the whole installation."
 NO_SUCH_ITEM = "This release project never had such an item."
 
 
@@ -85,7 +86,7 @@ def project_journal(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def global_journal(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_superuser:
+    if not user_sees_every_release(user=request.user):
         raise PermissionDenied(ONLY_SUPERUSERS)
     return _journal_page(
         request,

@@ -14,11 +14,7 @@ from django.utils import timezone
 from planning.freezes import FreezeOccurrence, freeze_occurrences_of
 from planning.models import ACTUAL_FIELDS, FreezeWindow, Milestone, ReleaseSchedule
 from projects.models import Lifecycle, ReleaseProject
-from projects.selectors import (
-    projects_visible_filter,
-    projects_visible_to,
-    user_sees_every_release,
-)
+from projects.selectors import projects_visible_filter, projects_visible_to
 
 # The domain part of every event's UID: a constant, so UIDs survive a change of host name.
 UID_DOMAIN = "releasemgmt"
@@ -74,10 +70,9 @@ def _schedules(
 def _freeze_windows(*, user: AbstractBaseUser) -> QuerySet[FreezeWindow]:
     """Enabled freeze windows: installation-wide ones and those of releases `user` may see."""
     windows = FreezeWindow.objects.filter(enabled=True).select_related("project")
-    if not user_sees_every_release(user=user):
-        windows = windows.filter(
-            Q(project__isnull=True) | projects_visible_filter(user=user, field="project")
-        )
+    visible = projects_visible_filter(user=user, field="project")
+    if visible:  # Q() for those who see every release: no condition at all
+        windows = windows.filter(Q(project__isnull=True) | visible)
     return windows.order_by("pk")
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from projects.auditors import AUDITOR_SQL
 from projects.models import ReleaseProject
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY, RIGHTS, SUPERUSER_RIGHTS, Role
 
@@ -26,8 +27,9 @@ class Access:
 
     project: ReleaseProject
     user: User
-    role: str | None  # None for a superuser who is not a member
+    role: str | None  # None for a superuser who is not a member, and for every auditor
     rights: frozenset[str]
+    is_auditor: bool = False  # reads every release, changes nothing (projects/auditors.py)
 
     def can(self, right: str) -> bool:
         return right in self.rights
@@ -50,6 +52,8 @@ class Access:
 
     @property
     def role_label(self) -> str:
+        if self.is_auditor:
+            return "Auditor"
         return Role(self.role).label if self.role else "Administrator"
 
     @property
@@ -61,13 +65,14 @@ class Access:
         return MANAGE in self.rights
 
 
-# The project and the user's role in one round trip, on every project page. Raw SQL because
-# the ORM spends ~5x longer building this query (a correlated subquery) than running it
-# (docs/PERFORMANCE.md); RawQuerySet still returns a ReleaseProject. The release manager is
-# loaded only by the pages that show it.
-_PROJECT_WITH_ROLE = (
-    'SELECT p.*, (SELECT m.role FROM "projects_releasemember" m'
-    " WHERE m.project_id = p.id AND m.user_id = %s) AS user_role"
+# The project, the user's role and whether they are an auditor in one round trip, on every
+# project page. Raw SQL because the ORM spends ~5x longer building this query (a correlated
+# subquery) than running it (docs/PERFORMANCE.md); RawQuerySet still returns a
+# ReleaseProject. The release manager is loaded only by the pages that show it.
+_PROJECT_WITH_ROLE = (  # AUDITOR_SQL is a constant: no input is ever part of the text
+    'SELECT p.*, (SELECT m.role FROM "projects_releasemember" m'  # noqa: S608
+    " WHERE m.project_id = p.id AND m.user_id = %s) AS user_role,"
+    f" {AUDITOR_SQL} AS user_audits"
     ' FROM "projects_releaseproject" p WHERE p.code = %s'
 )
 
@@ -77,13 +82,19 @@ def project_access(*, user: User, code: str, right: str | None = None) -> Access
 
     Raises Http404 for outsiders and PermissionDenied when `right` is asked for and missing.
     """
-    found = list(ReleaseProject.objects.raw(_PROJECT_WITH_ROLE, [user.pk, code]))
+    found = list(ReleaseProject.objects.raw(_PROJECT_WITH_ROLE, [user.pk, user.pk, user.pk, code]))
     if not found:
         raise Http404(NOT_FOUND)
     project = found[0]
     role = project.user_role if user.is_authenticated else None
+    auditor = bool(project.user_audits) and user.is_authenticated and not user.is_superuser
     if user.is_superuser:
         rights = SUPERUSER_RIGHTS
+    elif auditor:
+        # Segregation of duties: whoever audits the releases takes part in none of them, so an
+        # auditor who is also a member reads their release like every other one, and their
+        # role there (approver, developer...) gives them nothing until they stop auditing.
+        role, rights = None, frozenset()
     elif role is None:
         raise Http404(NOT_FOUND)
     else:
@@ -91,7 +102,7 @@ def project_access(*, user: User, code: str, right: str | None = None) -> Access
     if project.read_only_reason:
         # Every view, menu and service asks these rights: they all see the release read-only.
         rights -= ITEM_RIGHTS
-    access = Access(project=project, user=user, role=role, rights=rights)
+    access = Access(project=project, user=user, role=role, rights=rights, is_auditor=auditor)
     if right is not None:
         access.require(right)
     return access

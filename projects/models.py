@@ -69,6 +69,10 @@ class ReleaseProject(models.Model):
 
     class Meta:
         ordering = ["code"]
+        # The auditor role (projects/auditors.py): given through the group migration 0005 makes.
+        permissions = [
+            ("audit_all_releases", "Can read every release, its journal and evidence (auditor)")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} - {self.name}"
