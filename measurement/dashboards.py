@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from items.models import ReleaseStatus
 from measurement import charts
-from measurement.flow_selectors import FlowDay, FlowMoves, MoveCounts
+from measurement.flow_selectors import FlowDay, FlowMoves, MoveCounts, StateSpreads
 from measurement.kpi_selectors import ReleaseKpis
 from measurement.periods import Period, periods_between
 from measurement.sql import Spread, SpreadsByRelease
@@ -89,7 +89,7 @@ class InstallationNumbers:
     waits: SpreadsByRelease
     restore: SpreadsByRelease
     moves: FlowMoves
-    in_state: dict[int, Spread]
+    in_state: StateSpreads  # per state, and per release and state
     states: Sequence[ReleaseStatus]
 
 
@@ -258,9 +258,10 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
         )
     )
     dashboard.panels.append(
-        states_panel(states=numbers.states, in_state=numbers.in_state, moves=numbers.moves)
+        states_panel(states=numbers.states, in_state=numbers.in_state.by_state, moves=numbers.moves)
     )
     dashboard.tables.append(_releases_table(numbers))
+    dashboard.tables.append(_release_states_table(numbers))
     dashboard.tables.append(_dora_table(numbers, deployments=deployments, periods=periods))
     return dashboard
 
@@ -403,6 +404,30 @@ def _releases_table(numbers: InstallationNumbers) -> KpiTable:
     )
 
 
+def _release_states_table(numbers: InstallationNumbers) -> KpiTable:
+    """Time in each state per release, one row per release and state it has stays in."""
+    rows = []
+    for release in numbers.releases:
+        for state in numbers.states:
+            spread = numbers.in_state.by_release.get((release.id, state.pk))
+            if spread is not None:
+                rows.append(
+                    [
+                        release.code,
+                        state.name,
+                        spread.n,
+                        days(spread.median),
+                        days(spread.p85),
+                    ]
+                )
+    return KpiTable(
+        name="release_states",
+        caption="Time in each state per release (completed stays, days)",
+        columns=["Release", "State", "Stays", "Median (days)", "85th percentile (days)"],
+        rows=rows,
+    )
+
+
 def _dora_table(
     numbers: InstallationNumbers, *, deployments: int, periods: list[Period]
 ) -> KpiTable:
@@ -460,7 +485,7 @@ class ReleaseNumbers:
     waits: SpreadsByRelease
     restore: SpreadsByRelease
     moves: FlowMoves
-    in_state: dict[int, Spread]
+    in_state: StateSpreads
     states: Sequence[ReleaseStatus]
     flow: list[FlowDay]
 
@@ -511,7 +536,7 @@ def release_dashboard(*, numbers: ReleaseNumbers) -> Dashboard:
         )
     )
     dashboard.panels.append(
-        states_panel(states=numbers.states, in_state=numbers.in_state, moves=numbers.moves)
+        states_panel(states=numbers.states, in_state=numbers.in_state.by_state, moves=numbers.moves)
     )
     counts = numbers.moves.by_release.get(r.id, MoveCounts())
     lead, waits, restore = (

@@ -68,18 +68,41 @@ def _stays_cte(release_ids: Sequence[int]) -> tuple[str, list[object]]:
     return sql, [*release_ids, *STATE_ROWS, ChangeKind.REMOVED.value]
 
 
-def flow_time_in_state(*, release_ids: Sequence[int]) -> dict[int, Spread]:
+@dataclass
+class StateSpreads:
+    """Completed stays per state (over all the releases asked about) and per release and
+    state."""
+
+    by_state: dict[int, Spread] = field(default_factory=dict)
+    by_release: dict[tuple[int, int], Spread] = field(default_factory=dict)
+
+
+def flow_time_in_state(*, release_ids: Sequence[int], per_release: bool = False) -> StateSpreads:
     """Per state: the completed stays in it (entered, then left by a move or removal) of the
-    items of `release_ids`: how many, their median and 85th percentile duration."""
+    items of `release_ids`: how many, their median and 85th percentile duration; with
+    `per_release`, also per release and state (the same query: UNION ALL over one scan)."""
+    result = StateSpreads()
     if not release_ids:
-        return {}
+        return result
     stays, params = _stays_cte(release_ids)
     durations = (
-        f"durations AS (SELECT state, {seconds_between(later='left_at', earlier='entered')} AS v"
+        "durations AS (SELECT rel, state,"
+        f" {seconds_between(later='left_at', earlier='entered')} AS v"
         " FROM stays WHERE left_at IS NOT NULL)"
     )
-    sql = f"WITH {stays}, {durations} {percentile_select(source='durations', groups=['state'])}"
-    return {row[0]: spread_of(row[1:]) for row in fetch_rows(sql, params)}
+    sql = (
+        f"WITH {stays}, {durations}"
+        f" SELECT NULL, * FROM ({percentile_select(source='durations', groups=['state'])}) s"
+    )
+    if per_release:
+        by_release = percentile_select(source="durations", groups=["rel", "state"])
+        sql += f" UNION ALL SELECT * FROM ({by_release}) r"
+    for rel, state, *rest in fetch_rows(sql, params):
+        if rel is None:
+            result.by_state[state] = spread_of(rest)
+        else:
+            result.by_release[(int(rel), state)] = spread_of(rest)
+    return result
 
 
 def flow_lead_times(*, release_ids: Sequence[int]) -> SpreadsByRelease:

@@ -137,7 +137,7 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         waits=flow_approval_waits(release_ids=ids),
         restore=kpi_restore_times(release_ids=ids, window_days=chosen.window_days),
         moves=flow_moves(release_ids=ids),
-        in_state=flow_time_in_state(release_ids=ids),
+        in_state=flow_time_in_state(release_ids=ids, per_release=True),
         states=workflow_current().states,
     )
     dashboard = installation_dashboard(numbers=numbers)

@@ -113,7 +113,7 @@ def test_a_member_sees_the_kpis_of_their_releases_only(team, world):
 
 
 def test_time_in_each_state_median_and_85th_percentile(team, world):
-    stays = flow_time_in_state(release_ids=[team.project.pk])
+    stays = flow_time_in_state(release_ids=[team.project.pk]).by_state
     # Developing: A 1 d, B 0.5 d (C is still there: not counted).
     assert stays[DEVELOPING].n == 2
     assert stays[DEVELOPING].median == pytest.approx(0.75 * DAY)
@@ -125,6 +125,18 @@ def test_time_in_each_state_median_and_85th_percentile(team, world):
     assert stays[INTEGRATION].median == pytest.approx(2.5 * DAY)
     assert stays[INTEGRATION].p85 == pytest.approx((1 + 0.85 * 3) * DAY)
     assert PRODUCTION not in stays  # nobody has left it
+
+
+def test_time_in_each_state_per_release(team, world):
+    stays = flow_time_in_state(release_ids=ids(team, world), per_release=True)
+    pay, crm = team.project.pk, world["crm"].pk
+    assert stays.by_release[(pay, INTEGRATION)].median == pytest.approx(2.5 * DAY)
+    # CRM's D: created day 20, to production day 30; PAY's and CRM's developing stays together.
+    assert stays.by_release[(crm, DEVELOPING)].n == 1
+    assert stays.by_release[(crm, DEVELOPING)].median == pytest.approx(10 * DAY)
+    assert stays.by_state[DEVELOPING].n == 3
+    assert stays.by_state[DEVELOPING].median == pytest.approx(1 * DAY)
+    assert (world["hr"].pk, DEVELOPING) not in stays.by_release  # E is still developing
 
 
 def test_lead_time_from_creation_to_the_first_production_state(team, world):
@@ -326,7 +338,8 @@ def test_bad_input_on_the_release_dashboard_is_a_400(client, team, world, params
 
 def test_every_dashboard_table_downloads_as_csv(client, team, world):
     client.force_login(team.manager)
-    names = ("periods", "caused", "items", "issues", "ratio", "lead", "states", "releases", "dora")
+    names = ("periods", "caused", "items", "issues", "ratio", "lead", "states", "releases")
+    names += ("release_states", "dora")
     for name in names:
         response = client.get(KPIS, {"_export": "csv", "table": name})
         assert response.status_code == 200, name
