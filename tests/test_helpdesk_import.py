@@ -6,6 +6,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from helpdesk.api import BODY_MAX_BYTES
 from helpdesk.models import Ticket
@@ -272,3 +274,42 @@ def test_item_keys_are_read_in_any_case(team, items):
     assert response.status_code == 302
     ticket = Ticket.objects.get()
     assert (ticket.caused_by_change, ticket.fixed_by_change) == (cause.change, fix.change)
+
+
+# Any JSON, and ticket-shaped objects with odd values: never a 500, and a refusal writes nothing.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+ODD = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=60),
+    st.sampled_from(
+        ["", "PAY", "PAY-1", "CH-1", "pay-0", "2026-02-30", "2026-11-03T25:00", "x" * 300]
+    ),
+)
+TICKETS = st.fixed_dictionaries(
+    {"reference": ODD, "title": ODD, "opened_at": ODD},
+    optional={
+        "kind": ODD,
+        "resolved_at": ODD,
+        "caused_by_release": ODD,
+        "caused_by_item": ODD,
+        "fixes_item": ODD,
+    },
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=st.one_of(JSON_VALUES, TICKETS, st.lists(TICKETS, max_size=3)))
+def test_random_posts_to_the_endpoint_never_fail_with_500(team, items, token, body):
+    before = Ticket.history.count()
+    response = post(body)
+    assert response.status_code in (200, 201, 400), response.content
+    if response.status_code == 400:
+        assert Ticket.history.count() == before
+        assert "error" in response.json()
