@@ -7,6 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
@@ -27,6 +28,7 @@ SLUGS = {
     406: "not-acceptable",
     409: "conflict",
     412: "stale",
+    413: "too-large",
     415: "unsupported-media-type",
     428: "precondition-required",
     429: "rate-limited",
@@ -125,6 +127,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         status, detail = 404, str(exc) or "Not found."
     elif isinstance(exc, DjangoPermissionDenied):
         status, detail = 403, str(exc) or "You may not do that."
+    elif isinstance(exc, RequestDataTooBig):  # Django's own limit, when it read the body
+        status, detail = 413, str(exc) or "The request body is too large."
     elif isinstance(exc, DjangoValidationError):
         status = 400
         errors = {"non_field_errors": [str(m) for m in exc.messages]}

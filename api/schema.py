@@ -12,8 +12,8 @@ from projects.converters import ProjectCodeConverter
 
 # What any operation may answer: bad input, no or a bad token, refused, not found (also a
 # release the caller is no member of), a method it does not have, an Accept it cannot serve,
-# and too many requests.
-COMMON_PROBLEMS = (400, 401, 403, 404, 405, 406, 415, 429)
+# a body too large or not JSON, and too many requests.
+COMMON_PROBLEMS = (400, 401, 403, 404, 405, 406, 413, 415, 429)
 
 
 class ApiSchema(AutoSchema):

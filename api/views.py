@@ -6,6 +6,7 @@ import re
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, status
@@ -79,6 +80,8 @@ class TokenJournal:
 
     def finalize_response(self, request: Request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        # What a user may read is theirs: no shared cache keeps it.
+        patch_cache_control(response, private=True, no_store=True)
         token = getattr(request, "_auth", None)
         if not isinstance(token, ApiToken):
             token = getattr(request._request, "api_token_tried", None)

@@ -307,6 +307,30 @@ def test_a_body_that_is_not_a_json_object_is_a_400_problem(
     assert not ReleaseItem.objects.exists()
 
 
+def test_a_body_too_large_is_a_413_problem(team: Team, tokens: dict, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = ApiClient(tokens["developer"]).post(
+        f"{V1}/items/", {"title": "x", "description": "y" * 2000}
+    )
+
+    assert_problem(response, 413)
+    assert not ReleaseItem.objects.exists()
+
+
+def test_a_json_document_nested_too_deeply_is_a_400_problem(team: Team, tokens: dict) -> None:
+    response = ApiClient(tokens["developer"]).post(f"{V1}/items/", "[" * 100_000 + "]" * 100_000)
+
+    assert_problem(response, 400)
+    assert not ReleaseItem.objects.exists()
+
+
+def test_api_answers_are_never_stored_by_a_cache(team: Team, tokens: dict) -> None:
+    response = ApiClient(tokens["viewer"]).get("/api/v1/states/")
+
+    assert "no-store" in response["Cache-Control"]
+
+
 def test_a_body_that_is_not_json_is_a_415_problem(team: Team, tokens: dict) -> None:
     client = ApiClient(tokens["developer"])
 
