@@ -1,18 +1,27 @@
-"""Seeding: the default release states (command and fixture), the demo, and disabling a state."""
+"""Seeding: the default release states (command and fixture), the demo and its year of history,
+and disabling a state."""
 
 import json
-from datetime import timedelta
+import os
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from approvals.models import EmergencyMove
 from items.defaults import DEFAULT_STATES, PRODUCTION_STATES
+from items.management.demo_history import RELEASES
 from items.models import STATE_STILL_HOLDS_ITEMS, ReleaseItem, ReleaseStatus
 from journal.models import ChangeKind
 from projects.models import ReleaseMember, ReleaseProject
@@ -195,115 +204,6 @@ def test_a_new_disabled_state_is_allowed(states):
     ReleaseStatus(id=4599, name="8 - Archived", position=80, enabled=False).full_clean()
 
 
-# seed_demo ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
-def test_demo_creates_the_six_users_with_the_given_password(demo: str):
-    # Six since governance: an approver approves reviews and releases.
-    users = get_user_model().objects.filter(
-        username__in=["admin", "manager", "developer", "qa", "approver", "viewer"]
-    )
-    assert users.count() == 6
-    assert all(user.check_password("demo-password-for-tests") for user in users)
-    assert users.get(username="admin").is_superuser
-    assert not users.filter(is_superuser=True).exclude(username="admin").exists()
-    assert "demo-password-for-tests" in demo
-
-
-def test_demo_creates_three_projects_with_their_members(demo: str):
-    assert list(ReleaseProject.objects.values_list("code", flat=True)) == ["CRM", "PAY", "WEB"]
-    for project in ReleaseProject.objects.all():
-        roles = dict(
-            ReleaseMember.objects.filter(project=project).values_list("user__username", "role")
-        )
-        assert roles == {
-            "manager": Role.RELEASE_MANAGER,
-            "developer": Role.DEVELOPER,
-            "qa": Role.QA_TESTER,
-            "approver": Role.APPROVER,
-            "viewer": Role.VIEWER,
-        }
-
-
-def test_demo_creates_about_sixty_items_in_the_default_states(demo: str):
-    assert 50 <= ReleaseItem.objects.count() <= 70
-    assert table() == EXPECTED_TABLE
-    for project in ReleaseProject.objects.all():
-        numbers = sorted(project.items.values_list("number", flat=True))
-        assert numbers == list(range(1, len(numbers) + 1))
-
-
-def test_demo_pay_release_has_27_items_ending_with_the_three_showcases(demo: str):
-    """24 walked items, then rework, a move blocked at the gate to production, a hotfix."""
-    pay = ReleaseItem.objects.filter(project__code="PAY")
-    showcases = list(
-        pay.filter(number__gt=24).order_by("number").values_list("change__title", "status")
-    )
-
-    assert pay.count() == 27
-    assert showcases == [
-        ("Rounding of interest on savings accounts", 4550),
-        ("Limit for instant transfers per day", 4570),
-        ("Hotfix: card payments rejected after certificate rollover", 4550),
-    ]
-    emergency = EmergencyMove.objects.get()
-    assert (emergency.item.number, emergency.from_state_id, emergency.to_state_id) == (
-        27,
-        4540,
-        4550,
-    )
-    assert ReleaseItem.history.filter(emergency=True).count() == 1
-
-
-def test_demo_ships_one_change_in_two_releases_with_their_own_states(demo: str):
-    """PAY's rounding fix also ships in the CRM release: one change, two inclusions."""
-    shared = ReleaseItem.objects.filter(
-        change__title="Rounding of interest on savings accounts"
-    ).order_by("project__code")
-    assert [(i.project.code, i.status_id) for i in shared] == [("CRM", 4540), ("PAY", 4550)]
-    assert len({i.change_id for i in shared}) == 1
-
-
-def test_demo_journal_is_back_dated_by_its_clock_and_never_in_the_future(demo: str):
-    history = ReleaseItem.history
-    first = history.order_by("history_date").first().history_date
-    assert first < timezone.now() - timedelta(days=30)
-    assert not history.filter(history_date__gt=timezone.now()).exists()
-
-
-def test_demo_journal_has_creations_and_consistent_moves(demo: str):
-    history = ReleaseItem.history
-    assert history.filter(change_kind=ChangeKind.CREATED).count() == ReleaseItem.objects.count()
-    assert history.filter(change_kind=ChangeKind.MOVED).count() > 0
-    for item in ReleaseItem.objects.all():
-        current = None
-        for row in history.filter(id=item.pk).order_by("history_date", "history_id"):
-            if row.change_kind == ChangeKind.MOVED:
-                assert row.from_status_id == current
-                assert row.history_user is not None
-            current = row.status_id
-        assert current == item.status_id
-
-
-def test_running_the_demo_twice_creates_nothing_new(demo: str):
-    items, rows = ReleaseItem.objects.count(), ReleaseItem.history.count()
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert ReleaseItem.objects.count() == items
-    assert ReleaseItem.history.count() == rows
-    assert ReleaseProject.objects.count() == 3
-    assert get_user_model().objects.count() == 6
-    assert "none (already there)" in out.getvalue()
-
-
 def test_seeding_flags_ready_for_production_and_after_as_production_states():
     seed()
     production = set(ReleaseStatus.objects.filter(production=True).values_list("id", flat=True))
@@ -316,26 +216,284 @@ def test_the_fixture_flags_the_same_production_states_as_the_seed():
     assert production == set(PRODUCTION_STATES)
 
 
-def test_demo_releases_have_schedules_and_the_released_one_went_live(demo: str):
+# seed_demo ----------------------------------------------------------------------------------
+
+SHOWCASE = ["CRM", "PAY", "WEB"]  # the current releases, with the stories shown on the board
+DEMO_PASSWORD = "demo-password-for-tests"
+
+
+@pytest.fixture(scope="class")
+def seeded_demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
+    """The demo, seeded once for the class (it walks a year of releases through the engine)
+    and rolled back after it: each test runs in a savepoint inside this transaction."""
+    out = StringIO()
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        mock.patch.dict(os.environ, {"DEMO_PASSWORD": DEMO_PASSWORD}),
+        transaction.atomic(),
+    ):
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(seeded_demo: str, db: None) -> str:
+    return seeded_demo
+
+
+def went_live() -> dict[str, datetime]:
+    """Release code -> when it went live, as the schedule recorded it from the journal."""
     from planning.models import ReleaseSchedule
 
-    schedules = {s.project.code: s for s in ReleaseSchedule.objects.select_related("project")}
-
-    assert set(schedules) == {"PAY", "CRM", "WEB"}
-    assert all(s.go_live_start and s.go_live_end for s in schedules.values())
-    assert schedules["WEB"].went_live_at is not None
-    assert schedules["PAY"].development_started_at is not None
-    assert schedules["CRM"].went_live_at is None
+    return dict(
+        ReleaseSchedule.objects.exclude(went_live_at=None).values_list(
+            "project__code", "went_live_at"
+        )
+    )
 
 
-def test_demo_releases_have_release_notes_and_the_released_one_published_them(demo: str):
-    from releases.models import NotesItemPlacement, PublishedNotes, ReleaseNotes
+class TestTheDemo:
+    def test_demo_creates_the_six_users_with_the_given_password(self, demo: str):
+        # Six since governance: an approver approves reviews and releases.
+        users = get_user_model().objects.filter(
+            username__in=["admin", "manager", "developer", "qa", "approver", "viewer"]
+        )
+        assert users.count() == 6
+        assert all(user.check_password(DEMO_PASSWORD) for user in users)
+        assert users.get(username="admin").is_superuser
+        assert not users.filter(is_superuser=True).exclude(username="admin").exists()
+        assert DEMO_PASSWORD in demo
 
-    introductions = dict(ReleaseNotes.objects.values_list("project__code", "introduction"))
-    published = PublishedNotes.objects.get(project__code="WEB")
+    def test_demo_creates_the_three_current_releases_and_the_years_with_their_members(
+        self, demo: str
+    ):
+        codes = set(ReleaseProject.objects.values_list("code", flat=True))
+        assert codes == {*SHOWCASE, *(release.code for release in RELEASES)}
+        for project in ReleaseProject.objects.all():
+            roles = dict(
+                ReleaseMember.objects.filter(project=project).values_list("user__username", "role")
+            )
+            assert roles == {
+                "manager": Role.RELEASE_MANAGER,
+                "developer": Role.DEVELOPER,
+                "qa": Role.QA_TESTER,
+                "approver": Role.APPROVER,
+                "viewer": Role.VIEWER,
+            }
 
-    assert introductions["PAY"]
-    assert published.version == 1
-    assert introductions["WEB"] in published.markdown
-    assert NotesItemPlacement.objects.filter(project__code="WEB", placement="hidden").exists()
-    assert not PublishedNotes.objects.exclude(project__code="WEB").exists()
+    def test_demo_current_releases_hold_about_sixty_items_in_the_default_states(self, demo: str):
+        current = ReleaseItem.objects.filter(project__code__in=SHOWCASE)
+        assert 50 <= current.count() <= 70
+        assert table() == EXPECTED_TABLE
+        for project in ReleaseProject.objects.filter(code__in=SHOWCASE):
+            numbers = sorted(project.items.values_list("number", flat=True))
+            assert numbers == list(range(1, len(numbers) + 1))
+
+    def test_demo_pay_release_has_27_items_ending_with_the_three_showcases(self, demo: str):
+        """24 walked items, then rework, a move blocked at the gate to production, a hotfix."""
+        pay = ReleaseItem.objects.filter(project__code="PAY")
+        showcases = list(
+            pay.filter(number__gt=24).order_by("number").values_list("change__title", "status")
+        )
+
+        assert pay.count() == 27
+        assert showcases == [
+            ("Rounding of interest on savings accounts", 4550),
+            ("Limit for instant transfers per day", 4570),
+            ("Hotfix: card payments rejected after certificate rollover", 4550),
+        ]
+        emergency = EmergencyMove.objects.get(item__project__code="PAY")
+        assert (emergency.item.number, emergency.from_state_id, emergency.to_state_id) == (
+            27,
+            4540,
+            4550,
+        )
+        assert ReleaseItem.history.filter(project__code="PAY", emergency=True).count() == 1
+
+    def test_demo_ships_one_change_in_two_releases_with_their_own_states(self, demo: str):
+        """PAY's rounding fix also ships in the CRM release: one change, two inclusions."""
+        shared = ReleaseItem.objects.filter(
+            change__title="Rounding of interest on savings accounts"
+        ).order_by("project__code")
+        assert [(i.project.code, i.status_id) for i in shared] == [("CRM", 4540), ("PAY", 4550)]
+        assert len({i.change_id for i in shared}) == 1
+
+    def test_demo_journal_is_back_dated_by_its_clock_and_never_in_the_future(self, demo: str):
+        history = ReleaseItem.history
+        first = history.order_by("history_date").first().history_date
+        assert first < timezone.now() - timedelta(days=330)
+        assert not history.filter(history_date__gt=timezone.now()).exists()
+
+    def test_demo_journal_has_creations_and_consistent_moves(self, demo: str):
+        history = ReleaseItem.history
+        removed = history.filter(history_type="-").count()
+        assert history.filter(change_kind=ChangeKind.CREATED).count() == (
+            ReleaseItem.objects.count() + removed
+        )
+        assert history.filter(change_kind=ChangeKind.MOVED).count() > 0
+        for item in ReleaseItem.objects.all():
+            current = None
+            for row in history.filter(id=item.pk).order_by("history_date", "history_id"):
+                if row.change_kind == ChangeKind.MOVED:
+                    assert row.from_status_id == current
+                    assert row.history_user is not None
+                current = row.status_id
+            assert current == item.status_id
+
+    def test_running_the_demo_twice_creates_nothing_new(self, demo: str):
+        items, rows = ReleaseItem.objects.count(), ReleaseItem.history.count()
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        assert ReleaseItem.objects.count() == items
+        assert ReleaseItem.history.count() == rows
+        assert ReleaseProject.objects.count() == len(SHOWCASE) + len(RELEASES)
+        assert get_user_model().objects.count() == 6
+        assert "none (already there)" in out.getvalue()
+
+    def test_demo_releases_have_schedules_and_the_released_one_went_live(self, demo: str):
+        from planning.models import ReleaseSchedule
+
+        schedules = {s.project.code: s for s in ReleaseSchedule.objects.select_related("project")}
+
+        assert set(schedules) >= set(SHOWCASE)
+        assert all(s.go_live_start and s.go_live_end for s in schedules.values())
+        assert schedules["WEB"].went_live_at is not None
+        assert schedules["PAY"].development_started_at is not None
+        assert schedules["CRM"].went_live_at is None
+
+    def test_demo_releases_have_release_notes_the_released_ones_published(self, demo: str):
+        from releases.models import NotesItemPlacement, PublishedNotes, ReleaseNotes
+
+        introductions = dict(ReleaseNotes.objects.values_list("project__code", "introduction"))
+        published = PublishedNotes.objects.get(project__code="WEB")
+
+        assert introductions["PAY"]
+        assert published.version == 1
+        assert introductions["WEB"] in published.markdown
+        assert NotesItemPlacement.objects.filter(project__code="WEB", placement="hidden").exists()
+        # Notes are published as a release goes live, and only then.
+        assert not PublishedNotes.objects.exclude(project__code__in=list(went_live())).exists()
+
+    # The year before: what the KPIs and the charts measure (issue 9) -------------------------
+
+    def test_several_releases_went_live_over_the_past_year_more_in_some_months(self, demo: str):
+        now = timezone.now()
+        live = went_live()
+        months = Counter(when.strftime("%Y-%m") for when in live.values())
+
+        assert len(live) >= 10
+        assert all(now - timedelta(days=365) < when < now for when in live.values())
+        assert len(months) >= 8
+        assert max(months.values()) >= 2  # some months two releases, some none
+        assert ReleaseProject.objects.filter(
+            code__in=live, lifecycle__in=["released", "closed"]
+        ).count() == len(live)
+        for code, when in live.items():
+            project = ReleaseProject.objects.get(code=code)
+            assert project.actual_release_date == timezone.localdate(when)
+
+    def test_the_demo_has_releases_in_every_stage(self, demo: str):
+        stages = set(ReleaseProject.objects.values_list("lifecycle", flat=True))
+        assert stages == {"planning", "in_progress", "released", "closed", "cancelled"}
+
+    def test_released_items_were_deployed_and_closed_on_the_go_live_morning(self, demo: str):
+        for code, when in went_live().items():
+            if code == "WEB":  # the showcase release keeps its items where they stand
+                continue
+            items = ReleaseItem.objects.filter(project__code=code)
+            assert set(items.values_list("status_id", flat=True)) == {4595}
+            deployed = ReleaseItem.history.filter(
+                project__code=code, change_kind=ChangeKind.MOVED, status_id=4590
+            )
+            assert deployed.count() == items.count()
+            assert all(when - timedelta(hours=4) < row.history_date < when for row in deployed)
+
+    def test_items_were_sent_back_with_a_reason_in_several_released_releases(self, demo: str):
+        position = dict(ReleaseStatus.objects.values_list("id", "position"))
+        moves = ReleaseItem.history.filter(change_kind=ChangeKind.MOVED).values_list(
+            "project__code", "from_status_id", "status_id", "history_change_reason"
+        )
+        backward = [
+            (code, reason) for code, old, new, reason in moves if position[old] > position[new]
+        ]
+
+        assert len({code for code, _reason in backward if code in went_live()}) >= 3
+        assert all(reason for _code, reason in backward)
+
+    def test_hotfixes_were_forced_through_and_approved_afterwards(self, demo: str):
+        from approvals.models import Approval
+
+        forced = EmergencyMove.objects.exclude(item__project__code="PAY").select_related("item")
+        assert {e.item.project.code for e in forced} == {"PAY411", "WEB2604H"}
+        for emergency in forced:
+            vote = Approval.objects.get(
+                item=emergency.item,
+                from_state_id=emergency.from_state_id,
+                to_state_id=emergency.to_state_id,
+                round=emergency.round,
+            )
+            assert vote.vote == "approve"
+            assert vote.created_at > emergency.created_at
+            assert emergency.item.project.code in went_live()
+        # PAY's hotfix, in the current release, still owes its approval.
+        pay = EmergencyMove.objects.get(item__project__code="PAY")
+        assert not Approval.objects.filter(item=pay.item, round=pay.round).exists()
+
+    def test_approvals_waited_for_different_lengths_of_time(self, demo: str):
+        from approvals.models import Approval
+
+        history = ReleaseItem.history.filter(change_kind=ChangeKind.MOVED, status_id=4540)
+        entered = {(row.id, row.round): row.history_date for row in history}
+        waits = {
+            vote.created_at - entered[(vote.item_id, vote.round)]
+            for vote in Approval.objects.filter(item__project__code__in=list(went_live()))
+            if (vote.item_id, vote.round) in entered
+        }
+        assert len(waits) > 10
+        assert min(waits) < timedelta(hours=12) < timedelta(days=1) < max(waits)
+
+    def test_a_hotfixs_change_ships_again_in_the_next_regular_release(self, demo: str):
+        fix = ReleaseItem.objects.get(project__code="WEB2604H", number=1)
+        again = ReleaseItem.objects.get(project__code="WEB2606", change=fix.change)
+        assert again.status_id == 4595
+        assert went_live()["WEB2606"] > went_live()["WEB2604H"]
+
+    def test_a_change_descoped_before_go_live_leaves_its_journal(self, demo: str):
+        removed = ReleaseItem.history.get(project__code="PAY41", history_type="-")
+        assert "Descoped" in removed.history_change_reason
+        assert removed.history_date < went_live()["PAY41"]
+
+    def test_the_years_moves_into_production_avoid_the_demos_freeze_windows(self, demo: str):
+        from planning.freezes import freezes_open_at
+        from planning.models import FreezeWindow
+
+        windows = list(FreezeWindow.objects.filter(project=None))
+        moves = ReleaseItem.history.filter(
+            change_kind=ChangeKind.MOVED,
+            status_id__in=PRODUCTION_STATES,
+            project__code__in=[release.code for release in RELEASES],
+        )
+        assert moves.count() > 50
+        assert not [row for row in moves if freezes_open_at(windows, at=row.history_date)]
+
+    def test_released_releases_caused_incidents_some_fixed_later_and_some_open(self, demo: str):
+        from helpdesk.models import Ticket
+
+        live = went_live()
+        tickets = Ticket.objects.select_related("caused_by_release", "fixed_by_change")
+        caused = [t for t in tickets if t.caused_by_release is not None]
+
+        assert len({t.caused_by_release.code for t in caused}) >= 8
+        assert {t.caused_by_release.code for t in caused} <= set(live)
+        assert any(t.resolved_at is None for t in caused)
+        fixed = [t for t in caused if t.fixed_by_change is not None]
+        assert fixed
+        for ticket in fixed:
+            # The fix ships in a release that went live after the one that caused it.
+            shipped = ReleaseItem.objects.filter(change=ticket.fixed_by_change).values_list(
+                "project__code", flat=True
+            )
+            cause = live[ticket.caused_by_release.code]
+            assert any(live.get(code, cause) > cause for code in shipped)

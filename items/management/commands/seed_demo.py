@@ -1,7 +1,9 @@
-"""A realistic demo: three release projects at different stages, about 60 items, five users.
+"""A realistic demo: three current release projects (about 60 items) showing the board's stories,
+the year of releases before them (items.management.demo_history), the incidents those caused
+(helpdesk.demo), six users.
 
-Idempotent: projects that exist are left alone; users' passwords are (re)set every run so the
-printed password always works.
+Idempotent: projects and tickets that exist are left alone; users' passwords are (re)set every
+run so the printed password always works.
 """
 
 import os
@@ -19,7 +21,10 @@ from django.utils import timezone
 
 from approvals import services as approval_services
 from configuration.demo import configuration_seed_demo
+from helpdesk.demo import tickets_seed_demo
 from items import engine, services
+from items.management.demo_flow import DemoClock, DemoFlow
+from items.management.demo_history import go_live_moment, history_seed_demo
 from items.models import Kind, Priority, ReleaseItem
 from planning.models import FreezeKind, FreezeWindow
 from planning.schedule import schedule_update
@@ -99,6 +104,8 @@ class Command(BaseCommand):
             self._freeze_windows()
             # Configuration items and a cross-release dependency ("waits for CRM-1").
             configuration_seed_demo(owner=users["manager"])
+            # Incidents the released releases caused, some fixed by a later release's change.
+            tickets_seed_demo(actor=users["admin"])
         self.stdout.write(f"Demo projects created: {', '.join(created) or 'none (already there)'}")
         self.stdout.write("Demo accounts (log in at /accounts/login/):")
         for username, *_rest in USERS:
@@ -171,8 +178,14 @@ class Command(BaseCommand):
     def _projects(self, users: dict) -> list[str | None]:
         rng = random.Random(42)  # the same demo every time  # noqa: S311
         clock = DemoClock(origin=timezone.now())
-        with mock.patch("django.utils.timezone.now", clock.now):
-            created = [
+        # Back-dated history is no news: nobody is mailed about moves made a year ago.
+        with (
+            mock.patch("django.utils.timezone.now", clock.now),
+            mock.patch("notifications.receivers.event_queue"),
+        ):
+            # The year before them first, so changes are numbered (CH-n) in the order they came.
+            created: list[str | None] = history_seed_demo(users=users, clock=clock)
+            created += [
                 self._project(users, rng, clock, *spec)
                 for spec in PROJECTS
                 if not ReleaseProject.objects.filter(code=spec[0]).exists()
@@ -203,7 +216,15 @@ class Command(BaseCommand):
     def _project(self, users, rng, clock, code, name, stage, offset, count, reach) -> str:
         today = timezone.localdate(clock.origin)
         manager = users["manager"]
-        clock.set(clock.origin - timedelta(days=45))
+        go_live = datetime.combine(
+            today + timedelta(days=offset), time(18), tzinfo=timezone.get_current_timezone()
+        )
+        end = clock.origin
+        if stage == Lifecycle.RELEASED:
+            # Its story ends as it goes live, early on a weekday morning, as planned.
+            go_live = go_live_moment(origin=clock.origin, days=offset)
+            end = go_live + timedelta(days=2)
+        clock.set(end - timedelta(days=45))
         project_services.project_create(
             actor=manager,
             code=code,
@@ -211,7 +232,7 @@ class Command(BaseCommand):
                 "name": name,
                 "description": f"{name}: planned scope, agreed with the change advisory board.",
                 "release_manager": manager,
-                "planned_release_date": today + timedelta(days=offset),
+                "planned_release_date": go_live.date(),
             },
         )
         as_manager = project_access(user=manager, code=code)
@@ -219,9 +240,6 @@ class Command(BaseCommand):
             clock.tick(minutes=5)
             project_services.project_add_member(access=as_manager, user=users[username], role=role)
         # A schedule around the planned release date, so the release calendar shows it.
-        go_live = datetime.combine(
-            today + timedelta(days=offset), time(18), tzinfo=timezone.get_current_timezone()
-        )
         schedule_update(
             access=as_manager,
             planned={
@@ -246,7 +264,7 @@ class Command(BaseCommand):
         kinds, priorities = list(Kind), list(Priority)
         flow = DemoFlow(users=users, code=code, clock=clock, rng=rng)
         for n in range(count):
-            clock.set(clock.origin - timedelta(days=40, hours=-rng.randint(0, 200)))
+            clock.set(end - timedelta(days=40, hours=-rng.randint(0, 200)))
             target = rng.randint(*reach)
             item = services.item_create(
                 access=project_access(user=users["developer"], code=code),
@@ -262,7 +280,7 @@ class Command(BaseCommand):
             )
             flow.walk(item, target)
         if code == "PAY":
-            flow.showcase()
+            pay_showcase(flow)
         if code in NOTES_INTRODUCTIONS:
             # Internal tasks stay out of the notes; WEB's are published as it goes live.
             tasks = ReleaseItem.objects.filter(project__code=code, change__kind=Kind.TASK)
@@ -274,179 +292,79 @@ class Command(BaseCommand):
                 revision=0,
             )
         if stage == Lifecycle.RELEASED:
-            clock.set(clock.origin - timedelta(days=2))
+            clock.set(go_live + timedelta(hours=1))
             project_services.project_update(
                 access=as_manager,
                 fields={
                     "lifecycle": Lifecycle.RELEASED,
-                    "actual_release_date": today + timedelta(days=offset),
+                    "actual_release_date": go_live.date(),
                 },
             )
         return code
 
 
-class DemoClock:
-    """A clock the demo moves forward by hand, so its journal tells a story over weeks."""
-
-    def __init__(self, *, origin: datetime) -> None:
-        self.origin = origin  # the real time the demo is seeded at: its story ends there
-        self.current = origin
-
-    def now(self) -> datetime:
-        self.current += timedelta(seconds=1)  # every row its own moment
-        return self.current
-
-    def set(self, moment: datetime) -> None:
-        self.current = moment
-
-    def tick(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
-
-
-class DemoFlow:
-    """Walks items forward the way the default rules want: each move by the role that owns
-    it, with the approvals, test runs, sign-offs and acceptance decisions it needs first."""
-
-    def __init__(self, *, users: dict, code: str, clock: DemoClock, rng: random.Random) -> None:
-        self.users, self.code, self.clock, self.rng = users, code, clock, rng
-
-    def access(self, username: str):
-        return project_access(user=self.users[username], code=self.code)
-
-    def move(self, item: ReleaseItem, username: str, comment: str = "") -> ReleaseItem:
-        self.clock.tick(hours=self.rng.randint(2, 40))
-        return engine.item_move(
-            access=self.access(username),
-            item_id=item.pk,
-            expected_version=item.version,
-            direction="next",
-            comment=comment,
-        )
-
-    def test(self, item: ReleaseItem, *, fail_first: bool = False) -> None:
-        case = qa_services.qa_case_add(
-            access=self.access("qa"),
-            item_id=item.pk,
-            fields={
-                "title": f"{item.title}: happy path",
-                "steps": "1. Log in as a clerk.\n2. Run the changed function.\n3. Check it.",
-                "expected_result": "The result matches the change request.",
-            },
-        )
-        results = ["failed", "passed"] if fail_first else ["passed"]
-        for result in results:
-            self.clock.tick(hours=3)
-            qa_services.qa_run_record(
-                access=self.access("qa"),
-                item_id=item.pk,
-                test_case_id=case.pk,
-                fields={
-                    "result": result,
-                    "note": "Regression in the totals row." if result == "failed" else "",
-                    "evidence_url": f"https://ci.example.com/{item.key.lower()}/{result}",
-                },
-            )
-
-    def walk(self, item: ReleaseItem, target: int) -> ReleaseItem:
-        for step in range(target):
-            item.refresh_from_db()
-            if step == 1:
-                self.clock.tick(hours=5)
-                approval_services.approval_vote(
-                    access=self.access("approver"),
-                    item_id=item.pk,
-                    to_state_id=4550,
-                    round=item.round,
-                    vote="approve",
-                    comment=self.rng.choice(["Code review done.", "Looks good.", ""]),
-                )
-                item = self.move(item, "developer", "Review approved")
-            elif step == 3:
-                self.test(item, fail_first=self.rng.random() < 0.3)
-                item = self.move(item, "qa", "Integration tests passed")
-            elif step == 4:
-                item.refresh_from_db()
-                self.clock.tick(hours=6)
-                qa_services.qa_signoff(
-                    access=self.access("qa"), item_id=item.pk, round=item.round, comment="QA done"
-                )
-                qa_services.qa_acceptance_decide(
-                    access=self.access("manager"),
-                    item_id=item.pk,
-                    round=item.round,
-                    decision="accepted",
-                    reason="Accepted by the business owner in the UAT session.",
-                )
-                item = self.move(item, "qa", "Ready to deploy")
-            elif step >= 5:
-                item = self.move(item, "manager", "Deployed" if step == 5 else "Verified")
-            else:
-                owner = "developer"
-                item = self.move(item, owner, self.rng.choice(["", "Done", "Ready"]))
-        return item
-
-    def showcase(self) -> None:
-        """A few stories an auditor or a tester will want to see in the PAY release."""
-        manager = self.access("manager")
-        self.clock.set(self.clock.origin - timedelta(days=12))
-        # Rework: sent back with a reason, then forward again.
-        item = services.item_create(
-            access=self.access("developer"),
-            fields={
-                "title": SHARED_TITLE,
-                "kind": Kind.BUG,
-                "priority": Priority.HIGH,
-                "assignee": self.users["developer"],
-            },
-        )
-        item = self.walk(item, 3)
-        self.clock.tick(hours=4)
-        item = engine.item_move(
-            access=self.access("qa"),
-            item_id=item.pk,
-            expected_version=item.version,
-            direction="prev",
-            comment="Integration build fails on the nightly batch; back to the developer.",
-        )
-        # Blocked at the gate to production: a failing test run, the reason on the card.
-        item = services.item_create(
-            access=self.access("developer"),
-            fields={
-                "title": "Limit for instant transfers per day",
-                "kind": Kind.CHANGE_REQUEST,
-                "priority": Priority.CRITICAL,
-                "assignee": self.users["developer"],
-            },
-        )
-        item = self.walk(item, 4)
-        case = qa_services.qa_case_add(
-            access=self.access("qa"),
-            item_id=item.pk,
-            fields={"title": "Limit resets at midnight", "expected_result": "New limit applies"},
-        )
-        qa_services.qa_run_record(
-            access=self.access("qa"),
-            item_id=item.pk,
-            test_case_id=case.pk,
-            fields={"result": "failed", "note": "Old limit still applies after midnight."},
-        )
-        # An emergency hotfix: forced past its open gates, approvals owed afterwards.
-        item = services.item_create(
-            access=self.access("developer"),
-            fields={
-                "title": "Hotfix: card payments rejected after certificate rollover",
-                "kind": Kind.INCIDENT,
-                "priority": Priority.CRITICAL,
-                "assignee": self.users["developer"],
-            },
-        )
-        item = self.walk(item, 1)
-        self.clock.tick(hours=1)
-        engine.item_move(
-            access=manager,
-            item_id=item.pk,
-            expected_version=item.version,
-            to_status_id=4550,
-            emergency=True,
-            comment="P1 incident INC-4711: card payments down; CAB chair informed by phone.",
-        )
+def pay_showcase(flow: DemoFlow) -> None:
+    """A few stories an auditor or a tester will want to see in the PAY release."""
+    manager = flow.access("manager")
+    flow.clock.set(flow.clock.origin - timedelta(days=12))
+    # Rework: sent back with a reason, then forward again.
+    item = services.item_create(
+        access=flow.access("developer"),
+        fields={
+            "title": SHARED_TITLE,
+            "kind": Kind.BUG,
+            "priority": Priority.HIGH,
+            "assignee": flow.users["developer"],
+        },
+    )
+    item = flow.walk(item, 3)
+    flow.clock.tick(hours=4)
+    item = engine.item_move(
+        access=flow.access("qa"),
+        item_id=item.pk,
+        expected_version=item.version,
+        direction="prev",
+        comment="Integration build fails on the nightly batch; back to the developer.",
+    )
+    # Blocked at the gate to production: a failing test run, the reason on the card.
+    item = services.item_create(
+        access=flow.access("developer"),
+        fields={
+            "title": "Limit for instant transfers per day",
+            "kind": Kind.CHANGE_REQUEST,
+            "priority": Priority.CRITICAL,
+            "assignee": flow.users["developer"],
+        },
+    )
+    item = flow.walk(item, 4)
+    case = qa_services.qa_case_add(
+        access=flow.access("qa"),
+        item_id=item.pk,
+        fields={"title": "Limit resets at midnight", "expected_result": "New limit applies"},
+    )
+    qa_services.qa_run_record(
+        access=flow.access("qa"),
+        item_id=item.pk,
+        test_case_id=case.pk,
+        fields={"result": "failed", "note": "Old limit still applies after midnight."},
+    )
+    # An emergency hotfix: forced past its open gates, approvals owed afterwards.
+    item = services.item_create(
+        access=flow.access("developer"),
+        fields={
+            "title": "Hotfix: card payments rejected after certificate rollover",
+            "kind": Kind.INCIDENT,
+            "priority": Priority.CRITICAL,
+            "assignee": flow.users["developer"],
+        },
+    )
+    item = flow.walk(item, 1)
+    flow.clock.tick(hours=1)
+    engine.item_move(
+        access=manager,
+        item_id=item.pk,
+        expected_version=item.version,
+        to_status_id=4550,
+        emergency=True,
+        comment="P1 incident INC-4711: card payments down; CAB chair informed by phone.",
+    )
