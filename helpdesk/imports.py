@@ -9,7 +9,7 @@ its line (CSV) or position (JSON) and its field, so the sender can fix them all 
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import tablib
 from django.db import transaction
@@ -40,6 +40,7 @@ MAX_TICKETS = 5_000
 MISSING = "Required."
 BAD_DATE = "Not a date and time; write it as ISO 8601, e.g. 2026-11-03T14:05:00+01:00."
 NOT_TEXT = "Must be a string."
+NUL_CHARACTER = "Contains a NUL character."
 UNKNOWN_FIELD = "Unknown field; the fields are: " + ", ".join(COLUMNS) + "."
 MISSING_COLUMNS = "The file lacks the column(s) {columns}; the first line names the columns."
 NO_RELEASE = "No release {code} you can see."
@@ -102,8 +103,12 @@ def _when(value: str) -> datetime:
         raise TicketError(BAD_DATE) from None
     if len(value) <= 10:  # a date alone: its start
         parsed = datetime.combine(parsed.date(), time.min)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        parsed.astimezone(UTC)  # the database stores UTC: the year 9999 may overflow
+    except (OverflowError, ValueError):
+        raise TicketError(BAD_DATE) from None
     return parsed
 
 
@@ -118,6 +123,9 @@ def _parse(line: int, record: Mapping[str, object], errors: list[LineError]) -> 
         raw = record.get(name)
         if raw is not None and not isinstance(raw, str):
             errors.append(LineError(line, name, NOT_TEXT))
+            continue
+        if raw and "\x00" in raw:  # PostgreSQL stores no NUL character in text
+            errors.append(LineError(line, name, NUL_CHARACTER))
             continue
         values[name] = _text(raw)
     for name in REQUIRED:

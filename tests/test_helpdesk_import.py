@@ -313,3 +313,17 @@ def test_random_posts_to_the_endpoint_never_fail_with_500(team, items, token, bo
     if response.status_code == 400:
         assert Ticket.history.count() == before
         assert "error" in response.json()
+
+
+def test_a_nul_character_is_400_not_a_database_error(team, token):
+    response = post(ticket_json(title="Check\x00out"))
+    assert response.status_code == 400
+    assert response.json()["field"] == "title"
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_a_date_at_the_end_of_time_is_400_not_an_overflow(team, token, when):
+    response = post(ticket_json(opened_at=when))
+    assert response.status_code == 400
+    assert response.json()["field"] == "opened_at"
