@@ -295,3 +295,21 @@ def test_an_administrator_revokes_tokens_from_the_admin(team: Team) -> None:
     )
 
     assert fresh(token).revoked_by == team.admin
+
+
+def test_the_admin_pages_of_tokens_and_service_accounts_open(team: Team) -> None:
+    admin = team.client(team.admin)
+    admin.post("/admin/api/serviceaccount/add/", {"username": "ci-payments"})
+    make_token(team.developer)
+    account, token = ServiceAccount.objects.get(), ApiToken.objects.get()
+
+    pages = [
+        "/admin/api/serviceaccount/",
+        f"/admin/api/serviceaccount/{account.pk}/change/",
+        "/admin/api/apitoken/",
+        "/admin/api/apitoken/add/",
+        f"/admin/api/apitoken/{token.pk}/change/",
+    ]
+
+    assert [admin.get(page).status_code for page in pages] == [200] * len(pages)
+    assert token.digest not in admin.get(f"/admin/api/apitoken/{token.pk}/change/").text
