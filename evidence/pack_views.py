@@ -23,9 +23,9 @@ PRINT_STYLESHEET = "css/evidence-print.css"
 
 
 def pack_may_download(*, access: Access) -> bool:
-    """Release managers of the release and administrators (MANAGE); auditors, once
-    projects.access knows them."""
-    return access.can_manage or bool(getattr(access, "is_auditor", False))
+    """Release managers of the release and administrators (MANAGE), and auditors (every
+    release; projects/auditors.py)."""
+    return access.can_manage or access.is_auditor
 
 
 def _pack_access(request: HttpRequest, code: str) -> Access:

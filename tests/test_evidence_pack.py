@@ -27,6 +27,7 @@ from tests.governance_fixtures import (
     sign_off_and_accept,
     vote,
 )
+from tests.test_auditor_access import make_auditor
 
 pytestmark = pytest.mark.django_db
 
@@ -259,6 +260,22 @@ def test_an_outsider_gets_404(team: Team, path: str) -> None:
     response = team.client(team.outsider).get(f"/projects/PAY/evidence/{path}")
     assert response.status_code == 404
     assert team.client(team.admin).get(f"/projects/NOPE/evidence/{path}").status_code == 404
+
+
+def test_an_auditor_downloads_the_pack_of_any_release(story: Team) -> None:
+    auditor = make_auditor()
+    other = ProjectFactory(code="CRM", name="CRM 7", release_manager=story.manager)
+    client = story.client(auditor)
+
+    assert client.get(PACK).content == story.client(story.manager).get(PACK).content
+    assert client.get("/projects/CRM/evidence/pack.html").status_code == 200
+    assert 'href="/projects/PAY/evidence/pack.html"' in client.get("/projects/PAY/").text
+    reads = EvidenceView.objects.filter(history_user=auditor)
+    assert sorted(reads.values_list("project_code", "what")) == [
+        ("CRM", "pack.html"),
+        ("PAY", "pack.json"),
+    ]
+    assert other.pk in set(reads.values_list("project_id", flat=True))
 
 
 @pytest.mark.parametrize("path", ["pack.json", "pack.html", "pack.pdf"])
