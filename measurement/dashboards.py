@@ -1,19 +1,34 @@
 """The KPI dashboards' contents: the selectors' numbers arranged as tables (each one shown and
-exported as CSV) and charts (each drawn beside its table). Reads only through the selectors;
-the arithmetic here is over their aggregated rows (a row per release, state, period or day)."""
+exported as CSV) and charts (each drawn beside its table). Reads only through the selectors
+(kpi_dashboard_installation, kpi_dashboard_release: what the views call); the arithmetic here is
+over their aggregated rows (a row per release, state, period or day)."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from items.models import ReleaseStatus
+from items.workflow import workflow_current
 from measurement import charts
-from measurement.flow_selectors import FlowDay, FlowMoves, MoveCounts, StateSpreads
-from measurement.kpi_selectors import ReleaseKpis
+from measurement.filters import KpiFilters
+from measurement.flow_selectors import (
+    FlowDay,
+    FlowMoves,
+    MoveCounts,
+    StateSpreads,
+    flow_approval_waits,
+    flow_cumulative,
+    flow_lead_times,
+    flow_moves,
+    flow_time_in_state,
+)
+from measurement.kpi_selectors import ReleaseKpis, kpi_releases, kpi_restore_times
 from measurement.periods import Period, periods_between
 from measurement.sql import Spread, SpreadsByRelease
+from projects.models import ReleaseProject
 
 DAY, HOUR = 86400, 3600
 # The cumulative flow diagram samples at most this many days (its table lists the same days).
@@ -43,6 +58,8 @@ class Panel:
 class Dashboard:
     panels: list[Panel] = field(default_factory=list)
     tables: list[KpiTable] = field(default_factory=list)
+    release_count: int = 0  # the releases measured
+    visible_count: int = 0  # of those the reader may see
 
     def table(self, name: str) -> KpiTable:
         return next(t for t in self.all_tables if t.name == name)
@@ -571,4 +588,57 @@ def release_dashboard(*, numbers: ReleaseNumbers) -> Dashboard:
             ],
         )
     )
+    return dashboard
+
+
+# --- What the views ask for ---------------------------------------------------------------------
+
+
+def kpi_dashboard_installation(*, user: AbstractBaseUser, filters: KpiFilters) -> Dashboard:
+    """The installation-wide dashboard over the releases `user` may see (those gone live in
+    the filters' period, if one is chosen): a constant number of queries."""
+    visible = kpi_releases(user=user, window_days=filters.window_days)
+    releases = [
+        r
+        for r in visible
+        if filters.period is None or (r.went_live and filters.period.holds(r.went_live))
+    ]
+    ids = [r.id for r in releases]
+    numbers = InstallationNumbers(
+        releases=releases,
+        grain=filters.by,
+        period=filters.period,
+        window_days=filters.window_days,
+        lead=flow_lead_times(release_ids=ids),
+        waits=flow_approval_waits(release_ids=ids),
+        restore=kpi_restore_times(release_ids=ids, window_days=filters.window_days),
+        moves=flow_moves(release_ids=ids),
+        in_state=flow_time_in_state(release_ids=ids, per_release=True),
+        states=workflow_current().states,
+    )
+    dashboard = installation_dashboard(numbers=numbers)
+    dashboard.release_count, dashboard.visible_count = len(releases), len(visible)
+    return dashboard
+
+
+def kpi_dashboard_release(
+    *, user: AbstractBaseUser, project: ReleaseProject, filters: KpiFilters
+) -> Dashboard:
+    """One release's dashboard; the caller has checked the user's access to `project`."""
+    (release,) = kpi_releases(user=user, window_days=filters.window_days, release_id=project.pk)
+    ids = [project.pk]
+    numbers = ReleaseNumbers(
+        release=release,
+        window_days=filters.window_days,
+        lead=flow_lead_times(release_ids=ids),
+        waits=flow_approval_waits(release_ids=ids),
+        restore=kpi_restore_times(release_ids=ids, window_days=filters.window_days),
+        moves=flow_moves(release_ids=ids),
+        in_state=flow_time_in_state(release_ids=ids),
+        states=workflow_current().states,
+        # Days of the journal are UTC days.
+        flow=flow_cumulative(release_id=project.pk, until=timezone.now().date()),
+    )
+    dashboard = release_dashboard(numbers=numbers)
+    dashboard.release_count = dashboard.visible_count = 1
     return dashboard

@@ -3,18 +3,10 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from items.models import Kind
-from items.workflow import workflow_current
-from measurement.dashboards import (
-    Dashboard,
-    InstallationNumbers,
-    ReleaseNumbers,
-    installation_dashboard,
-    release_dashboard,
-)
+from measurement.dashboards import Dashboard, kpi_dashboard_installation, kpi_dashboard_release
 from measurement.filters import (
     WINDOW_MAX,
     OverviewInputError,
@@ -23,14 +15,6 @@ from measurement.filters import (
     overview_filters_parse,
     overview_sort_links,
 )
-from measurement.flow_selectors import (
-    flow_approval_waits,
-    flow_cumulative,
-    flow_lead_times,
-    flow_moves,
-    flow_time_in_state,
-)
-from measurement.kpi_selectors import kpi_releases, kpi_restore_times
 from measurement.periods import GRAINS
 from measurement.selectors import overview_assignees, overview_releases, overview_rows
 from measurement.tables import kpi_export_table, overview_export_table
@@ -121,26 +105,7 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         chosen = kpi_filters_parse(params=request.GET)
     except OverviewInputError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
-    visible = kpi_releases(user=request.user, window_days=chosen.window_days)
-    releases = [
-        r
-        for r in visible
-        if chosen.period is None or (r.went_live and chosen.period.holds(r.went_live))
-    ]
-    ids = [r.id for r in releases]
-    numbers = InstallationNumbers(
-        releases=releases,
-        grain=chosen.by,
-        period=chosen.period,
-        window_days=chosen.window_days,
-        lead=flow_lead_times(release_ids=ids),
-        waits=flow_approval_waits(release_ids=ids),
-        restore=kpi_restore_times(release_ids=ids, window_days=chosen.window_days),
-        moves=flow_moves(release_ids=ids),
-        in_state=flow_time_in_state(release_ids=ids, per_release=True),
-        states=workflow_current().states,
-    )
-    dashboard = installation_dashboard(numbers=numbers)
+    dashboard = kpi_dashboard_installation(user=request.user, filters=chosen)
     export = _kpi_export(request, dashboard, "kpis")
     if export is not None:
         return export
@@ -148,8 +113,6 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         "dashboard": dashboard,
         "chosen": chosen,
         "grains": GRAINS,
-        "release_count": len(releases),
-        "visible_count": len(visible),
         "query": _query_without_export(request),
         "window_max": WINDOW_MAX,
     }
@@ -165,22 +128,7 @@ def release_kpi_page(request: HttpRequest, code: str) -> HttpResponse:
     except OverviewInputError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
     project = access.project
-    (release,) = kpi_releases(
-        user=request.user, window_days=chosen.window_days, release_id=project.pk
-    )
-    ids = [project.pk]
-    numbers = ReleaseNumbers(
-        release=release,
-        window_days=chosen.window_days,
-        lead=flow_lead_times(release_ids=ids),
-        waits=flow_approval_waits(release_ids=ids),
-        restore=kpi_restore_times(release_ids=ids, window_days=chosen.window_days),
-        moves=flow_moves(release_ids=ids),
-        in_state=flow_time_in_state(release_ids=ids),
-        states=workflow_current().states,
-        flow=flow_cumulative(release_id=project.pk, until=timezone.now().date()),
-    )
-    dashboard = release_dashboard(numbers=numbers)
+    dashboard = kpi_dashboard_release(user=request.user, project=project, filters=chosen)
     export = _kpi_export(request, dashboard, f"kpis-{project.code}")
     if export is not None:
         return export
