@@ -169,6 +169,9 @@ def test_confirm_writes_every_row_through_the_engine_and_journals_the_import(tea
         f"Import #{receipt.pk} (sprint.csv), line 3"
     )
     assert receipt.history.get().history_user == team.manager
+    journal = client.get(reverse("journal:project", kwargs={"code": "PAY"})).content.decode()
+    assert f"Import #{receipt.pk}" in journal
+    assert "sprint.csv: 1 created, 1 changed, 1 moved" in journal
 
 
 def test_an_import_is_all_or_nothing(team, existing, monkeypatch):

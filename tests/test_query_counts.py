@@ -81,6 +81,8 @@ ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s
 TICKETS_JOURNAL = ("helpdesk_historicalticket", "the newest ticket rows naming it, with users")
 # Commits and merge requests linked to items (vcs registers its journal source).
 VCS_JOURNAL = ("vcs_historicalvcslink", "the newest commit and merge request link rows, with users")
+# Item imports into the release (imports registers its journal source).
+IMPORTS_JOURNAL = ("imports_historicalitemimport", "the newest import rows, with users")
 # The content of the items' changes is a journal source of its own (one change, several
 # releases): its newest rows, the rows before its edited rows, and the titles of the changes
 # the item rows mention (for "Created in ...: <title>").
@@ -200,6 +202,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             *NOTES_JOURNAL,
             TICKETS_JOURNAL,
             VCS_JOURNAL,
+            IMPORTS_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
             CONTENT_EDITS,
             ("items_releasestatus", "state names"),
@@ -566,6 +569,7 @@ GLOBAL_JOURNAL = [
     ("journal_accesschange", "the newest membership and permission changes, with their users"),
     TICKETS_JOURNAL,
     VCS_JOURNAL,
+    IMPORTS_JOURNAL,
     ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
     CONTENT_EDITS,
     ("journal_historicaluser", "the rows before edited account rows (what changed)"),
