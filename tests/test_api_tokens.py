@@ -15,6 +15,9 @@ from api.authentication import EXPIRED, REVOKED
 from api.models import ApiToken, ApiTokenUse, Scope, ServiceAccount
 from api.permissions import READ_ONLY_TOKEN
 from api.services import token_create, token_revoke
+from evidence.journal_tables import journal_tables
+from evidence.models import SealedRow
+from evidence.services import journal_seal
 from items.models import ReleaseItem
 from projects.roles import Role
 from tests.api_fixtures import *  # noqa: F403  (the fixtures)
@@ -313,3 +316,13 @@ def test_the_admin_pages_of_tokens_and_service_accounts_open(team: Team) -> None
 
     assert [admin.get(page).status_code for page in pages] == [200] * len(pages)
     assert token.digest not in admin.get(f"/admin/api/apitoken/{token.pk}/change/").text
+
+
+def test_each_use_of_a_token_is_sealed_with_the_journal(postgres: None, team: Team) -> None:
+    journal_seal()
+    ApiClient(make_token(team.developer)).get("/api/v1/states/")
+    journal_seal()  # what each commit or the batch thread does in production
+
+    use = ApiTokenUse.objects.get()
+    assert SealedRow.objects.filter(table="api_apitokenuse", row_id=use.history_id).exists()
+    assert "api_apitokenuse" in {table.table for table in journal_tables()}
