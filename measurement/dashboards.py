@@ -636,8 +636,12 @@ def kpi_dashboard_release(
         moves=flow_moves(release_ids=ids),
         in_state=flow_time_in_state(release_ids=ids),
         states=workflow_current().states,
-        # Days of the journal are UTC days.
-        flow=flow_cumulative(release_id=project.pk, until=timezone.now().date()),
+        # An open release's flow runs to today (UTC days, as the journal's); a released,
+        # closed or cancelled one's ends with its last move.
+        flow=flow_cumulative(
+            release_id=project.pk,
+            until=None if project.read_only_reason else timezone.now().date(),
+        ),
     )
     dashboard = release_dashboard(numbers=numbers)
     dashboard.release_count = dashboard.visible_count = 1

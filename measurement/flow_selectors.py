@@ -180,10 +180,11 @@ class FlowDay:
     counts: dict[int, int]
 
 
-def flow_cumulative(*, release_id: int, until: date) -> list[FlowDay]:
-    """The release's cumulative flow: per day from its first journal row to `until`, the items
-    in each state at the day's end. The database sums each day's entries and exits per state
-    (a running SUM over the days); days without a change repeat the day before."""
+def flow_cumulative(*, release_id: int, until: date | None = None) -> list[FlowDay]:
+    """The release's cumulative flow: per day from its first journal row to `until` (None: its
+    last journal row's day), the items in each state at the day's end. The database sums each
+    day's entries and exits per state (a running SUM over the days); days without a change
+    repeat the day before."""
     stays, params = _stays_cte([release_id])
     day = "CAST({} AS DATE)" if connection.vendor == "postgresql" else "date({})"
     sql = (
@@ -202,7 +203,8 @@ def flow_cumulative(*, release_id: int, until: date) -> list[FlowDay]:
     days: list[FlowDay] = []
     current: dict[int, int] = {}
     first = min(changes)
-    for ordinal in range(first.toordinal(), max(until, max(changes)).toordinal() + 1):
+    last = max(changes) if until is None else max(until, max(changes))
+    for ordinal in range(first.toordinal(), last.toordinal() + 1):
         today = date.fromordinal(ordinal)
         current = {**current, **changes.get(today, {})}
         days.append(FlowDay(day=today, counts=current))

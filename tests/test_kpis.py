@@ -196,6 +196,8 @@ def test_cumulative_flow_counts_the_items_in_each_state_per_day(team, world):
     assert days[at(3).date()] == {DEVELOPING: 1, REVIEW: 0, INTEGRATION: 1, PRODUCTION: 1}
     assert days[at(4).date()][REVIEW] == 1
     assert days[at(12).date()] == {DEVELOPING: 1, REVIEW: 0, INTEGRATION: 0, PRODUCTION: 2}
+    # Without an end, the flow ends with the last journal row (A into production, day 10).
+    assert flow_cumulative(release_id=team.project.pk)[-1].day == at(10).date()
 
 
 # --- DORA ---------------------------------------------------------------------------------------
