@@ -62,6 +62,21 @@ class SealedRow(models.Model):
         return f"{self.table} #{self.row_id}"
 
 
+class EvidenceViewManager(models.Manager):
+    """Rows read like every journal row on the journal pages: a read is its own kind of entry
+    and has no reason. Annotations, not columns: nothing is stored that was never said."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                change_kind=models.Value("read", output_field=models.CharField()),
+                history_change_reason=models.Value("", output_field=models.TextField()),
+            )
+        )
+
+
 class EvidenceView(models.Model):
     """One look at a release's evidence (a pack downloaded as JSON, HTML or PDF): who, when,
     from where and what, written by evidence.audit_log so an auditor's reads are on record.
@@ -81,6 +96,8 @@ class EvidenceView(models.Model):
     project_id = models.BigIntegerField()
     project_code = models.CharField(max_length=10)
     what = models.CharField(max_length=40, help_text="What was read, e.g. pack.json.")
+
+    objects = EvidenceViewManager()
 
     class Meta:
         ordering = ["-history_date", "-history_id"]

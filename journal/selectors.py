@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from configuration.models import Dependency
+from evidence.models import EvidenceView
 from items.models import Change as ItemChange
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule, change_key
 from journal.models import AccessChange, AccessRelation, ChangeKind
@@ -585,6 +586,19 @@ def _access_row(row: Model, kind: str, names: _Names, previous: Model | None) ->
     return Said(holder, action, f"{verb} permission “{row.permission_name}”")
 
 
+# How a read of a release's evidence is said (evidence.audit_log's `what`).
+_EVIDENCE_READS = {"pack.json": "as JSON", "pack.html": "as a page", "pack.pdf": "as PDF"}
+
+
+def _evidence_read_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    how = _EVIDENCE_READS.get(row.what, f"({row.what})")
+    return Said(
+        subject=f"Evidence pack of {row.project_code}",
+        action="Evidence read",
+        summary=f"Downloaded the evidence pack {how}",
+    )
+
+
 def _evidence_source(
     name: str, label: str, rank: int, model: type[Model], describe: Callable, hidden: set[str]
 ) -> Source:
@@ -779,6 +793,17 @@ SOURCES = {
             None,
             None,
             _access_row,
+            snapshots=False,
+        ),
+        # Who read a release's evidence pack, and when (evidence.audit_log): auditors' too.
+        Source(
+            "evidence_reads",
+            "Evidence read",
+            18,
+            EvidenceView,
+            lambda p: Q(project_id=p),
+            None,
+            _evidence_read_row,
             snapshots=False,
         ),
     )

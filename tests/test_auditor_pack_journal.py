@@ -3,12 +3,14 @@ append-only and sealed like every journal row (docs/EVIDENCE.md)."""
 
 import pytest
 from django.db import DatabaseError, transaction
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from evidence.audit_log import NO_READER, evidence_view_record
 from evidence.journal_tables import journal_tables
 from evidence.models import EvidenceView, SealedRow
 from evidence.services import journal_seal
+from tests.factories import ProjectFactory
+from tests.test_auditor_access import make_auditor
 
 
 def a_request(user, address: str = "192.0.2.7"):
@@ -58,3 +60,51 @@ def test_a_pack_read_cannot_be_changed_or_deleted(postgres, team):
         EvidenceView.objects.filter(pk=row.pk).update(what="nothing")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         EvidenceView.objects.filter(pk=row.pk).delete()
+
+
+# The pack downloads (evidence/pack_views.py) record every read, an auditor's included.
+
+
+def client_for(user) -> Client:
+    client = Client(REMOTE_ADDR="198.51.100.4")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("what", ["pack.json", "pack.html"])
+def test_an_auditor_downloads_any_releases_pack_and_the_read_is_journaled(team, what):
+    auditor = make_auditor()
+    team.item()
+    response = client_for(auditor).get(f"/projects/PAY/evidence/{what}")
+    assert response.status_code == 200
+    read = EvidenceView.objects.get()
+    assert (read.history_user, read.user_name, read.what) == (auditor, "audrey", what)
+    assert (read.project_code, read.ip_address) == ("PAY", "198.51.100.4")
+
+
+def test_a_refused_pack_download_journals_nothing(team):
+    assert client_for(team.viewer).get("/projects/PAY/evidence/pack.json").status_code == 403
+    assert client_for(team.outsider).get("/projects/PAY/evidence/pack.json").status_code == 404
+    assert not EvidenceView.objects.exists()
+
+
+def test_the_release_journal_shows_who_read_its_evidence(team):
+    auditor = make_auditor()
+    ProjectFactory(code="CRM", release_manager=team.manager)
+    assert client_for(auditor).get("/projects/PAY/evidence/pack.json").status_code == 200
+    page = client_for(team.manager).get("/projects/PAY/journal/").text
+    assert "Evidence read" in page
+    assert "Downloaded the evidence pack as JSON" in page
+    assert "audrey" in page
+    other = client_for(team.admin).get("/projects/CRM/journal/").text
+    assert "Downloaded the evidence pack" not in other
+
+
+def test_the_installations_journal_shows_the_reads_and_filters_by_kind(team):
+    auditor = make_auditor()
+    evidence_view_record(user=auditor, project=team.project, what="pack.pdf")
+    client = client_for(team.admin)
+    assert "Downloaded the evidence pack as PDF" in client.get("/journal/").text
+    filtered = client.get("/journal/", {"kind": "created"})
+    assert filtered.status_code == 200
+    assert "Downloaded the evidence pack" not in filtered.text

@@ -77,6 +77,8 @@ NOTES_JOURNAL = [
     ("releases_historicalpublishednotes", "the newest published notes rows, with users"),
 ]
 ITEM_JOURNAL_SOURCES = [s for s in JOURNAL_SOURCES if "releaseapproval" not in s[0]]
+# Who downloaded the release's evidence pack (evidence.audit_log).
+EVIDENCE_READS = ("evidence_evidenceview", "the newest evidence pack reads, with users")
 # Help-desk tickets that name the release (helpdesk registers its journal source).
 TICKETS_JOURNAL = ("helpdesk_historicalticket", "the newest ticket rows naming it, with users")
 # Commits and merge requests linked to items (vcs registers its journal source).
@@ -200,6 +202,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             SCHEDULE_JOURNAL,
             FREEZE_JOURNAL,
             *NOTES_JOURNAL,
+            EVIDENCE_READS,
             TICKETS_JOURNAL,
             VCS_JOURNAL,
             IMPORTS_JOURNAL,
@@ -567,6 +570,7 @@ GLOBAL_JOURNAL = [
     ("journal_historicaluser", "the newest account rows, with their users"),
     ("journal_historicalgroup", "the newest group rows, with their users"),
     ("journal_accesschange", "the newest membership and permission changes, with their users"),
+    EVIDENCE_READS,
     TICKETS_JOURNAL,
     VCS_JOURNAL,
     IMPORTS_JOURNAL,
