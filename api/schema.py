@@ -61,3 +61,10 @@ IF_MATCH = OpenApiParameter(
     required=False,  # documented as optional so that its absence (428) is tested too
     description='The item\'s ETag as read, e.g. "3". Required: 428 without it, 412 when stale.',
 )
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description='The item\'s version, e.g. "3": send it back in If-Match to change the item.',
+)

@@ -19,7 +19,7 @@ from api import selectors
 from api.models import ApiToken
 from api.pagination import ItemCursorPagination, ReleaseCursorPagination
 from api.problems import IF_MATCH_ONE, PreconditionFailed, PreconditionRequired
-from api.schema import CASE_ID, CODE, IF_MATCH, NUMBER
+from api.schema import CASE_ID, CODE, ETAG_HEADER, IF_MATCH, NUMBER
 from api.serializers import (
     ItemFilterSerializer,
     ItemSerializer,
@@ -214,7 +214,7 @@ class ItemsView(ApiListView):
         return self.get_paginated_response(ItemSerializer(page, many=True).data)
 
     @extend_schema(
-        parameters=[CODE],
+        parameters=[CODE, ETAG_HEADER],
         request=ItemWriteSerializer,
         responses={201: ItemSerializer},
         summary="Add an item (a new change) to a release",
@@ -235,13 +235,15 @@ class ItemsView(ApiListView):
 class ItemView(ApiView):
     extra_problems = (409, 412, 428)
 
-    @extend_schema(parameters=[CODE, NUMBER], responses=ItemSerializer, summary="One item")
+    @extend_schema(
+        parameters=[CODE, NUMBER, ETAG_HEADER], responses=ItemSerializer, summary="One item"
+    )
     def get(self, request: Request, code: str, number: int) -> Response:
         access = project_access(user=request.user, code=code)
         return item_response(item_or_404(access, number))
 
     @extend_schema(
-        parameters=[CODE, NUMBER, IF_MATCH],
+        parameters=[CODE, NUMBER, IF_MATCH, ETAG_HEADER],
         request=ItemWriteSerializer,
         responses=ItemSerializer,
         summary="Edit an item (If-Match required)",
@@ -264,7 +266,7 @@ class ItemMoveView(ApiView):
     extra_problems = (409, 412, 428)
 
     @extend_schema(
-        parameters=[CODE, NUMBER, IF_MATCH],
+        parameters=[CODE, NUMBER, IF_MATCH, ETAG_HEADER],
         request=MoveSerializer,
         responses=MoveResultSerializer,
         summary="Move an item through the status engine (If-Match required)",
@@ -291,7 +293,7 @@ class ItemReorderView(ApiView):
     extra_problems = (409, 412, 428)
 
     @extend_schema(
-        parameters=[CODE, NUMBER, IF_MATCH],
+        parameters=[CODE, NUMBER, IF_MATCH, ETAG_HEADER],
         request=ReorderSerializer,
         responses=ReorderResultSerializer,
         summary="Move an item up or down in its column (If-Match required)",
