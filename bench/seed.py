@@ -3,8 +3,13 @@
 100 release projects, 20,000 items, 500,000 journal rows, 50 users; project BIG has 1,000 items
 on its board (and a journal of 60,000 rows, so its journal is 1,200 pages deep), project TEN
 has 10. Every item's journal is a consistent story: a "created" row, then moves (from-state
-chained to the previous row's state) and edits, each bumping the version, ending in the item's
-current row, so the replay check (bench/consistency.py) passes on fresh data.
+chained to the previous row's state, about two in five backward, a few emergency moves) and
+edits, each bumping the version, ending in the item's current row, so the replay check
+(bench/consistency.py) passes on fresh data.
+
+For the measurement pages (KPIs, flow metrics): each project's journal walks it through its
+stages, the released and closed ones going live on dates spread over the last two years, and
+those releases caused help-desk tickets, some fixed by a change of a later release.
 
 Journal rows are written straight into the historical tables with COPY (inserts are what the
 append-only trigger allows); the tables are emptied with TRUNCATE first.
@@ -28,6 +33,8 @@ BIG_JOURNAL = 60_000  # 1,200 pages of 50
 BIG_DEEP_ITEM_ROWS = 1_000  # BIG-1: an item with a long journal
 SMALL_ITEMS = 10
 SMALL_ITEM_ROWS = 5  # TEN-1 gets 10 rows, the others 5
+EMERGENCY_SHARE = 0.005  # of the forward moves
+TICKETS_PER_RELEASE = (5, 60)  # caused by each release that went live
 
 FIRST_NAMES = ["Ada", "Ben", "Chloe", "Dmitri", "Elif", "Femi", "Grace", "Hiro", "Ines", "Jonas"]
 LAST_NAMES = ["Adler", "Berg", "Costa", "Dahl", "Eze", "Fischer", "Garcia", "Horvat", "Ito"]
@@ -78,8 +85,11 @@ class Seeder:
         from django.utils import timezone
 
         self.rng = rng
+        # Draws for the measurement data, apart: the items' walks stay those of earlier runs.
+        self.story = random.Random(9)
         self.now = timezone.now()
         self.item_id = 0
+        self.changes_of: dict[int, list[int]] = {}  # project id -> its items' change ids
 
     def run(self) -> None:
         from django.db import connection
@@ -90,8 +100,9 @@ class Seeder:
         self.states = self.seed_states()
         self.users = self.seed_users()
         projects = self.seed_projects()
+        project_rows = self.seed_project_history(projects)
         members = self.seed_members(projects)
-        fixed_rows = len(self.states) + len(projects) + members
+        fixed_rows = len(self.states) + project_rows + members
         item_budget = JOURNAL_ROWS - fixed_rows
         plan = self.plan(projects, item_budget)
         print(f"Items and their journal ({ITEMS:,} items, {item_budget:,} journal rows)...")
@@ -126,6 +137,8 @@ class Seeder:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [self.item_id]
                 )
+        tickets = self.seed_tickets(projects)
+        print(f"{tickets:,} help-desk tickets caused by the releases that went live")
         print("VACUUM ANALYZE...")
         with connection.cursor() as cursor:
             for table in (
@@ -137,6 +150,8 @@ class Seeder:
                 "projects_releasemember",
                 "projects_historicalreleasemember",
                 "projects_historicalreleaseproject",
+                "helpdesk_ticket",
+                "helpdesk_historicalticket",
                 "auth_user",
             ):
                 cursor.execute(f"VACUUM ANALYZE {table}")
@@ -199,8 +214,124 @@ class Seeder:
             )
             for n, code in enumerate(codes)
         )
-        self.write_history(projects, kind="created", user=lambda p: p.release_manager)
+        self.go_live = {}
+        for project in projects:
+            if project.lifecycle in (Lifecycle.RELEASED, Lifecycle.CLOSED):
+                when = self.now - timedelta(days=self.story.uniform(20, 720))
+                self.go_live[project.pk] = when
+                project.actual_release_date = when.date()
+        ReleaseProject.objects.bulk_update(projects, ["actual_release_date"])
         return projects
+
+    def seed_project_history(self, projects: list) -> int:
+        """Each project's stages in its journal, as the services write them: created in
+        planning, then in progress; released on its go-live (the KPIs' "went live"), closed three
+        weeks later; or cancelled. Returns the number of rows."""
+        from projects.models import Lifecycle, ReleaseProject
+
+        model = ReleaseProject.history.model
+        tracked = model.tracked_fields
+        created = self.now - timedelta(days=800)
+        rows = []
+        for project in projects:
+            values = {f.attname: getattr(project, f.attname) for f in tracked}
+            stages = [(Lifecycle.PLANNING, created, "created")]
+            live = self.go_live.get(project.pk)
+            if project.lifecycle != Lifecycle.PLANNING:
+                started = (live or self.now) - timedelta(days=self.story.uniform(30, 60))
+                stages.append((Lifecycle.IN_PROGRESS, max(started, created), "edited"))
+            if live is not None:
+                stages.append((Lifecycle.RELEASED, live, "edited"))
+            if project.lifecycle == Lifecycle.CLOSED:
+                stages.append((Lifecycle.CLOSED, live + timedelta(days=21), "edited"))
+            if project.lifecycle == Lifecycle.CANCELLED:
+                stages.append((Lifecycle.CANCELLED, self.now - timedelta(days=10), "edited"))
+            for stage, when, kind in stages:
+                released = stage in (Lifecycle.RELEASED, Lifecycle.CLOSED)
+                rows.append(
+                    model(
+                        **{
+                            **values,
+                            "lifecycle": stage,
+                            "actual_release_date": project.actual_release_date
+                            if released
+                            else None,
+                        },
+                        history_date=when,
+                        history_type="+" if kind == "created" else "~",
+                        history_user_id=project.release_manager_id,
+                        change_kind=kind,
+                    )
+                )
+        model.objects.bulk_create(rows, batch_size=1000)
+        return len(rows)
+
+    def seed_tickets(self, projects: list) -> int:
+        """Tickets caused by each release that went live, opened in the weeks after (some
+        past the KPIs' 30-day window), two in three naming the causing change; about half are
+        fixed by a change of a release that went live later, the rest still open."""
+        from helpdesk.models import Ticket, TicketKind
+
+        story = self.story
+        released = sorted(self.go_live, key=self.go_live.get)
+        managers = {p.pk: p.release_manager_id for p in projects}
+        tickets = []
+        for index, project_id in enumerate(released):
+            live, changes = self.go_live[project_id], self.changes_of.get(project_id, [])
+            later = released[index + 1 :]
+            for _ in range(story.randint(*TICKETS_PER_RELEASE)):
+                opened = live + timedelta(hours=story.uniform(1, 45 * 24))
+                fixer = story.choice(later) if later and story.random() < 0.5 else None
+                fix = story.choice(self.changes_of[fixer]) if self.changes_of.get(fixer) else None
+                resolved = opened + timedelta(hours=story.uniform(2, 20 * 24)) if fix else None
+                if resolved and resolved > self.now:
+                    fix = resolved = None
+                tickets.append(
+                    Ticket(
+                        reference=f"INC-{len(tickets) + 1:06d}",
+                        kind=TicketKind.INCIDENT if story.random() < 0.8 else TicketKind.PROBLEM,
+                        title=f"Incident after release {project_id}",
+                        opened_at=opened,
+                        resolved_at=resolved,
+                        caused_by_release_id=project_id,
+                        caused_by_change_id=story.choice(changes)
+                        if changes and story.random() < 0.67
+                        else None,
+                        fixed_by_change_id=fix,
+                        created_by_id=managers[project_id],
+                        created_at=opened,
+                    )
+                )
+        tickets = Ticket.objects.bulk_create(tickets, batch_size=1000)
+        # Their journal: opened, and for the fixed ones the fix and resolution when they came.
+        model = Ticket.history.model
+        tracked = model.tracked_fields
+        rows = []
+        for ticket in tickets:
+            values = {f.attname: getattr(ticket, f.attname) for f in tracked}
+            by = {"history_user_id": ticket.created_by_id}
+            opened = {**values, "resolved_at": None, "fixed_by_change_id": None}
+            rows.append(
+                model(
+                    **opened,
+                    **by,
+                    history_date=ticket.opened_at,
+                    history_type="+",
+                    change_kind="created",
+                )
+            )
+            if ticket.resolved_at is not None:
+                rows.append(
+                    model(
+                        **values,
+                        **by,
+                        history_date=ticket.resolved_at,
+                        history_type="~",
+                        change_kind="edited",
+                    )
+                )
+        model.objects.bulk_create(rows, batch_size=1000)
+        return len(tickets)
 
     def seed_members(self, projects: list) -> int:
         from projects.models import ReleaseMember
@@ -318,7 +449,7 @@ class Seeder:
             }
             state = 0
             for n, when in enumerate(times):
-                kind, from_status, reason = "created", None, None
+                kind, from_status, reason, emergency = "created", None, None, False
                 if n > 0:
                     item["version"] += 1
                     # Item 1 ends with an edit, so its journal page shows "what changed".
@@ -329,6 +460,7 @@ class Seeder:
                         item["status_id"] = states[state]
                         if rng.random() < 0.1:
                             reason = "Checked with the change advisory board."
+                        emergency = forward and self.story.random() < EMERGENCY_SHARE
                     else:
                         kind = "edited"
                         if rng.random() < 0.5:
@@ -346,6 +478,7 @@ class Seeder:
                         "ip_address": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.1",
                         "change_kind": kind,
                         "from_status_id": from_status,
+                        "emergency": emergency,
                         "updated_at": when,
                         "history_date": when,
                         "history_change_reason": reason,
@@ -354,6 +487,7 @@ class Seeder:
                     }
                 )
             items.append(item)
+        self.changes_of[project.pk] = [item["change_id"] for item in items]
         # The counter is not journaled (excluded from history): a plain UPDATE, as item_create.
         type(project).objects.filter(pk=project.pk).update(next_item_number=len(rows_per_item) + 1)
         return changes, change_history, items, history

@@ -8,7 +8,12 @@ count does not grow; the framework floor (bench/floor.py) is measured the same w
 
 It also records the SQL one move issues (bench/results/move.sql) for the pgbench database floor.
 
-    python -m bench.timings [--repeat 30]
+The measurement pages (release overview, KPI dashboards) read every release's journal: they are
+timed as the administrator, who sees all 100 releases, and per release on TEN, BIG and the
+largest release that went live. `--only measurement` times just those (results in
+bench/results/timings-measurement.json).
+
+    python -m bench.timings [--repeat 30] [--only measurement]
 """
 
 import argparse
@@ -209,6 +214,9 @@ def deep_journal_cursor(project, *, pages: int, page_size: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--only", choices=["measurement"], help="time only these pages (a group of them)"
+    )
     args = parser.parse_args()
     # The API's per-token rate limit would stop the timed moves: lifted for this process.
     os.environ.setdefault("API_RATE_PER_MINUTE", "1000000")
@@ -236,6 +244,11 @@ def main() -> None:
         client = clients[code]
         return measure(name, url, lambda: client.get(url), repeat)
 
+    if args.only == "measurement":
+        timings = measurement_timings(page, clients, args.repeat)
+        out = RESULTS / "timings-measurement.json"
+        out.write_text(json.dumps([asdict(t) for t in timings], indent=1))
+        return
     deep_filter = {"kind": "bug", "sort": "-updated_at"}
     bugs = ReleaseItem.objects.filter(project=big, change__kind="bug").count()
     deep_page = max(1, -(-bugs // 25) - 1)
@@ -303,8 +316,45 @@ def main() -> None:
     timings.append(
         measure("framework floor, POST", "/bench/floor/", lambda: floor.post("/bench/floor/"), 50)
     )
+    timings += measurement_timings(page, clients, r)
     capture_move_sql(Mover(clients[BIG], big, count=1000), RESULTS / "move.sql")
     (RESULTS / "timings.json").write_text(json.dumps([asdict(t) for t in timings], indent=1))
+
+
+def measurement_timings(page: Callable[..., Timing], clients: dict, repeat: int) -> list[Timing]:
+    """The release overview and the KPI dashboards: installation-wide as the administrator
+    (every release), per release on 10 items, 1,000 items (BIG) and the largest release that
+    went live (its tickets counted too)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.test import Client
+
+    from projects.models import Lifecycle, ReleaseProject
+
+    admin = Client(SERVER_NAME="127.0.0.1")
+    admin.force_login(get_user_model().objects.get(username="admin"))
+    clients["admin"] = admin  # the dict `page` reads its clients from
+    released = (
+        ReleaseProject.objects.filter(lifecycle__in=[Lifecycle.RELEASED, Lifecycle.CLOSED])
+        .annotate(n=Count("items"))
+        .order_by("-n", "code")
+        .values_list("code", "n")
+        .first()
+    )
+    clients[released[0]] = admin
+    timings = [
+        page("release overview (all open releases)", "admin", "/overview/", repeat),
+        page("KPI dashboard, installation (100 releases)", "admin", "/kpis/", repeat),
+    ]
+    for label, code in (
+        ("10 items", SMALL),
+        ("1,000 items, 60k rows", BIG),
+        (f"{released[1]:,} items, went live", released[0]),
+    ):
+        timings.append(
+            page(f"KPI dashboard, release ({label})", code, f"/projects/{code}/kpis/", repeat)
+        )
+    return timings
 
 
 if __name__ == "__main__":
