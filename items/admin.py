@@ -78,7 +78,7 @@ def _check_states(changes: dict[int, dict]) -> StatePlan:
 class ReleaseStatusForm(forms.ModelForm):
     class Meta:
         model = ReleaseStatus
-        fields = ["id", "name", "position", "enabled", "production", "description"]
+        fields = ["id", "name", "position", "enabled", "production", "wip_limit", "description"]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -109,7 +109,7 @@ class ReleaseStatusChangeListFormSet(BaseModelFormSet):
 @admin.register(ReleaseStatus)
 class ReleaseStatusAdmin(ReadOnlyHistoryAdmin):
     form = ReleaseStatusForm
-    list_display = ("id", "name", "position", "enabled", "production", "item_count")
+    list_display = ("id", "name", "position", "enabled", "production", "wip_limit", "item_count")
     list_display_links = ("id", "name")
     list_editable = ("position", "enabled")
     ordering = ("position", "id")

@@ -28,7 +28,7 @@ from projects.models import ReleaseProject
 from projects.roles import MOVE, MOVE_ANY
 
 Direction = Literal["next", "prev"]
-Shift = Literal["up", "down"]
+Shift = Literal["up", "down", "top", "bottom"]
 
 COMMENT_REQUIRED = "Moving {key} from “{source}” to “{target}” needs a comment."
 EMERGENCY_ONLY_MANAGERS = "Only release managers may make an emergency move."
@@ -394,13 +394,14 @@ def _items_move_bulk(
 def item_reorder(
     *, access: Access, item_id: int, expected_version: int, shift: Shift, comment: str = ""
 ) -> ReleaseItem:
-    """Swap an item with its neighbour above or below in its column; both are journaled."""
+    """Swap an item with its neighbour above or below in its column (both are journaled), or
+    send it to the top or bottom of its column in one step (only it is journaled)."""
     if access.read_only_reason:
         raise MoveNotAllowed(access.read_only_reason)
     release_lock_writable(access=access)
     if not access.can(MOVE):
         raise MoveNotAllowed(NO_RIGHT_TO_MOVE.format(code=access.project.code))
-    if shift not in ("up", "down"):
+    if shift not in ("up", "down", "top", "bottom"):
         raise EngineError(BAD_DIRECTION.format(direction=shift))
     status_id = (
         ReleaseItem.objects.filter(pk=item_id, project=access.project)
@@ -423,10 +424,19 @@ def item_reorder(
         raise StaleItem(STALE.format(key=key))
     column.sort(key=lambda i: (i.position, i.number))
     index = column.index(item)
-    if shift == "up" and index == 0:
+    if shift in ("up", "top") and index == 0:
         raise EngineError(ALREADY_TOP.format(key=item.key))
-    if shift == "down" and index == len(column) - 1:
+    if shift in ("down", "bottom") and index == len(column) - 1:
         raise EngineError(ALREADY_BOTTOM.format(key=item.key))
+    if shift in ("top", "bottom"):
+        edge = column[0].position - POSITION_STEP if shift == "top" else None
+        item.position = edge if edge is not None else column[-1].position + POSITION_STEP
+        item.version += 1
+        item._history_user = access.user
+        item._change_reason = comment.strip()
+        item._journal_kind = ChangeKind.REORDERED
+        item.save(update_fields=["position", "version", "updated_at"])
+        return item
     other = column[index - 1] if shift == "up" else column[index + 1]
     item.position, other.position = other.position, item.position
     if item.position == other.position:  # equal positions: break the tie explicitly

@@ -1,4 +1,9 @@
+from datetime import timedelta
+
 import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
 from items.selectors import project_member_users
@@ -32,3 +37,54 @@ class ItemFilter(BoardFilter):
     class Meta:
         model = ReleaseItem
         fields = ["q", "status", "kind", "priority", "assignee"]
+
+
+# "Hide done after N days": the last state's cards untouched for longer leave the board.
+DONE_DAYS_DEFAULT = 30
+DONE_CHOICES = [("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("never", "never")]
+
+
+class BoardQuickFilter(BoardFilter):
+    """The board's quick filter: mine, text and kind (Jira's), and when done cards hide."""
+
+    q = django_filters.CharFilter(method="filter_text", label="Text")
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label="Only mine", widget=forms.CheckboxInput
+    )
+    done = django_filters.ChoiceFilter(
+        method="filter_done",
+        choices=DONE_CHOICES,
+        empty_label=None,
+        label="Hide done after",
+    )
+
+    class Meta:
+        model = ReleaseItem
+        fields = ["q", "mine", "kind", "priority", "assignee", "done"]
+
+    def __init__(self, *args, project: ReleaseProject, user, done_state_id: int | None, **kwargs):
+        super().__init__(*args, project=project, **kwargs)
+        self.user = user
+        self.done_state_id = done_state_id
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = value.strip()
+        found = Q(change__title__icontains=text)
+        number = text.rpartition("-")[2]
+        if number.isdigit() and len(number) < 10:  # "PAY-12" or "12": the key too
+            found |= Q(number=int(number))
+        return queryset.filter(found)
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(assignee=self.user) if value else queryset
+
+    def filter_done(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied in filter_queryset, with its default when absent
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        value = self.form.cleaned_data.get("done") or str(DONE_DAYS_DEFAULT)
+        if value == "never" or self.done_state_id is None:
+            return queryset
+        cutoff = timezone.now() - timedelta(days=int(value))
+        return queryset.exclude(status_id=self.done_state_id, updated_at__lt=cutoff)

@@ -85,7 +85,9 @@ class MoveForm(VersionedForm):
 
 
 class ReorderForm(VersionedForm):
-    shift = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
+    shift = forms.ChoiceField(
+        choices=[("up", "up"), ("down", "down"), ("top", "top"), ("bottom", "bottom")]
+    )
     comment = forms.CharField(required=False, max_length=COMMENT_MAX)
 
 

@@ -31,6 +31,14 @@ class ReleaseStatus(models.Model):
         help_text="Moving an item into this state ships it: freeze windows, dependencies "
         "and release gates guard these states.",
     )
+    # Shown on the board's column; over it the count is flagged, nothing is refused.
+    wip_limit = models.PositiveIntegerField(
+        "WIP limit",
+        null=True,
+        blank=True,
+        help_text="How many items this state's column should hold at most (work in progress); "
+        "the board flags a column over it. Empty: no limit.",
+    )
 
     history = HistoricalRecords(bases=[JournalFields])
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Case, Count, F, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from items.models import CHANGE_KEY_PREFIX, Change, ReleaseItem, ReleaseStatus
 from items.policy import MovePolicy
@@ -15,12 +16,28 @@ from projects.selectors import projects_visible_filter
 User = get_user_model()
 
 
+# Cards shown per column; the rest behind "Show all" (one column at a time): a 1,000-card
+# board stays within 500 KB of HTML and 100 ms (docs/PERFORMANCE.md).
+COLUMN_PAGE = 30
+EVERY_CARD = 1_000_000_000  # an expanded column's page: no limit
+
+
 @dataclass(slots=True)
 class BoardColumn:
     state: ReleaseStatus
     previous: ReleaseStatus | None
     following: ReleaseStatus | None
     items: list[ReleaseItem] = field(default_factory=list)
+    count: int = 0  # every card of the column the filter keeps, shown or not
+    collapsed: bool = False  # the last state starts folded (a <details> the user opens)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.state.wip_limit is not None and self.count > self.state.wip_limit
 
 
 def items_for_project(*, project: ReleaseProject) -> QuerySet[ReleaseItem]:
@@ -30,11 +47,17 @@ def items_for_project(*, project: ReleaseProject) -> QuerySet[ReleaseItem]:
 
 
 def board_columns_for_project(
-    *, items: QuerySet[ReleaseItem], states: list[ReleaseStatus]
+    *,
+    items: QuerySet[ReleaseItem],
+    states: list[ReleaseStatus],
+    page: int = COLUMN_PAGE,
+    expanded: int | None = None,
 ) -> list[BoardColumn]:
-    """One column per enabled state in position order, each with its items in order.
+    """One column per enabled state in position order, each with its first `page` items in
+    order (all of them for the `expanded` state) and its count.
 
-    Two queries whatever the data size: `states` (already fetched) and the items.
+    Two queries whatever the data size: `states` (already fetched) and the items, numbered
+    and counted per column by window functions so only the cards shown are read.
     """
     enabled = [s for s in states if s.enabled]
     columns = {
@@ -42,11 +65,20 @@ def board_columns_for_project(
             state=s,
             previous=enabled[i - 1] if i > 0 else None,
             following=enabled[i + 1] if i + 1 < len(enabled) else None,
+            collapsed=i == len(enabled) - 1 and i > 0,
         )
         for i, s in enumerate(enabled)
     }
-    for item in items.filter(status__enabled=True).order_by("position", "number"):
-        columns[item.status_id].items.append(item)
+    per_column = {"partition_by": [F("status_id")]}
+    ranked = items.filter(status__enabled=True).annotate(
+        column_rank=Window(RowNumber(), order_by=[F("position"), F("number")], **per_column),
+        column_count=Window(Count("pk"), **per_column),
+    )
+    limit = Case(When(status_id=expanded, then=Value(EVERY_CARD)), default=Value(page))
+    for item in ranked.filter(column_rank__lte=limit).order_by("position", "number"):
+        column = columns[item.status_id]
+        column.items.append(item)
+        column.count = item.column_count
     return list(columns.values())
 
 

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from approvals.selectors import approvals_panel
 from items import engine, services
-from items.arrows import board_arrows
+from items.arrows import board_arrows, board_urls
 from items.engine import EngineError
-from items.filters import BoardFilter, ItemFilter
+from items.filters import BoardQuickFilter, ItemFilter
 from items.forms import (
     BulkMoveForm,
     DeleteForm,
@@ -43,6 +43,12 @@ from releasemgmt.pagination import table_configure
 
 ITEMS_PER_PAGE = 25
 ORIGINS = ("board", "item", "list")
+REORDERED = {
+    "up": "Moved {key} up.",
+    "down": "Moved {key} down.",
+    "top": "Sent {key} to the top of its column.",
+    "bottom": "Sent {key} to the bottom of its column.",
+}
 
 
 def item_or_404(access: Access, number: int, *, to_change: bool = False) -> ReleaseItem:
@@ -61,32 +67,80 @@ def form_error(form) -> str:
 # --- The board -------------------------------------------------------------------------
 
 
-def _board_context(request: HttpRequest, access: Access) -> dict:
+def _board_context(
+    request: HttpRequest, access: Access, *, only_states: tuple[int, ...] = ()
+) -> dict:
+    """The board (or, with `only_states`, those columns of it) as the user's filter shows it."""
     workflow = workflow_current()
-    board_filter = BoardFilter(
-        request.GET, queryset=items_for_project(project=access.project), project=access.project
+    enabled = [s for s in workflow.states if s.enabled]
+    board_filter = BoardQuickFilter(
+        request.GET,
+        queryset=items_for_project(project=access.project),
+        project=access.project,
+        user=access.user,
+        done_state_id=enabled[-1].id if enabled else None,
     )
-    columns = board_columns_for_project(items=board_filter.qs, states=workflow.states)
+    items = board_filter.qs
+    if only_states:
+        items = items.filter(status_id__in=only_states)
+    columns = board_columns_for_project(
+        items=items, states=workflow.states, expanded=_expanded(request)
+    )
+    if only_states:
+        columns = [c for c in columns if c.state.id in only_states]
     cards = [item for column in columns for item in column.items]
     policy = MovePolicy(access=access, workflow=workflow, items=cards, project_wide=True)
     board_with_decisions(columns=columns, policy=policy)
+    query = request.GET.urlencode()
+    board_urls(columns=columns, project=access.project)
     if access.can(MOVE):
-        board_arrows(
-            columns=columns,
-            project=access.project,
-            query=request.GET.urlencode(),
-            focus=request.POST.get("focus", ""),
-        )
+        board_arrows(columns=columns, project=access.project, query=query)
     return {
         "access": access,
         "project": access.project,
         "filter": board_filter,
         "columns": columns,
+        "query": query,
         "can_move": access.can(MOVE),
         # The freeze gate has read the windows for the arrows: the banner reuses them.
         "freeze": freeze_banner(project=access.project, windows=_freeze_windows(policy)),
         "can_include": access.can(MANAGE) and not access.read_only_reason,
     }
+
+
+def _expanded(request: HttpRequest) -> int | None:
+    """The column whose every card is shown (?column=<state id>), if any."""
+    value = request.GET.get("column", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _board_in_place(
+    request: HttpRequest,
+    access: Access,
+    *,
+    number: int,
+    states: tuple[int, ...],
+    message: str,
+    status: int = 200,
+) -> HttpResponse:
+    """Answer an htmx move on the board: only the changed columns' cards and counts, swapped
+    out of band, and the result for the live region with the control to focus."""
+    context = _board_context(request, access, only_states=states)
+    moved = next((i for c in context["columns"] for i in c.items if i.number == number), None)
+    action = request.POST.get("direction") or request.POST.get("shift") or ""
+    context.update(
+        message=message,
+        failed=status >= 400,
+        focus=f"card-{moved.pk}" if moved else "",
+        focus_value=action,
+    )
+    response = render(request, "items/board.html#in_place", context, status=status)
+    response["HX-Reswap"] = "none"  # nothing but the out-of-band parts
+    return response
+
+
+def _in_place(request: HttpRequest) -> bool:
+    return bool(request.htmx) and _origin(request) == "board"
 
 
 def _freeze_windows(policy: MovePolicy) -> list | None:
@@ -142,6 +196,8 @@ def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form_error(form))
         return _after_change(request, access, item=item_or_404(access, number), status=400)
+    # On the board the answer swaps the card's old column too: read where it is first.
+    before = item_or_404(access, number, to_change=True) if _in_place(request) else None
     try:
         # The engine finds the item by its number as it locks it: no separate read first.
         moved = engine.item_move(
@@ -156,10 +212,23 @@ def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
     except engine.ItemNotFound as error:
         raise Http404(error.message) from None
     except EngineError as error:
+        if before is not None:  # the card snaps back into its column, with the reason
+            return _board_in_place(
+                request,
+                access,
+                number=number,
+                states=(before.status_id,),
+                message=error.message,
+                status=error.status_code,
+            )
         messages.error(request, error.message)
         item = item_or_404(access, number)
         return _after_change(request, access, item=item, status=error.status_code)
-    messages.success(request, f"Moved {moved.key} to {moved.status.name}.")
+    message = f"Moved {moved.key} to {moved.status.name}."
+    if before is not None:
+        states = (before.status_id, moved.status_id)
+        return _board_in_place(request, access, number=number, states=states, message=message)
+    messages.success(request, message)
     return _after_change(request, access, item=moved)
 
 
@@ -180,9 +249,22 @@ def item_reorder(request: HttpRequest, code: str, number: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except EngineError as error:
+        if _in_place(request):
+            return _board_in_place(
+                request,
+                access,
+                number=number,
+                states=(item.status_id,),
+                message=error.message,
+                status=error.status_code,
+            )
         messages.error(request, error.message)
         return _after_change(request, access, item=item, status=error.status_code)
-    messages.success(request, f"Moved {item.key} {form.cleaned_data['shift']}.")
+    message = REORDERED[form.cleaned_data["shift"]].format(key=item.key)
+    if _in_place(request):
+        states = (item.status_id,)
+        return _board_in_place(request, access, number=number, states=states, message=message)
+    messages.success(request, message)
     return _after_change(request, access, item=item)
 
 

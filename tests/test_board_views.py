@@ -1,12 +1,15 @@
 """The task board: its columns and cards, its arrows, and moves made with them over HTTP."""
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.utils import timezone
 
 from items import engine
 from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
+from items.selectors import COLUMN_PAGE
 from tests.conftest import Team
 
 DEVELOPING, READY_FOR_REVIEW, READY_FOR_INTEGRATION, CLOSED = 4500, 4540, 4550, 4595
@@ -230,37 +233,149 @@ def test_redirect_after_a_move_keeps_the_board_filters(team: Team) -> None:
     assert response.url == f"{BOARD}?kind=bug"
 
 
-def test_htmx_move_answers_the_board_partial_in_place(team: Team) -> None:
+def test_htmx_move_answers_only_the_two_changed_columns_out_of_band(team: Team) -> None:
     item = team.item(number=1)
+    team.item(number=2, status=state(READY_FOR_INTEGRATION))
 
-    response = team.client(team.qa).post(
-        "/projects/PAY/items/1/move/",
-        {"version": item.version, "direction": "next", "focus": f"{item.pk}-next"},
-        headers={"HX-Request": "true"},
-    )
+    response = move(team.client(team.qa), item, "next", headers={"HX-Request": "true"})
 
     assert response.status_code == 200
+    assert response["HX-Reswap"] == "none"
     assert "<html" not in response.text
-    assert response.text.lstrip().startswith('<div id="board"')
-    assert board_columns(response.text)["1 - Ready for Review"] == ["PAY-1"]
+    assert re.findall(
+        r'<ol class="cards" id="cards-(\d+)"[^>]*hx-swap-oob="true"', response.text
+    ) == [
+        str(DEVELOPING),
+        str(READY_FOR_REVIEW),
+    ]
+    assert "PAY-2" not in response.text  # its column did not change
+    assert column_counts(response.text) == ["0", "1"]
     assert "Moved PAY-1 to 1 - Ready for Review." in response.text
-    # Keyboard users keep their place: the same arrow of the moved card has the focus.
-    assert re.search(
-        r'aria-label="Move PAY-1 to 2 - Ready for Integration"[^>]*autofocus', response.text
-    )
+    # Keyboard users keep their place: the answer names the moved card's same arrow.
+    assert f'data-focus="card-{item.pk}" data-focus-value="next"' in response.text
 
 
-def test_htmx_refusal_answers_the_partial_with_the_message_and_its_status(team: Team) -> None:
+def test_htmx_refusal_answers_the_card_in_its_column_with_the_message_and_its_status(
+    team: Team,
+) -> None:
     item = team.item(number=1, status=state(CLOSED))
 
     response = move(team.client(team.qa), item, "next", headers={"HX-Request": "true"})
 
     assert response.status_code == 400
     assert "<html" not in response.text
+    assert 'id="cards-4595"' in response.text
     assert engine.PAST_LAST.format(key="PAY-1", state="7 - Closed") in response.text
+    assert 'class="message error"' in response.text
     item.refresh_from_db()
     assert item.status_id == CLOSED
     assert item.version == 1
+
+
+def test_send_to_bottom_and_top_move_a_card_to_its_column_edge_in_one_action(
+    team: Team,
+) -> None:
+    for number in (1, 2, 3, 4):
+        team.item(number=number)
+    client = team.client(team.developer)
+
+    bottom = client.post("/projects/PAY/items/1/reorder/", {"version": 1, "shift": "bottom"})
+    top = client.post("/projects/PAY/items/3/reorder/", {"version": 1, "shift": "top"})
+
+    assert (bottom.status_code, top.status_code) == (302, 302)
+    html = client.get(BOARD).text
+    assert board_columns(html)["0 - Developing"] == ["PAY-3", "PAY-2", "PAY-4", "PAY-1"]
+    assert ReleaseItem.objects.get(number=2).version == 1  # only the sent card changed
+
+
+def test_send_to_bottom_of_the_last_card_is_refused_and_changes_nothing(team: Team) -> None:
+    team.item(number=1)
+    team.item(number=2)
+
+    response = team.client(team.developer).post(
+        "/projects/PAY/items/2/reorder/", {"version": 1, "shift": "bottom"}
+    )
+
+    assert response.status_code == 400
+    assert engine.ALREADY_BOTTOM.format(key="PAY-2") in response.text
+    assert ReleaseItem.objects.get(number=2).version == 1
+
+
+def test_reorder_and_state_arrows_look_different_and_edges_offer_send_to(team: Team) -> None:
+    for number in (1, 2, 3, 4):
+        team.item(number=number)
+
+    html = team.client(team.developer).get(BOARD).text
+
+    assert 'class="arrow order" aria-label="Send PAY-4 to the top of its column"' in html
+    assert 'class="arrow order" aria-label="Send PAY-1 to the bottom of its column"' in html
+    assert 'class="arrow state" aria-label="Move PAY-1 to 1 - Ready for Review"' in html
+    assert "Send PAY-2 to the top" not in html  # one place from the top: "up" does it
+
+
+def test_the_last_state_is_collapsed_with_its_count_and_the_others_open(team: Team) -> None:
+    team.item(number=1, status=state(CLOSED))
+
+    html = team.client(team.viewer).get(BOARD).text
+
+    assert html.count("<details open>") == len(board_columns(html)) - 1
+    closed = html.split('aria-labelledby="col-4595"')[1]
+    assert closed.lstrip(">\n ").startswith("<details>")
+    assert board_columns(html)["7 - Closed"] == ["PAY-1"]
+
+
+def test_done_cards_untouched_for_longer_than_chosen_are_hidden(team: Team) -> None:
+    old = team.item(number=1, status=state(CLOSED))
+    team.item(number=2, status=state(CLOSED))
+    ReleaseItem.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=40))
+    client = team.client(team.viewer)
+
+    default = board_columns(client.get(BOARD).text)["7 - Closed"]
+    week = board_columns(client.get(f"{BOARD}?done=7").text)["7 - Closed"]
+    never = board_columns(client.get(f"{BOARD}?done=never").text)["7 - Closed"]
+
+    assert (default, week, never) == (["PAY-2"], ["PAY-2"], ["PAY-1", "PAY-2"])
+
+
+def test_quick_filter_finds_mine_and_by_text_or_key(team: Team) -> None:
+    team.item(number=1, title="Round fees", assignee=team.developer)
+    team.item(number=2, title="Fees export")
+    team.item(number=3, title="Login page")
+    client = team.client(team.developer)
+
+    def keys(query: str) -> list[str]:
+        return [
+            k for keys in board_columns(client.get(f"{BOARD}?{query}").text).values() for k in keys
+        ]
+
+    assert keys("mine=on") == ["PAY-1"]
+    assert keys("q=fees") == ["PAY-1", "PAY-2"]
+    assert keys("q=PAY-3") == ["PAY-3"]
+
+
+def test_a_column_over_its_wip_limit_is_flagged(team: Team) -> None:
+    ReleaseStatus.objects.filter(pk=DEVELOPING).update(wip_limit=1)
+    team.item(number=1)
+    team.item(number=2)
+
+    html = team.client(team.viewer).get(BOARD).text
+
+    assert f'<h2 id="col-{DEVELOPING}" class="over-limit">' in html
+    assert "over limit 1" in html
+
+
+def test_a_long_column_shows_its_first_page_and_a_link_to_all(team: Team) -> None:
+    for number in range(1, COLUMN_PAGE + 3):
+        team.item(number=number)
+    client = team.client(team.viewer)
+
+    paged = client.get(BOARD).text
+    every = client.get(f"{BOARD}?column={DEVELOPING}").text
+
+    assert len(board_columns(paged)["0 - Developing"]) == COLUMN_PAGE
+    assert column_counts(paged)[0] == str(COLUMN_PAGE + 2)
+    assert f"?column={DEVELOPING}" in paged
+    assert len(board_columns(every)["0 - Developing"]) == COLUMN_PAGE + 2
 
 
 def test_reorder_down_and_up_swap_neighbours_in_the_column(team: Team) -> None:
