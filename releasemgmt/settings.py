@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "api",
     "vcs",
     "imports",
+    "conversation",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Item attachments (conversation/), through the default storage; never served from a URL of
+# their own: conversation.views checks access and sends each as a download.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Journal: every tracked change keeps who, when, from where and why; never revertible.
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -61,6 +61,7 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include("vcs.urls")),
     path("", include("imports.urls")),
+    path("", include("conversation.urls")),
 ]
 
 if settings.BENCH_FLOOR:  # the benchmark's framework floor (bench/floor.py), never in production

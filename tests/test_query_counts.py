@@ -47,6 +47,12 @@ DEPENDENCY_PANEL = [
 ]
 # The item page's commits and merge requests (vcs, a panel registered in items.panels).
 VCS_PANEL = ("vcs_vcslink", "the item's newest commit and merge request links")
+# The item page's conversation (conversation, a panel registered in items.panels).
+CONVERSATION_PANEL = [
+    ("conversation_comment", "the item's newest comments, with their authors"),
+    ("conversation_attachment", "the item's newest attachments, with who attached them"),
+    ("notifications_watch", "the item's watchers, with their users"),
+]
 # The board and the release page say which freeze is in force or starts next (the banner).
 FREEZE_BANNER = ("planning_freezewindow", "the freeze windows again, for the banner")
 # What the policy loads for its gates once rules with gates exist, for all cards at once.
@@ -88,6 +94,11 @@ TICKETS_JOURNAL = ("helpdesk_historicalticket", "the newest ticket rows naming i
 VCS_JOURNAL = ("vcs_historicalvcslink", "the newest commit and merge request link rows, with users")
 # Item imports into the release (imports registers its journal source).
 IMPORTS_JOURNAL = ("imports_historicalitemimport", "the newest import rows, with users")
+# Comments and attachments on items (conversation registers its journal sources).
+CONVERSATION_JOURNAL = [
+    ("conversation_historicalcomment", "the newest comment rows, with users"),
+    ("conversation_historicalattachment", "the newest attachment rows, with users"),
+]
 # The content of the items' changes is a journal source of its own (one change, several
 # releases): its newest rows, the rows before its edited rows, and the titles of the changes
 # the item rows mention (for "Created in ...: <title>").
@@ -157,6 +168,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
             *DEPENDENCY_PANEL,
             VCS_PANEL,
+            *CONVERSATION_PANEL,
             ALSO_IN,
         ],
     ),
@@ -209,6 +221,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             TICKETS_JOURNAL,
             VCS_JOURNAL,
             IMPORTS_JOURNAL,
+            *CONVERSATION_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
             CONTENT_EDITS,
             ("items_releasestatus", "state names"),
@@ -233,6 +246,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             CONTENT_ROWS,
             *ITEM_JOURNAL_SOURCES,
             VCS_JOURNAL,
+            *CONVERSATION_JOURNAL,
             ("items_historicalreleaseitem", "the rows before edited rows (what changed)"),
             CONTENT_EDITS,
             ("items_releasestatus", "state names"),
@@ -278,6 +292,7 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("qa_acceptancedecision", "this round's acceptance decisions, with who decided"),
             *DEPENDENCY_PANEL,
             VCS_PANEL,
+            *CONVERSATION_PANEL,
             ALSO_IN,
         ],
     ),
@@ -580,6 +595,7 @@ GLOBAL_JOURNAL = [
     TICKETS_JOURNAL,
     VCS_JOURNAL,
     IMPORTS_JOURNAL,
+    *CONVERSATION_JOURNAL,
     ("items_historicalreleaseitem", "the rows before edited item rows (what changed)"),
     CONTENT_EDITS,
     ("journal_historicaluser", "the rows before edited account rows (what changed)"),

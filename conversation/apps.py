@@ -1,0 +1,40 @@
+"""Conversation on items: comments, attachments and watchers, journaled (docs/WORKPLACE.md)."""
+
+from django.apps import AppConfig
+
+
+class ConversationConfig(AppConfig):
+    name = "conversation"
+    verbose_name = "Conversation on items"
+
+    def ready(self) -> None:
+        # The item page and the journal know plug-ins, never this app.
+        from conversation import receivers  # noqa: F401  (files leave storage with their row)
+        from conversation.journal import describe_attachment, describe_comment
+        from conversation.models import Attachment, Comment
+        from conversation.selectors import conversation_panel
+        from items.panels import register_item_panel
+        from journal.selectors import register_item_evidence_source
+
+        register_item_panel(
+            name="conversation",
+            template="conversation/_item_panel.html",
+            load=lambda access, item: conversation_panel(access=access, item=item),
+            order=90,
+        )
+        register_item_evidence_source(
+            name="comments",
+            label="Comments",
+            rank=60,
+            model=Comment.history.model,
+            describe=describe_comment,
+            hidden={"body_html"},
+        )
+        register_item_evidence_source(
+            name="attachments",
+            label="Attachments",
+            rank=61,
+            model=Attachment.history.model,
+            describe=describe_attachment,
+            hidden={"file"},
+        )
