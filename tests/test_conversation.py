@@ -222,3 +222,27 @@ def test_the_item_page_costs_the_same_queries_however_long_the_conversation(
     assert _item_page_queries(team) == few
     page = team.client(team.developer).get("/projects/PAY/items/1/").content.decode()
     assert "Older comments and files are in" in page
+
+
+def test_the_comments_and_attachments_journals_are_append_only_and_sealed(
+    team: Team, postgres: None
+) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    from evidence.journal_tables import journal_table_by_name
+
+    team.item(number=1)
+    comment_add(access=team.access(team.developer), number=1, body="kept")
+    tables = journal_table_by_name()
+    assert {"conversation_historicalcomment", "conversation_historicalattachment"} <= set(tables)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'journal_append_only'"
+        )
+        guarded = {row[0] for row in cursor.fetchall()}
+    assert {"conversation_historicalcomment", "conversation_historicalattachment"} <= guarded
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM conversation_historicalcomment")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE conversation_historicalcomment SET body = 'rewritten'")
+    assert Comment.history.get().body == "kept"
