@@ -137,6 +137,10 @@ class Seeder:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [self.item_id]
                 )
+        # COPY fires no journal signal: the KPI dashboards' stays table is derived afterwards.
+        from measurement.services import stays_rebuild
+
+        print(f"{stays_rebuild():,} stays in states, derived from the item journal")
         tickets = self.seed_tickets(projects)
         print(f"{tickets:,} help-desk tickets caused by the releases that went live")
         print("VACUUM ANALYZE...")
@@ -144,6 +148,7 @@ class Seeder:
             for table in (
                 "items_releaseitem",
                 "items_historicalreleaseitem",
+                "measurement_statestay",
                 "items_change",
                 "items_historicalchange",
                 "projects_releaseproject",

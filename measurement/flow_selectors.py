@@ -1,9 +1,12 @@
 # ruff: noqa: S608 -- SQL built from model table names and fixed fragments; values are bound.
 """Flow metrics read from the items' journal (docs/MEASUREMENT.md defines each one).
 
-Every function is one SQL query over the journal of the releases given, whatever the number of
-journal rows: window functions (LEAD over each item's moves) and aggregates run in the database,
-and only aggregated rows (per state, per release, per day) come back. Durations are seconds.
+Every function is one SQL query over the releases given, whatever the number of journal rows.
+Time in state, lead time, moves and the cumulative flow read the stays table
+(measurement.models.StateStay: the journal's creations, moves and removals already paired by
+LEAD, kept in step as the journal is written), so no page sorts the whole journal; the approval
+waits read the journal itself. Aggregates and percentiles run in the database, and only
+aggregated rows (per state, per release, per day) come back. Durations are seconds.
 """
 
 from collections import defaultdict
@@ -26,12 +29,11 @@ from measurement.sql import (
     spread_of,
     spreads_by_release,
 )
+from measurement.stays import STAYS
 
 ITEM_JOURNAL = ReleaseItem.history.model._meta.db_table
 STATES = ReleaseStatus._meta.db_table
 APPROVAL_JOURNAL = Approval.history.model._meta.db_table
-# The journal rows that put an item into a state (or take it out of the release).
-STATE_ROWS = (ChangeKind.CREATED.value, ChangeKind.MOVED.value, ChangeKind.REMOVED.value)
 
 
 @dataclass
@@ -51,21 +53,15 @@ class FlowMoves:
 
 
 def _stays_cte(release_ids: Sequence[int]) -> tuple[str, list[object]]:
-    """`stays(item, rel, state, entered, left_at)`: each time an item sat in a state, from the
-    journal row that put it there to the next one (a move or its removal) by LEAD; left_at is
-    NULL while it still sits there."""
+    """`stays(item, rel, state, entered, left_at)`: each time an item of `release_ids` sat in a
+    state (measurement.models.StateStay, kept in step with the journal); left_at is NULL while
+    it still sits there."""
     sql = (
-        "moves AS ("
-        " SELECT h.id AS item, h.project_id AS rel, h.status_id AS state,"
-        " h.change_kind AS kind, h.history_date AS entered,"
-        " LEAD(h.history_date) OVER (PARTITION BY h.id ORDER BY h.history_date, h.history_id)"
-        " AS left_at"
-        f" FROM {ITEM_JOURNAL} h"
-        f" WHERE h.project_id IN ({placeholders(release_ids)})"
-        f" AND h.change_kind IN ({placeholders(STATE_ROWS)})),"
-        " stays AS (SELECT item, rel, state, entered, left_at FROM moves WHERE kind <> %s)"
+        "stays AS (SELECT item_id AS item, project_id AS rel, state_id AS state,"
+        f" entered_at AS entered, left_at FROM {STAYS}"
+        f" WHERE project_id IN ({placeholders(release_ids)}))"
     )
-    return sql, [*release_ids, *STATE_ROWS, ChangeKind.REMOVED.value]
+    return sql, [*release_ids]
 
 
 @dataclass
@@ -80,23 +76,21 @@ class StateSpreads:
 def flow_time_in_state(*, release_ids: Sequence[int], per_release: bool = False) -> StateSpreads:
     """Per state: the completed stays in it (entered, then left by a move or removal) of the
     items of `release_ids`: how many, their median and 85th percentile duration; with
-    `per_release`, also per release and state (the same query: UNION ALL over one scan)."""
+    `per_release`, also per release and state (the same query, UNION ALL: each part reads an
+    index of the stays table in its own order)."""
     result = StateSpreads()
     if not release_ids:
         return result
-    stays, params = _stays_cte(release_ids)
     durations = (
-        "durations AS (SELECT rel, state,"
-        f" {seconds_between(later='left_at', earlier='entered')} AS v"
-        " FROM stays WHERE left_at IS NOT NULL)"
+        f"(SELECT project_id AS rel, state_id AS state, seconds AS v FROM {STAYS}"
+        f" WHERE seconds IS NOT NULL AND project_id IN ({placeholders(release_ids)})) durations"
     )
-    sql = (
-        f"WITH {stays}, {durations}"
-        f" SELECT NULL, * FROM ({percentile_select(source='durations', groups=['state'])}) s"
-    )
+    sql = f"SELECT NULL, * FROM ({percentile_select(source=durations, groups=['state'])}) s"
+    params = [*release_ids]
     if per_release:
-        by_release = percentile_select(source="durations", groups=["rel", "state"])
+        by_release = percentile_select(source=durations, groups=["rel", "state"])
         sql += f" UNION ALL SELECT * FROM ({by_release}) r"
+        params += release_ids
     for rel, state, *rest in fetch_rows(sql, params):
         if rel is None:
             result.by_state[state] = spread_of(rest)
@@ -106,20 +100,21 @@ def flow_time_in_state(*, release_ids: Sequence[int], per_release: bool = False)
 
 
 def flow_lead_times(*, release_ids: Sequence[int]) -> SpreadsByRelease:
-    """Lead time of each item (inclusion) of `release_ids` that reached production: from its
-    first journal row (created) to its first move into a production state."""
+    """Lead time of each item (inclusion) of `release_ids` that reached production: from the
+    journal row that created it (its first stay) to its first move into a production state."""
     if not release_ids:
         return SpreadsByRelease()
+    shipped = "MIN(t.entered_at)"
+    ids = placeholders(release_ids)
     values = (
-        "firsts AS ("
-        " SELECT h.id AS item, h.project_id AS rel, MIN(h.history_date) AS created,"
-        " MIN(CASE WHEN h.change_kind = %s AND s.production THEN h.history_date END) AS shipped"
-        f" FROM {ITEM_JOURNAL} h JOIN {STATES} s ON s.id = h.status_id"
-        f" WHERE h.project_id IN ({placeholders(release_ids)}) GROUP BY h.id, h.project_id),"
-        f" vals AS (SELECT rel, {seconds_between(later='shipped', earlier='created')} AS v"
-        " FROM firsts WHERE shipped IS NOT NULL)"
+        f"vals AS (SELECT c.project_id AS rel,"
+        f" {seconds_between(later=shipped, earlier='c.entered_at')} AS v"
+        f" FROM {STAYS} c JOIN {STAYS} t ON t.item_id = c.item_id AND t.moved"
+        f" JOIN {STATES} s ON s.id = t.state_id AND s.production"
+        f" WHERE NOT c.moved AND c.project_id IN ({ids}) AND t.project_id IN ({ids})"
+        " GROUP BY c.item_id, c.project_id, c.entered_at)"
     )
-    return spreads_by_release(values, [ChangeKind.MOVED.value, *release_ids])
+    return spreads_by_release(values, [*release_ids, *release_ids])
 
 
 def flow_approval_waits(*, release_ids: Sequence[int]) -> SpreadsByRelease:
@@ -151,21 +146,23 @@ def flow_moves(*, release_ids: Sequence[int]) -> FlowMoves:
     if not release_ids:
         return result
     backward = "(t.position < f.position OR (t.position = f.position AND t.id < f.id))"
+    # Counted per (release, from, to) on the stays' index first; the states join those few.
     sql = (
-        "SELECT h.project_id, h.from_status_id, COUNT(*),"
-        f" SUM(CASE WHEN {backward} THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN h.emergency THEN 1 ELSE 0 END)"
-        f" FROM {ITEM_JOURNAL} h JOIN {STATES} t ON t.id = h.status_id"
-        f" JOIN {STATES} f ON f.id = h.from_status_id"
-        f" WHERE h.change_kind = %s AND h.project_id IN ({placeholders(release_ids)})"
-        " GROUP BY h.project_id, h.from_status_id"
+        "SELECT m.project_id, m.from_state_id, SUM(m.n),"
+        f" SUM(CASE WHEN {backward} THEN m.n ELSE 0 END), SUM(m.emergency)"
+        " FROM (SELECT project_id, from_state_id, state_id, COUNT(*) AS n,"
+        " SUM(CASE WHEN emergency THEN 1 ELSE 0 END) AS emergency"
+        f" FROM {STAYS} WHERE moved AND project_id IN ({placeholders(release_ids)})"
+        " GROUP BY project_id, from_state_id, state_id) m"
+        f" JOIN {STATES} t ON t.id = m.state_id JOIN {STATES} f ON f.id = m.from_state_id"
+        " GROUP BY m.project_id, m.from_state_id"
     )
     by_release: dict[int, MoveCounts] = defaultdict(MoveCounts)
     by_state: dict[int, MoveCounts] = defaultdict(MoveCounts)
-    rows = fetch_rows(sql, [ChangeKind.MOVED.value, *release_ids])
+    rows = fetch_rows(sql, [*release_ids])
     for rel, state, moves, back, emergency in rows:
         for counts in (by_release[rel], by_state[state], result.total):
-            counts.moves += moves
+            counts.moves += int(moves)
             counts.backward += int(back or 0)
             counts.emergency += int(emergency or 0)
     result.by_release, result.by_state = dict(by_release), dict(by_state)

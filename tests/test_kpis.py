@@ -389,11 +389,11 @@ KPI_QUERIES = [
     ("django_session", "the session"),
     ("auth_user", "the logged-in user"),
     ("projects_releaseproject", "the visible releases with go-live, items and tickets"),
-    ("items_historicalreleaseitem", "lead times per release and overall"),
+    ("measurement_statestay", "lead times per release and overall"),
     ("approvals_historicalapproval", "approval waits per release and overall"),
     ("helpdesk_ticket", "times to restore per release and overall"),
-    ("items_historicalreleaseitem", "moves, backward and emergency per release and state"),
-    ("items_historicalreleaseitem", "time in each state"),
+    ("measurement_statestay", "moves, backward and emergency per release and state"),
+    ("measurement_statestay", "time in each state"),
     ("items_workflowrevision", "the states' cache token"),
 ]
 RELEASE_KPI_QUERIES = [
@@ -401,13 +401,13 @@ RELEASE_KPI_QUERIES = [
     ("auth_user", "the logged-in user"),
     ("projects_releaseproject", "the project and the user's role (projects.access)"),
     ("projects_releaseproject", "the release with go-live, items and tickets"),
-    ("items_historicalreleaseitem", "lead times"),
+    ("measurement_statestay", "lead times"),
     ("approvals_historicalapproval", "approval waits"),
     ("helpdesk_ticket", "times to restore"),
-    ("items_historicalreleaseitem", "moves, backward and emergency"),
-    ("items_historicalreleaseitem", "time in each state"),
+    ("measurement_statestay", "moves, backward and emergency"),
+    ("measurement_statestay", "time in each state"),
     ("items_workflowrevision", "the states' cache token"),
-    ("items_historicalreleaseitem", "the cumulative flow per day and state"),
+    ("measurement_statestay", "the cumulative flow per day and state"),
 ]
 
 
