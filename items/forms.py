@@ -98,7 +98,11 @@ class DeleteForm(VersionedForm):
 class BulkMoveForm(forms.Form):
     """Each selected checkbox is "<item id>:<version>", so stale rows are refused too."""
 
-    to_status = forms.IntegerField(min_value=0, max_value=INT_MAX)
+    to_status = forms.IntegerField(
+        min_value=0,
+        max_value=INT_MAX,
+        error_messages={"required": "Choose the state to move the selected items to."},
+    )
     comment = forms.CharField(required=False, max_length=COMMENT_MAX)
 
     def clean(self) -> dict:

@@ -44,7 +44,11 @@ class ProjectForm(forms.ModelForm):
 
 class MemberAddForm(forms.Form):
     user = forms.ModelChoiceField(queryset=None, empty_label="Choose a person")
-    role = forms.ChoiceField(choices=Role.choices)
+    # No role is pre-selected: a hurried "Add member" must not hand out release-manager rights.
+    role = forms.ChoiceField(
+        choices=[("", "Choose a role"), *Role.choices],
+        error_messages={"required": "Choose the new member's role."},
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -24,7 +24,11 @@ class TestRunForm(forms.ModelForm):
         model = TestRun
         fields = ["result", "note", "evidence_url"]
 
-    result = forms.ChoiceField(choices=Result.choices)
+    # Nothing is pre-selected: a run recorded in haste must not pass by default.
+    result = forms.ChoiceField(
+        choices=Result.choices,
+        error_messages={"required": "Choose the run's result: passed, failed or blocked."},
+    )
     note = forms.CharField(required=False, max_length=COMMENT_MAX, widget=forms.TextInput())
 
 
@@ -35,7 +39,10 @@ class SignoffForm(forms.Form):
 
 class AcceptanceForm(forms.Form):
     round = forms.IntegerField(min_value=1, max_value=INT_MAX)
-    decision = forms.ChoiceField(choices=Decision.choices)
+    decision = forms.ChoiceField(
+        choices=Decision.choices,
+        error_messages={"required": "Choose a decision: accepted or rejected."},
+    )
     reason = forms.CharField(
         max_length=COMMENT_MAX, error_messages={"required": ACCEPTANCE_NEEDS_REASON}
     )

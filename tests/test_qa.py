@@ -492,7 +492,7 @@ MALFORMED = [
     ("qa", "case", {"title": ""}, "This field is required."),
     ("qa", "case", {"title": "x" * 201}, "at most 200 characters"),
     ("qa", "run", {"result": "maybe"}, "Select a valid choice."),
-    ("qa", "run", {}, "This field is required."),
+    ("qa", "run", {}, "Choose the run&#x27;s result"),
     ("qa", "run", {"result": "passed", "evidence_url": "javascript:alert(1)"}, "valid URL"),
     ("qa", "run", {"result": "passed", "note": "n" * 2001}, "at most 2000 characters"),
     ("tess", "signoff", {"round": "abc"}, "Enter a whole number."),
