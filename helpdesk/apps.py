@@ -10,5 +10,5 @@ class HelpdeskConfig(AppConfig):
     def ready(self) -> None:
         from helpdesk.journal import journal_source_register
 
-        # The tickets' links show in the journal of each release they name.
+        # The tickets' links show in the journal and the evidence pack of each release they name.
         journal_source_register()

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
 from helpdesk.models import Ticket, TicketKind
 from helpdesk.selectors import Actor
 from items.models import Change, ReleaseItem, change_key
@@ -93,6 +94,43 @@ def ticket_row_said(row: Model, kind: str, names: Any, previous: Model | None) -
 HIDDEN = frozenset({"caused_by_release", "caused_by_change", "fixed_by_change", "created_by"})
 
 
+def _pack_names(row: dict[str, Any], names: PackNames) -> dict[str, Any]:
+    """How the ticket relates to the release now; only this release's changes are named."""
+    caused = row["caused_by_release_id"] == names.project_id
+    fixed = row["fixed_by_change_id"] in names.change_ids
+    relation = {
+        (True, True): "caused and fixed",
+        (True, False): "caused",
+        (False, True): "fixed",
+    }.get((caused, fixed), "no longer linked")
+    cause = row["caused_by_change_id"] if caused else None
+    return {
+        "relation": relation,
+        "caused_by_change": change_key(cause) if cause else None,
+        "fixed_by_change": change_key(row["fixed_by_change_id"]) if fixed else None,
+    }
+
+
+# The evidence pack: each ticket the release caused or its changes fix, as last journaled.
+PACK_SECTION = PackSection(
+    name="tickets",
+    label="Help-desk tickets",
+    source="tickets",
+    fields=(
+        PackField("reference", "Reference", "reference"),
+        PackField("type", "Kind", "kind"),
+        PackField("title", "Title", "title"),
+        PackField("relation", "To this release"),
+        PackField("caused_by_change", "Caused by change"),
+        PackField("fixed_by_change", "Fixed by change"),
+        PackField("opened", "Opened (UTC)", "opened_at"),
+        PackField("resolved", "Resolved (UTC)", "resolved_at"),
+    ),
+    derive=_pack_names,
+    order=20,
+)
+
+
 def journal_source_register() -> None:
     source_register(
         Source(
@@ -106,6 +144,7 @@ def journal_source_register() -> None:
             HIDDEN,
         )
     )
+    pack_section_register(PACK_SECTION)
 
 
 # --- The ticket page's history ----------------------------------------------------------------

@@ -1,8 +1,12 @@
 """The import receipts as a source of the release journals (journal.selectors): "Import #7 of
-sprint.csv: 3 created, 1 changed, 1 moved", beside the item rows that name it in their reason."""
+sprint.csv: 3 created, 1 changed, 1 moved", beside the item rows that name it in their reason;
+and as a section of the release's evidence pack (evidence.pack_sections)."""
+
+from typing import Any
 
 from django.db.models import Model, Q
 
+from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
 from imports.models import ItemImport
 from journal.selectors import Said, Source, source_register
 
@@ -23,6 +27,31 @@ def import_row_said(row: Model, kind: str, names: object, previous: Model | None
     )
 
 
+def _pack_names(row: dict[str, Any], names: PackNames) -> dict[str, Any]:
+    return {"imported_by": names.user(row["created_by_id"])}
+
+
+# The evidence pack: each receipt; the item rows it wrote are the pack's transitions, their
+# reason naming it ("Import #7 (sprint.csv), line 4").
+PACK_SECTION = PackSection(
+    name="imports",
+    label="Imports",
+    source="imports",
+    fields=(
+        PackField("number", "Import #", "id"),
+        PackField("file_name", "File", "file_name"),
+        PackField("sha256", "SHA-256 of the file", "sha256"),
+        PackField("imported_by", "Imported by"),
+        PackField("created", "Items created", "created"),
+        PackField("updated", "Items changed", "updated"),
+        PackField("moved", "Items moved", "moved"),
+    ),
+    derive=_pack_names,
+    user_columns=("created_by_id",),
+    order=30,
+)
+
+
 def journal_source_register() -> None:
     source_register(
         Source(
@@ -36,3 +65,4 @@ def journal_source_register() -> None:
             hidden=frozenset({"sha256", "nonce", "created", "updated", "moved", "created_at"}),
         )
     )
+    pack_section_register(PACK_SECTION)

@@ -826,6 +826,15 @@ def source_register(source: Source) -> None:
         ITEM_SOURCES.append(source.name)
 
 
+def source_rows_of_project(*, name: str, project_id: int) -> QuerySet:
+    """Source `name`'s rows in a release's journal, unordered: what the evidence pack's
+    sections (evidence/pack_sections.py) take of the apps that registered them."""
+    source = SOURCES[name]
+    if source.of_project is None:
+        raise ValueError(f"journal source {name!r} is not part of a release's journal")
+    return source.model.objects.filter(source.of_project(project_id))
+
+
 def names_project_code(names: "_Names", project_id: int | None) -> str | None:
     """A release's code as a page of the journal may say it: None for a release the page
     does not name (a release's journal names only itself; its reader may not see others)."""

@@ -6,7 +6,9 @@ anywhere. For each journal row of the pack it recomputes the row's leaf hash fro
 walks its Merkle inclusion proof up to the root of the seal that covers it, recomputes that
 seal's digest and checks the seal's Ed25519 signature with the public key given (RFC 8032,
 implemented below). It also checks each seal's column schema, and that every readable entry
-of the pack (transitions, approvals...) says who, when, from where and why exactly as its row.
+of the pack (transitions, approvals...) says who, when, from where and why exactly as its row,
+and that each entry of the apps' sections (commits, tickets...) repeats the columns its section
+declares exactly as its row holds them.
 
 KEY is the seal key's public half, from outside the pack (the journal's /journal/seal.json
 export, `manage.py journal_seal --export`, or the audit team's copy): URL-safe base64 or hex,
@@ -274,18 +276,26 @@ def verify_rows(pack: dict, seals: dict[int, dict], failures: list[str]) -> dict
     return rows
 
 
+def _check_entry(
+    where: str, entry: dict, rows: dict[str, dict], columns: dict[str, str], failures: list[str]
+) -> None:
+    """An entry against the row it names: each field in `columns` repeats that column."""
+    row = rows.get(entry.get("ref"))
+    if row is None:
+        failures.append(f"{where}: names {entry.get('ref')}, which is not in the journal")
+        return
+    for field, column in columns.items():
+        # A column added after the row was sealed is not in it: nothing sealed to compare.
+        if column in row and entry.get(field) != row[column]:
+            failures.append(
+                f"{where} ({entry['ref']}): '{field}' is {entry.get(field)!r}, "
+                f"its journal row says {row[column]!r}"
+            )
+
+
 def verify_views(pack: dict, rows: dict[str, dict], failures: list[str]) -> None:
     def check(where: str, entry: dict) -> None:
-        row = rows.get(entry.get("ref"))
-        if row is None:
-            failures.append(f"{where}: names {entry.get('ref')}, which is not in the journal")
-            return
-        for field, column in ENTRY_COLUMNS.items():
-            if column in row and entry.get(field) != row[column]:
-                failures.append(
-                    f"{where} ({entry['ref']}): '{field}' is {entry.get(field)!r}, "
-                    f"its journal row says {row[column]!r}"
-                )
+        _check_entry(where, entry, rows, ENTRY_COLUMNS, failures)
 
     for view in VIEWS:
         for position, entry in enumerate(pack[view]):
@@ -295,6 +305,26 @@ def verify_views(pack: dict, rows: dict[str, dict], failures: list[str]) -> None
     for position, entry in enumerate(pack["scope"]):
         if entry.get("ref") not in rows:
             failures.append(f"scope[{position}]: names {entry.get('ref')}, not in the journal")
+
+
+def verify_sections(pack: dict, rows: dict[str, dict], failures: list[str]) -> list[str]:
+    """The apps' sections (optional, schema version 1 since they were added): each entry's
+    who/when/where/why and every field its section says repeats a column. Returns their names.
+    The declarations travel in the pack: validating it against the published JSON Schema
+    catches a section whose declaration was cut down."""
+    checked = []
+    for name, section in sorted(pack.get("sections", {}).items()):
+        declared = {f["name"]: f["column"] for f in section["fields"] if f.get("column")}
+        columns = declared | ENTRY_COLUMNS  # a declaration cannot loosen who/when/where/why
+        for position, entry in enumerate(section["entries"]):
+            where = f"sections.{name}[{position}]"
+            table = section["table"]
+            if not str(entry.get("ref")).startswith(f"{table}#"):
+                failures.append(f"{where}: names {entry.get('ref')}, not a row of {table}")
+                continue
+            _check_entry(where, entry, rows, columns, failures)
+        checked.append(f"{name} ({len(section['entries'])})")
+    return checked
 
 
 def verify_pack(pack: Any, public_keys: list[bytes]) -> tuple[list[str], str]:
@@ -309,11 +339,14 @@ def verify_pack(pack: Any, public_keys: list[bytes]) -> tuple[list[str], str]:
     seals = verify_seals(pack, keys, failures)
     rows = verify_rows(pack, seals, failures)
     verify_views(pack, rows, failures)
+    sections = verify_sections(pack, rows, failures)
     release = pack.get("release", {}).get("code", "?")
     summary = (
         f"release {release}: {len(pack['journal'])} journal rows in {len(pack['seals'])} seals, "
         f"signed by {', '.join(sorted(keys))}"
     )
+    if sections:
+        summary += f"; sections {', '.join(sections)}"
     return failures, summary
 
 

@@ -8,11 +8,9 @@ class VcsConfig(AppConfig):
     verbose_name = "Version control"
 
     def ready(self) -> None:
-        # The item page and the journal know plug-ins, never this app.
+        # The item page, the journal and the evidence pack know plug-ins, never this app.
         from items.panels import register_item_panel
-        from journal.selectors import register_item_evidence_source
-        from vcs.journal import describe_link
-        from vcs.models import VcsLink
+        from vcs.journal import journal_source_register
         from vcs.selectors import vcs_panel
 
         register_item_panel(
@@ -21,12 +19,4 @@ class VcsConfig(AppConfig):
             load=lambda access, item: vcs_panel(access=access, item=item),
             order=20,
         )
-        register_item_evidence_source(
-            name="vcs",
-            label="Commits and merge requests",
-            rank=30,
-            model=VcsLink.history.model,
-            describe=describe_link,
-            # A move request's entry says its verb and outcome, and gives the reason as its "why".
-            hidden={"move_verb", "move_outcome", "move_reason", "move_round", "webhook", "message"},
-        )
+        journal_source_register()

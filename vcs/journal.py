@@ -1,10 +1,13 @@
-"""What a link's journal row says (registered with journal.selectors from VcsConfig.ready())."""
+"""What a link's journal row says, in the journals (journal.selectors) and in the release's
+evidence pack (evidence.pack_sections); both registered from VcsConfig.ready()."""
 
 from typing import Any
 
 from django.db.models import Model
 
-from vcs.models import LinkKind, MoveOutcome, Provider
+from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
+from journal.selectors import register_item_evidence_source
+from vcs.models import LinkKind, MoveOutcome, Provider, VcsLink
 
 
 def _named(row: Model) -> str:
@@ -30,3 +33,48 @@ def describe_link(row: Model, kind: str, names: Any) -> tuple[str, str]:
         return f"Move requested: {outcome}", f"“{row.move_verb}” in {subject}: {outcome}"
     state = f" ({row.state})" if row.state else ""
     return "Link updated", f"{subject}{state}: {row.title}"
+
+
+def _pack_names(row: dict[str, Any], names: PackNames) -> dict[str, Any]:
+    return {"item": names.item_key(row["item_id"])}
+
+
+# The evidence pack: each link of the release's items as last journaled (issue 12: commit id,
+# author, message, URL, when), and what its closing reference asked of the engine.
+PACK_SECTION = PackSection(
+    name="commits",
+    label="Commits and merge requests",
+    source="vcs",
+    fields=(
+        PackField("commit", "Commit id or number", "ref"),
+        PackField("link", "Commit or merge request", "kind"),
+        PackField("provider", "Provider", "provider"),
+        PackField("repository", "Repository", "repository"),
+        PackField("item", "Item"),
+        PackField("title", "Title", "title"),
+        PackField("author", "Author", "author"),
+        PackField("when", "When (UTC)", "happened_at"),
+        PackField("url", "URL", "url"),
+        PackField("message", "Message", "message"),
+        PackField("branch", "Branch", "branch"),
+        PackField("state", "Merge request state", "state"),
+        PackField("closing_verb", "Closing verb", "move_verb"),
+        PackField("move_outcome", "Move requested", "move_outcome"),
+        PackField("move_reason", "Engine's answer", "move_reason"),
+    ),
+    derive=_pack_names,
+    order=10,
+)
+
+
+def journal_source_register() -> None:
+    register_item_evidence_source(
+        name="vcs",
+        label="Commits and merge requests",
+        rank=30,
+        model=VcsLink.history.model,
+        describe=describe_link,
+        # A move request's entry says its verb and outcome, and gives the reason as its "why".
+        hidden={"move_verb", "move_outcome", "move_reason", "move_round", "webhook", "message"},
+    )
+    pack_section_register(PACK_SECTION)
