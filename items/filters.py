@@ -41,7 +41,8 @@ class ItemFilter(BoardFilter):
 
 # "Hide done after N days": the last state's cards untouched for longer leave the board.
 DONE_DAYS_DEFAULT = 30
-DONE_CHOICES = [("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("never", "never")]
+# The default first: the select shows what the board does when the user has chosen nothing.
+DONE_CHOICES = [("30", "30 days"), ("7", "7 days"), ("90", "90 days"), ("never", "never")]
 
 
 class BoardQuickFilter(BoardFilter):

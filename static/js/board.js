@@ -74,6 +74,13 @@
     // Back where it was until the server answers: a refused drop stays snapped back, and an
     // accepted one arrives with the swapped columns.
     from.insertBefore(item, from.children[oldIndex] || null);
+    // htmx carries an old element's attributes over to its swapped-in twin: leave no inline
+    // style from the drag behind, or the strict CSP refuses it.
+    [from, to].forEach(function (list) {
+      list.querySelectorAll("[style]").forEach(function (el) {
+        el.removeAttribute("style");
+      });
+    });
     const form = item.querySelector("form.arrows");
     const key = item.querySelector("a.key");
     const action = dropAction(from, to, oldIndex, newIndex);
@@ -100,7 +107,7 @@
       draggable: "li.card",
       filter: "button, a, input",
       preventOnFilter: false,
-      animation: 120,
+      animation: 0, // no transforms left on the cards (see onDrop)
       forceFallback: true, // mouse and touch events: the same on every browser
       onEnd: onDrop,
     });
