@@ -1,8 +1,9 @@
 """Reads for the release overview: changes as rows, open releases as columns (]po['s cross-tab).
 
-Three queries whatever the number of releases and changes: the visible open releases (with
-their schedules), the inclusions of changes in them (with change and state), and the people
-the assignee filter offers. The pivot into rows and cells happens here, in Python.
+Four queries whatever the number of releases and changes: the visible open releases (with
+their schedules), the people the assignee filter offers, the number of changes matching the
+filters, and the inclusions of one page of those changes (paged and sorted in SQL) with change
+and state. Only that page is pivoted into rows and cells, here, in Python.
 """
 
 from dataclasses import dataclass
@@ -10,17 +11,20 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Case, F, OrderBy, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from items.models import Kind, ReleaseItem, change_key
+from items.models import Change, Kind, ReleaseItem, change_key
 from projects.models import Lifecycle, ReleaseProject
 from projects.selectors import projects_visible_to
 
 # Releases whose changes are still moving; released, closed and cancelled ones are history.
 OPEN_LIFECYCLES = (Lifecycle.PLANNING, Lifecycle.IN_PROGRESS)
 SORTS = {"change": "change", "title": "title", "kind": "kind"}
+# Any valid item number: the cell URLs are this reversed URL with the number swapped in.
+URL_NUMBER = 987654321
 
 
 @dataclass(frozen=True)
@@ -97,61 +101,101 @@ def overview_assignees(*, releases: list[OverviewRelease]) -> QuerySet:
     )
 
 
-def overview_rows(
+def _sort_order(sort: str, *, via: str = "") -> list[OrderBy]:
+    """The SQL order of the rows for `sort` (a key of SORTS, "-" for descending), on the change
+    reached through `via` ("" from Change itself, "change__" from an inclusion): ties broken by
+    the change id, so a page is the same slice whichever query reads it."""
+    descending = sort.startswith("-")
+    field = SORTS[sort.removeprefix("-")]
+    keys: list = []
+    if field == "title":
+        keys.append(Lower(f"{via}title"))
+    elif field == "kind":
+        # By the label shown, not the stored value.
+        labels = [
+            When(**{f"{via}kind": value}, then=Value(str(label))) for value, label in Kind.choices
+        ]
+        keys.append(Case(*labels, default=F(f"{via}kind")))
+    keys.append(F(f"{via}id"))
+    return [key.desc() if descending else key.asc() for key in keys]
+
+
+def overview_changes(
     *,
     releases: list[OverviewRelease],
     assignee_scope: list[OverviewRelease],
     kind: str = "",
     assignee_id: int | None = None,
     sort: str = "change",
-) -> list[OverviewRow]:
-    """One row per change included in at least one of `releases`, a cell per release.
+) -> QuerySet:
+    """The ids of the changes shown as rows, filtered and sorted in SQL: the ones included in at
+    least one of `releases`. A page of rows is a slice of it (LIMIT/OFFSET), its count the row
+    count.
 
     `assignee_id` keeps the changes whose inclusion in any release of `assignee_scope` (the
     visible open releases) is assigned to that person; `sort` is a key of SORTS, "-" for
     descending."""
     if not releases:
-        return []
-    inclusions = ReleaseItem.objects.filter(project_id__in=[r.id for r in releases])
+        return Change.objects.none().values_list("id", flat=True)
+    changes = Change.objects.filter(
+        id__in=ReleaseItem.objects.filter(project_id__in=[r.id for r in releases]).values(
+            "change_id"
+        )
+    )
     if kind:
-        inclusions = inclusions.filter(change__kind=kind)
+        changes = changes.filter(kind=kind)
     if assignee_id is not None:
-        inclusions = inclusions.filter(
-            change_id__in=ReleaseItem.objects.filter(
+        changes = changes.filter(
+            id__in=ReleaseItem.objects.filter(
                 project_id__in=[r.id for r in assignee_scope], assignee_id=assignee_id
             ).values("change_id")
         )
-    inclusions = inclusions.select_related("change", "status").only(
-        "id", "number", "project_id", "change__id", "change__title", "change__kind", "status__name"
+    return changes.order_by(*_sort_order(sort)).values_list("id", flat=True)
+
+
+def _item_url_parts(code: str) -> tuple[str, str]:
+    """The item page's URL in release `code` around its number, reversed once per column."""
+    url = reverse("items:detail", kwargs={"code": code, "number": URL_NUMBER})
+    head, _, tail = url.rpartition(str(URL_NUMBER))
+    return head, tail
+
+
+def overview_rows(
+    *, releases: list[OverviewRelease], changes: QuerySet, sort: str = "change"
+) -> list[OverviewRow]:
+    """The rows of `changes` (overview_changes, or a page of it) in its order, a cell per release.
+
+    One query: the inclusions of those changes in `releases` with their change and state, as
+    plain values, sorted like `changes` (the same `sort`)."""
+    if not releases:
+        return []
+    inclusions = (
+        ReleaseItem.objects.filter(project_id__in=[r.id for r in releases], change_id__in=changes)
+        .order_by(*_sort_order(sort, via="change__"))
+        .values_list(
+            "change_id", "project_id", "number", "change__title", "change__kind", "status__name"
+        )
     )
     column = {release.id: index for index, release in enumerate(releases)}
     codes = {release.id: release.code for release in releases}
+    urls = {release.id: _item_url_parts(release.code) for release in releases}
     kinds = dict(Kind.choices)
-    rows: dict[int, OverviewRow] = {}
-    for item in inclusions.order_by():
-        row = rows.get(item.change_id)
-        if row is None:
-            change = item.change
-            row = rows[item.change_id] = OverviewRow(
-                change_id=change.pk,
-                key=change_key(change.pk),
-                title=change.title,
-                kind=change.kind,
-                kind_label=kinds.get(change.kind, change.kind),
-                cells=[None] * len(releases),
+    width = len(releases)
+    rows: list[OverviewRow] = []
+    row = None
+    for change_id, project_id, number, title, kind, state in inclusions:
+        if row is None or row.change_id != change_id:
+            row = OverviewRow(
+                change_id=change_id,
+                key=change_key(change_id),
+                title=title,
+                kind=kind,
+                kind_label=kinds.get(kind, kind),
+                cells=[None] * width,
             )
-        code = codes[item.project_id]
-        row.cells[column[item.project_id]] = OverviewCell(
-            key=f"{code}-{item.number}",
-            state=item.status.name,
-            url=reverse("items:detail", kwargs={"code": code, "number": item.number}),
+            rows.append(row)
+        head, tail = urls[project_id]
+        row.cells[column[project_id]] = OverviewCell(
+            key=f"{codes[project_id]}-{number}", state=state, url=f"{head}{number}{tail}"
         )
-    descending = sort.startswith("-")
-    field = SORTS[sort.removeprefix("-")]
-    if field == "title":
-        key = lambda row: (row.title.casefold(), row.change_id)  # noqa: E731
-    elif field == "kind":
-        key = lambda row: (row.kind_label, row.change_id)  # noqa: E731
-    else:
-        key = lambda row: row.change_id  # noqa: E731
-    return sorted(rows.values(), key=key, reverse=descending)
+    return rows

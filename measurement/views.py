@@ -16,7 +16,12 @@ from measurement.filters import (
     overview_sort_links,
 )
 from measurement.periods import GRAINS
-from measurement.selectors import overview_assignees, overview_releases, overview_rows
+from measurement.selectors import (
+    overview_assignees,
+    overview_changes,
+    overview_releases,
+    overview_rows,
+)
 from measurement.tables import kpi_export_table, overview_export_table
 from projects.access import project_access
 from releasemgmt.exports import EXPORT_PARAMETER, table_export_response
@@ -36,22 +41,25 @@ def overview_page(request: HttpRequest) -> HttpResponse:
     except OverviewInputError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
     releases = [r for r in visible if r.code == chosen.release] if chosen.release else visible
-    rows = overview_rows(
+    changes = overview_changes(
         releases=releases,
         assignee_scope=visible,
         kind=chosen.kind,
         assignee_id=chosen.assignee_id,
         sort=chosen.sort,
     )
-    export = table_export_response(
-        request=request,
-        table=overview_export_table(releases=releases, rows=rows),
-        filename_stem="release-overview",
-    )
-    if export is not None:
-        return export
+    if EXPORT_PARAMETER in request.GET:
+        # Every row matching the filters, not one page.
+        rows = overview_rows(releases=releases, changes=changes, sort=chosen.sort)
+        return table_export_response(
+            request=request,
+            table=overview_export_table(releases=releases, rows=rows),
+            filename_stem="release-overview",
+        )
     # Forgiving like every list: not a number shows the first page, out of range the last.
-    page = Paginator(rows, chosen.per_page).get_page(request.GET.get("page"))
+    # The paginator counts the changes in SQL; only the page's slice of them is loaded.
+    page = Paginator(changes, chosen.per_page).get_page(request.GET.get("page"))
+    rows = overview_rows(releases=releases, changes=page.object_list, sort=chosen.sort)
     query = request.GET.copy()
     for name in RESET_BY_LINKS:
         query.pop(name, None)
@@ -61,7 +69,8 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         "releases": releases,
         "visible_releases": visible,
         "page": page,
-        "row_count": len(rows),
+        "rows": rows,
+        "row_count": page.paginator.count,
         "kinds": Kind.choices,
         "assignees": assignees,
         "chosen": chosen,

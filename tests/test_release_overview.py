@@ -215,6 +215,44 @@ def test_pages_are_forgiving_and_per_page_is_honoured(client, team, world):
     assert list(rows) == [world["shared"].key]
 
 
+def test_each_page_is_the_next_slice_of_the_sorted_rows(client, team, world):
+    # The world's two changes, and one whose title sorts between theirs whatever the case.
+    middle = ChangeFactory(title="beta fix", kind=Kind.TASK)
+    ItemFactory(project=team.project, change=middle)
+    client.force_login(team.developer)
+    for sort, expected in [
+        ("title", [world["feature"], middle, world["shared"]]),
+        ("-title", [world["shared"], middle, world["feature"]]),
+        ("kind", [world["shared"], world["feature"], middle]),  # Bug, Feature, Task
+        ("-change", [middle, world["feature"], world["shared"]]),
+    ]:
+        keys = []
+        for number in (1, 2, 3):
+            _, rows = _table(client.get(URL, {"sort": sort, "per_page": "1", "page": number}))
+            keys += list(rows)
+        assert keys == [change.key for change in expected], sort
+
+
+def test_a_row_on_a_page_shows_every_release_of_its_change(client, team, states, world):
+    client.force_login(team.developer)
+    _, rows = _table(client.get(URL, {"per_page": "1"}))
+    assert rows == {world["shared"].key: [states[2].name, states[0].name]}
+
+
+def test_the_assignee_filter_looks_beyond_the_release_filter(client, team, states, world):
+    # Assigned in PAY; with only CRM shown the change keeps its CRM cell.
+    client.force_login(team.developer)
+    _, rows = _table(client.get(URL, {"assignee": team.developer.pk, "release": "CRM"}))
+    assert rows == {world["shared"].key: [states[2].name]}
+
+
+def test_the_row_count_counts_every_page(client, team, world):
+    client.force_login(team.developer)
+    content = client.get(URL, {"per_page": "1"}).content.decode()
+    assert "2 changes in 2 releases." in content
+    assert "Page 1 of 2" in content
+
+
 def test_csv_export_has_every_row_and_a_column_per_release(client, team, states, world):
     ItemFactory(project=team.project, change=ChangeFactory(title='=HYPERLINK("http://x/","y")'))
     client.force_login(team.developer)
@@ -245,8 +283,11 @@ OVERVIEW_QUERIES = [
     ("auth_user", "the logged-in user"),
     ("projects_releaseproject", "the visible open releases with their schedules (columns)"),
     ("auth_user", "the members of those releases (the assignee filter)"),
-    ("items_releaseitem", "the inclusions in them, with change and state (cells)"),
+    ("items_change", "the number of changes matching the filters (rows, for the pages)"),
+    ("items_releaseitem", "one page of those changes' inclusions, with change and state (cells)"),
 ]
+# The export has every row, so it counts nothing: the same queries but the count.
+EXPORT_QUERIES = [query for query in OVERVIEW_QUERIES if query[0] != "items_change"]
 
 
 def _grow(team, states, releases: int, changes: int, prefix: str) -> None:
@@ -265,13 +306,15 @@ def _grow(team, states, releases: int, changes: int, prefix: str) -> None:
             ItemFactory(project=project, change=change, status=states[n % len(states)])
 
 
-def _count_queries(client, query: dict | None = None) -> str:
-    """The page, checking each query against OVERVIEW_QUERIES (count and table, in order)."""
+def _count_queries(client, query: dict | None = None, expected: list | None = None) -> str:
+    """The page, checking each query against `expected` (OVERVIEW_QUERIES unless given: count
+    and table, in order)."""
+    expected = expected or OVERVIEW_QUERIES
     with CaptureQueriesContext(connection) as captured:
         response = client.get(URL, query or {})
     assert response.status_code == 200
-    assert len(captured) == len(OVERVIEW_QUERIES), [q["sql"][:120] for q in captured]
-    for (table, why), sql in zip(OVERVIEW_QUERIES, captured, strict=True):
+    assert len(captured) == len(expected), [q["sql"][:120] for q in captured]
+    for (table, why), sql in zip(expected, captured, strict=True):
         assert f'"{table}"' in sql["sql"].split(" WHERE ")[0], (why, sql["sql"][:200])
     return response.content.decode()
 
@@ -281,9 +324,10 @@ def test_overview_query_count_is_pinned(client, team, states, world, django_asse
     with django_assert_num_queries(len(OVERVIEW_QUERIES)):
         client.get(URL)
     _count_queries(client)
-    # Filters and the export run the same queries.
+    # Filters, sorting and any page run the same queries; the export the same but the count.
     _count_queries(client, {"kind": Kind.BUG, "assignee": team.developer.pk})
-    _count_queries(client, {"_export": "csv"})
+    _count_queries(client, {"sort": "-kind", "per_page": "1", "page": "2"})
+    _count_queries(client, {"_export": "csv"}, expected=EXPORT_QUERIES)
 
 
 def test_overview_queries_do_not_grow_with_releases_or_changes(
