@@ -1,4 +1,4 @@
-"""Panels other apps add to the item page, without items importing them.
+"""Panels other apps add to the item page (and the items list), without items importing them.
 
 An app registers a loader from its AppConfig.ready(): given the reader's access and the item,
 it returns what its template shows (loaded in a constant number of queries), or None to show
@@ -46,4 +46,25 @@ def item_panels(*, access: Access, item: ReleaseItem) -> list[ItemPanel]:
         data = panel.load(access, item)
         if data is not None:
             shown.append(ItemPanel(panel.name, panel.template, data))
+    return shown
+
+
+# The items list takes panels the same way (saved filters): a loader given the reader's access
+# returns its template's data, or None.
+ListPanelLoader = Callable[[Access], Any]
+_LIST_PANELS: dict[str, tuple[str, ListPanelLoader]] = {}
+
+
+def register_list_panel(*, name: str, template: str, load: ListPanelLoader) -> None:
+    """Add (or replace, by name) a panel of the items list."""
+    _LIST_PANELS[name] = (template, load)
+
+
+def list_panels(*, access: Access) -> list[ItemPanel]:
+    """The items list's registered panels' data for this reader, in name order."""
+    shown = []
+    for name, (template, load) in sorted(_LIST_PANELS.items()):
+        data = load(access)
+        if data is not None:
+            shown.append(ItemPanel(name, template, data))
     return shown

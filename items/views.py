@@ -21,7 +21,7 @@ from items.forms import (
     VersionedForm,
 )
 from items.models import ReleaseItem
-from items.panels import item_panels
+from items.panels import item_panels, list_panels
 from items.policy import MovePolicy
 from items.selectors import (
     board_columns_for_project,
@@ -31,7 +31,7 @@ from items.selectors import (
     items_for_project,
     other_inclusions,
 )
-from items.tables import ItemTable
+from items.tables import PAGE_SIZES, ItemTable
 from items.workflow import workflow_current
 from planning.freezes import freeze_banner
 from planning.gates import FREEZE
@@ -42,6 +42,7 @@ from releasemgmt.exports import table_export_response
 from releasemgmt.pagination import table_configure
 
 ITEMS_PER_PAGE = 25
+ITEMS_PER_PAGE_MAX = PAGE_SIZES[-1]
 ORIGINS = ("board", "item", "list")
 REORDERED = {
     "up": "Moved {key} up.",
@@ -318,7 +319,9 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
         request.GET, queryset=items_for_project(project=access.project), project=access.project
     )
     table = ItemTable(item_filter.qs, selectable=access.can(MOVE_ANY))
-    page_error = table_configure(request=request, table=table, per_page=ITEMS_PER_PAGE)
+    page_error = table_configure(
+        request=request, table=table, per_page=ITEMS_PER_PAGE, per_page_max=ITEMS_PER_PAGE_MAX
+    )
     export = (
         table_export_response(
             request=request,
@@ -341,6 +344,7 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
         else [],
         "query": request.GET.urlencode(),
         "can_include": access.can(MANAGE) and not access.read_only_reason,
+        "list_panels": list_panels(access=access),  # saved filters (workplace)
     }
     if page_error:
         messages.error(request, page_error)
@@ -352,6 +356,11 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
 @require_GET
 def item_list(request: HttpRequest, code: str) -> HttpResponse:
     return _render_list(request, project_access(user=request.user, code=code))
+
+
+def render_list_page(request: HttpRequest, access: Access, *, status: int = 200) -> HttpResponse:
+    """The items list, for another app's refused form (saved filters) to show its message on."""
+    return _render_list(request, access, status=status)
 
 
 # --- One item ------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Site-wide like the exports: django-tables2's RequestConfig passes any integer `per_page` on to
 the paginator, so `-1` crashed the page (500) and a huge number listed a whole table at once.
-Here `per_page` must be a whole number from 1 to PER_PAGE_MAX; anything else is refused (the
-list answers 400 with BAD_PER_PAGE and shows the default page size). `page` stays forgiving,
+Here `per_page` must be a whole number from 1 to PER_PAGE_MAX (or the list's own larger
+maximum: the items list offers 1,000); anything else is refused (the list answers 400 with
+BAD_PER_PAGE and shows the default page size). `page` stays forgiving,
 as django-tables2 makes it: not a number shows the first page, out of range the last.
 """
 
@@ -19,7 +20,9 @@ BAD_PER_PAGE = "Rows per page must be a whole number from 1 to {max}; showing {d
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
-def table_configure(*, request: HttpRequest, table: Table, per_page: int) -> str:
+def table_configure(
+    *, request: HttpRequest, table: Table, per_page: int, per_page_max: int = PER_PAGE_MAX
+) -> str:
     """Sort and paginate `table` as the request asks; returns why `per_page` was refused
     ("" when it was not), in which case the list shows `per_page` rows."""
     table.request = request
@@ -29,10 +32,10 @@ def table_configure(*, request: HttpRequest, table: Table, per_page: int) -> str
     error = ""
     asked = request.GET.get(table.prefixed_per_page_field)
     if asked is not None:
-        if WHOLE_NUMBER.fullmatch(asked) and 1 <= int(asked) <= PER_PAGE_MAX:
+        if WHOLE_NUMBER.fullmatch(asked) and 1 <= int(asked) <= per_page_max:
             per_page = int(asked)
         else:
-            error = BAD_PER_PAGE.format(max=PER_PAGE_MAX, default=per_page)
+            error = BAD_PER_PAGE.format(max=per_page_max, default=per_page)
     page = request.GET.get(table.prefixed_page_field, "1")
     try:
         table.paginate(per_page=per_page, page=page)

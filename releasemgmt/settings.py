@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "vcs",
     "imports",
     "conversation",
+    "workplace",
 ]
 
 MIDDLEWARE = [
@@ -204,7 +205,7 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/releasemgmt.html"
 
 # A strict Content-Security-Policy: nothing inline, nothing from elsewhere.
 SECURE_CSP = {

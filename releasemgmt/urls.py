@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("vcs.urls")),
     path("", include("imports.urls")),
     path("", include("conversation.urls")),
+    path("", include("workplace.urls")),
 ]
 
 if settings.BENCH_FLOOR:  # the benchmark's framework floor (bench/floor.py), never in production

@@ -135,6 +135,7 @@ PAGES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             PROJECT,
             ("items_releaseitem", "COUNT(*) for the paginator"),
             WORKFLOW,  # the enabled states, for the bulk move form
+            ("workplace_savedfilter", "the reader's saved filters of this release (workplace)"),
             ("items_releasestatus", "the states, for the state filter"),
             ("auth_user", "the members, for the assignee filter"),
             ("items_releaseitem", "one page of items, with project, state and assignee joined"),

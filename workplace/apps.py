@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class WorkplaceConfig(AppConfig):
+    name = "workplace"
+    verbose_name = "Finding things: my work, search, saved filters"
+
+    def ready(self) -> None:
+        # The items list knows list panels, never this app (items.panels): saved filters plug in.
+        from items.panels import register_list_panel
+        from workplace.selectors import saved_filters_panel
+
+        register_list_panel(
+            name="saved_filters", template="workplace/_saved_filters.html", load=saved_filters_panel
+        )
