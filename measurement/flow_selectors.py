@@ -52,18 +52,6 @@ class FlowMoves:
     total: MoveCounts = field(default_factory=MoveCounts)
 
 
-def _stays_cte(release_ids: Sequence[int]) -> tuple[str, list[object]]:
-    """`stays(item, rel, state, entered, left_at)`: each time an item of `release_ids` sat in a
-    state (measurement.models.StateStay, kept in step with the journal); left_at is NULL while
-    it still sits there."""
-    sql = (
-        "stays AS (SELECT item_id AS item, project_id AS rel, state_id AS state,"
-        f" entered_at AS entered, left_at FROM {STAYS}"
-        f" WHERE project_id IN ({placeholders(release_ids)}))"
-    )
-    return sql, [*release_ids]
-
-
 @dataclass
 class StateSpreads:
     """Completed stays per state (over all the releases asked about) and per release and
@@ -182,16 +170,20 @@ def flow_cumulative(*, release_id: int, until: date | None = None) -> list[FlowD
     last journal row's day), the items in each state at the day's end. The database sums each
     day's entries and exits per state (a running SUM over the days); days without a change
     repeat the day before."""
-    stays, params = _stays_cte([release_id])
     day = "CAST({} AS DATE)" if connection.vendor == "postgresql" else "date({})"
+    # Each day's entries and exits per state, counted apart (each an index range of the
+    # release's stays), then summed and run through the days.
     sql = (
-        f"WITH {stays}, events AS ("
-        f" SELECT state, {day.format('entered')} AS day, 1 AS delta FROM stays"
-        f" UNION ALL SELECT state, {day.format('left_at')}, -1 FROM stays"
-        " WHERE left_at IS NOT NULL)"
+        "WITH events AS ("
+        f" SELECT state_id AS state, {day.format('entered_at')} AS day, COUNT(*) AS delta"
+        f" FROM {STAYS} WHERE project_id = %s GROUP BY state_id, {day.format('entered_at')}"
+        f" UNION ALL SELECT state_id, {day.format('left_at')}, -COUNT(*)"
+        f" FROM {STAYS} WHERE project_id = %s AND left_at IS NOT NULL"
+        f" GROUP BY state_id, {day.format('left_at')})"
         " SELECT day, state, SUM(SUM(delta)) OVER (PARTITION BY state ORDER BY day)"
         " FROM events GROUP BY day, state ORDER BY day"
     )
+    params = [release_id, release_id]
     changes: dict[date, dict[int, int]] = defaultdict(dict)
     for raw_day, state, running in fetch_rows(sql, params):
         changes[_as_date(raw_day)][state] = int(running)

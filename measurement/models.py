@@ -36,8 +36,8 @@ class StateStay(models.Model):
             models.Index(fields=["item_id", "entered_at"], name="stay_item"),
             models.Index(fields=["project_id", "state_id", "seconds"], name="stay_release"),
             models.Index(
-                fields=["state_id", "project_id", "seconds"],
-                name="stay_state_done",
+                fields=["state_id", "seconds", "project_id"],
+                name="stay_state_sorted",
                 condition=models.Q(seconds__isnull=False),
             ),
             models.Index(
