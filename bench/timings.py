@@ -11,9 +11,10 @@ It also records the SQL one move issues (bench/results/move.sql) for the pgbench
 The measurement pages (release overview, KPI dashboards) read every release's journal: they are
 timed as the administrator, who sees all 100 releases, and per release on TEN, BIG and the
 largest release that went live. `--only measurement` times just those (results in
-bench/results/timings-measurement.json).
+bench/results/timings-measurement.json); `--only board` the board, a bare move and an arrow
+press answered in place (bench/results/timings-board.json).
 
-    python -m bench.timings [--repeat 30] [--only measurement]
+    python -m bench.timings [--repeat 30] [--only measurement|board]
 """
 
 import argparse
@@ -125,6 +126,46 @@ class Mover:
         return response
 
 
+class BoardArrowMover(Mover):
+    """The same moves as an arrow press on the board with htmx: answered in place (the two
+    changed columns out of band), not with a redirect."""
+
+    def post(self):
+        item = self.items[self.turn % len(self.items)]
+        self.turn += 1
+        direction = self.direction(item)
+        form = {"version": item["version"], "direction": direction, "origin": "board"}
+        response = self.client.post(
+            f"/projects/{self.code}/items/{item['number']}/move/",
+            urlencode(form),
+            content_type="application/x-www-form-urlencoded",
+            headers={"HX-Request": "true"},
+        )
+        if response.status_code != 200 or "hx-swap-oob" not in response.text:
+            raise RuntimeError(f"arrow press refused: {response.status_code}")
+        index = self.enabled.index(item["status_id"]) + (1 if direction == "next" else -1)
+        item["status_id"], item["version"] = self.enabled[index], item["version"] + 1
+        return response
+
+
+def board_timings(page: Callable[..., Timing], clients: dict, projects: dict, repeat: int):
+    """The board and its arrow press beside a bare move (POST + redirect), in the same run
+    (issue 11: the 1,000-card board within 100 ms and 500 KB, an arrow press within twice a
+    bare move)."""
+    timings = []
+    for size, code in (("10 items", SMALL), ("1,000 items", BIG)):
+        timings.append(page(f"board ({size})", code, f"/projects/{code}/board/", repeat))
+    for size, code in (("10 items", SMALL), ("1,000 items", BIG)):
+        for label, mover_class in (
+            ("move, POST + redirect", Mover),
+            ("arrow press, htmx in place", BoardArrowMover),
+        ):
+            mover = mover_class(clients[code], projects[code], count=200)
+            url = f"/projects/{code}/items/<n>/move/"
+            timings.append(measure(f"{label} ({size})", url, mover.post, max(repeat, 50)))
+    return timings
+
+
 class ApiMover(Mover):
     """The same moves through the REST API: a bearer token, JSON, If-Match (docs/API.md)."""
 
@@ -215,7 +256,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument(
-        "--only", choices=["measurement"], help="time only these pages (a group of them)"
+        "--only",
+        choices=["measurement", "board"],
+        help="time only these pages (a group of them)",
     )
     args = parser.parse_args()
     # The API's per-token rate limit would stop the timed moves: lifted for this process.
@@ -244,6 +287,12 @@ def main() -> None:
         client = clients[code]
         return measure(name, url, lambda: client.get(url), repeat)
 
+    if args.only == "board":
+        projects = {BIG: big, SMALL: small}
+        timings = board_timings(page, clients, projects, args.repeat)
+        out = RESULTS / "timings-board.json"
+        out.write_text(json.dumps([asdict(t) for t in timings], indent=1))
+        return
     if args.only == "measurement":
         timings = measurement_timings(page, clients, args.repeat)
         out = RESULTS / "timings-measurement.json"

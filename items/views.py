@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from approvals.selectors import approvals_panel
 from items import engine, services
 from items.arrows import board_arrows, board_urls
+from items.cards import card_html
 from items.engine import EngineError
 from items.filters import BoardQuickFilter, ItemFilter
 from items.forms import (
@@ -94,15 +96,19 @@ def _board_context(
     board_with_decisions(columns=columns, policy=policy)
     query = request.GET.urlencode()
     board_urls(columns=columns, project=access.project)
-    if access.can(MOVE):
+    can_move = access.can(MOVE)
+    if can_move:
         board_arrows(columns=columns, project=access.project, query=query)
+    csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
+    for item in cards:
+        item.html = card_html(item=item, can_move=can_move, csrf_input=csrf_input)
     return {
         "access": access,
         "project": access.project,
         "filter": board_filter,
         "columns": columns,
         "query": query,
-        "can_move": access.can(MOVE),
+        "can_move": can_move,
         # The freeze gate has read the windows for the arrows: the banner reuses them.
         "freeze": freeze_banner(project=access.project, windows=_freeze_windows(policy)),
         "can_include": access.can(MANAGE) and not access.read_only_reason,
