@@ -10,11 +10,11 @@ class ConversationConfig(AppConfig):
     def ready(self) -> None:
         # The item page and the journal know plug-ins, never this app.
         from conversation import receivers  # noqa: F401  (files leave storage with their row)
-        from conversation.journal import describe_attachment, describe_comment
+        from conversation.journal import describe_attachment, describe_comment, watch_source
         from conversation.models import Attachment, Comment
         from conversation.selectors import conversation_panel
         from items.panels import register_item_panel
-        from journal.selectors import register_item_evidence_source
+        from journal.selectors import register_item_evidence_source, source_register
 
         register_item_panel(
             name="conversation",
@@ -38,3 +38,4 @@ class ConversationConfig(AppConfig):
             describe=describe_attachment,
             hidden={"file"},
         )
+        source_register(watch_source())

@@ -3,7 +3,11 @@ ConversationConfig.ready())."""
 
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, Q, Subquery
+
+from conversation.models import WatchChange
+from items.models import ReleaseItem
+from journal.selectors import Said, Source
 
 EXCERPT = 120
 
@@ -23,3 +27,31 @@ def describe_attachment(row: Model, kind: str, names: Any) -> tuple[str, str]:
     if kind == "removed":
         return "File removed", said
     return "File attached", said
+
+
+def _watch_said(row: Model, kind: str, names: Any, previous: Model | None) -> Said:
+    subject, url = names.item(row.item_id)
+    if kind == "removed":
+        return Said(subject, "Watch stopped", f"{row.watcher_name} no longer watches it", url)
+    return Said(subject, "Watching", f"{row.watcher_name} watches it (mailed when it moves)", url)
+
+
+def _watches_of_release(project_id: int) -> Q:
+    # From the items' journal, not the items: a removed item's watches stay in view.
+    items = ReleaseItem.history.model.objects.filter(project_id=project_id).values("id")
+    return Q(item_id__in=Subquery(items))
+
+
+def watch_source() -> Source:
+    """The watches' journal source: in the item's, its release's and the installation's."""
+    return Source(
+        name="watches",
+        label="Watchers",
+        rank=62,
+        model=WatchChange,
+        of_project=_watches_of_release,
+        of_item=lambda item_id: Q(item_id=item_id),
+        describe=_watch_said,
+        hidden=frozenset({"watcher_id", "watcher_name"}),
+        snapshots=False,  # each row records one change itself
+    )

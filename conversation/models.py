@@ -62,3 +62,29 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WatchChange(JournalFields):
+    """One watch of an item started or stopped (notifications' Watch rows keep no history):
+    shaped like a journal row, append-only, written by conversation.receivers. The item and
+    the watcher are plain ids with the name as it was, so the row outlives both."""
+
+    history_id = models.BigAutoField(primary_key=True)
+    history_date = models.DateTimeField(default=timezone.now, db_index=True)
+    history_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history_change_reason = models.TextField(blank=True)
+    # No constraint: the item may be removed; the journal row stays (like the historical rows).
+    item = models.ForeignKey(
+        ReleaseItem, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    watcher_id = models.BigIntegerField()
+    watcher_name = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-history_date", "-history_id"]
+        indexes = [models.Index(fields=["item", "-history_date"], name="watchchange_item_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.watcher_name} {self.get_change_kind_display().lower()} a watch"

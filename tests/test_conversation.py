@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from conversation.markdown import markdown_render
-from conversation.models import COMMENT_MAX, Comment
+from conversation.models import COMMENT_MAX, Comment, WatchChange
 from conversation.services import COMMENT_EMPTY, COMMENT_TOO_LONG, comment_add
 from journal.selectors import ITEM_SOURCES, JournalQuery, journal_entries
 from notifications.models import Watch
@@ -189,6 +189,45 @@ def test_watching_from_the_panel_goes_through_notifications(team: Team) -> None:
     assert Watch.objects.filter(user=team.viewer, item=item).exists()
 
 
+def test_watches_started_and_stopped_are_journaled(team: Team) -> None:
+    item = team.item(number=1)
+    url = reverse("notifications:item_watch", kwargs={"code": "PAY", "number": 1})
+    client = team.client(team.viewer)
+    client.post(url, {"action": "watch"})
+    client.post(url, {"action": "watch"})  # a double submit: still one watch, one row
+    client.post(url, {"action": "unwatch"})
+    rows = list(WatchChange.objects.order_by("history_id"))
+    assert [(r.change_kind, r.history_user, r.watcher_name) for r in rows] == [
+        ("created", team.viewer, "victor"),
+        ("removed", team.viewer, "victor"),
+    ]
+    assert rows[0].ip_address == "127.0.0.1"
+    entries, _ = journal_entries(sources=ITEM_SOURCES, query=JournalQuery(), item_id=item.pk)
+    said = [(e.action, e.summary) for e in entries if e.source == "watches"]
+    assert said == [
+        ("Watch stopped", "victor no longer watches it"),
+        ("Watching", "victor watches it (mailed when it moves)"),
+    ]
+    page = team.client(team.manager).get("/projects/PAY/items/1/journal/").content.decode()
+    assert "victor no longer watches it" in page
+
+
+def test_a_watch_ended_by_removing_the_item_is_journaled(team: Team) -> None:
+    from items.services import item_delete
+
+    item = team.item(number=1)
+    Watch.objects.create(user=team.qa, item=item)
+    item_delete(
+        access=team.access(team.manager), item_id=item.pk, expected_version=item.version, reason=""
+    )
+    assert list(
+        WatchChange.objects.order_by("history_id").values_list("change_kind", "item_id")
+    ) == [
+        ("created", item.pk),
+        ("removed", item.pk),
+    ]
+
+
 def _item_page_queries(team: Team) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -240,7 +279,12 @@ def test_the_comments_and_attachments_journals_are_append_only_and_sealed(
             "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'journal_append_only'"
         )
         guarded = {row[0] for row in cursor.fetchall()}
-    assert {"conversation_historicalcomment", "conversation_historicalattachment"} <= guarded
+    assert {
+        "conversation_historicalcomment",
+        "conversation_historicalattachment",
+        "conversation_watchchange",
+    } <= guarded
+    assert "conversation_watchchange" in tables
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM conversation_historicalcomment")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:

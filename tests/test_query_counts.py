@@ -94,10 +94,11 @@ TICKETS_JOURNAL = ("helpdesk_historicalticket", "the newest ticket rows naming i
 VCS_JOURNAL = ("vcs_historicalvcslink", "the newest commit and merge request link rows, with users")
 # Item imports into the release (imports registers its journal source).
 IMPORTS_JOURNAL = ("imports_historicalitemimport", "the newest import rows, with users")
-# Comments and attachments on items (conversation registers its journal sources).
+# Comments, attachments and watches of items (conversation registers its journal sources).
 CONVERSATION_JOURNAL = [
     ("conversation_historicalcomment", "the newest comment rows, with users"),
     ("conversation_historicalattachment", "the newest attachment rows, with users"),
+    ("conversation_watchchange", "the newest watches started and stopped, with users"),
 ]
 # The content of the items' changes is a journal source of its own (one change, several
 # releases): its newest rows, the rows before its edited rows, and the titles of the changes
