@@ -26,6 +26,19 @@ SYMPTOMS = [
     "Duplicate reminder e-mails sent to customers",
     "Dashboard totals differ from the report",
 ]
+# A release made without the journal (no go-live recorded) went live at this hour of its
+# actual release date.
+GO_LIVE_HOUR = 10
+
+
+def _went_live(release: ReleaseProject) -> datetime:
+    """When the release went live: as its schedule recorded it from the journal, else at
+    GO_LIVE_HOUR on its actual release date."""
+    schedule = getattr(release, "schedule", None)
+    if schedule is not None and schedule.went_live_at is not None:
+        return schedule.went_live_at
+    day = datetime.combine(release.actual_release_date, datetime.min.time())
+    return timezone.make_aware(day) + timedelta(hours=GO_LIVE_HOUR)
 
 
 def tickets_seed_demo(
@@ -53,8 +66,9 @@ def tickets_seed_demo(
 
     About two in three tickets name the causing change (one of the release's items), the
     others the release only; a ticket is fixed (resolved, linked to the fixing change) when a
-    release that went live later includes a change, about two times in three; the rest stay
-    open. The journal rows are dated when each thing happened.
+    release that went live later includes a change, about two times in three, and resolved
+    only once that release went live; the rest stay open. The journal rows are dated when each
+    thing happened.
     """
     now = now or timezone.now()
     rng = random.Random(seed)  # noqa: S311  (demo data, not a secret)
@@ -63,7 +77,8 @@ def tickets_seed_demo(
         releases = releases.filter(code__in=codes)
     else:
         releases = releases.filter(lifecycle__in=[Lifecycle.RELEASED, Lifecycle.CLOSED])
-    releases = list(releases.order_by("actual_release_date", "code"))
+    releases = list(releases.select_related("schedule").order_by("actual_release_date", "code"))
+    live = {release.pk: _went_live(release) for release in releases}
     items = {}
     for item in ReleaseItem.objects.filter(project__in=releases).select_related("change"):
         items.setdefault(item.project_id, []).append(item)
@@ -73,9 +88,7 @@ def tickets_seed_demo(
         shipped = sorted(items.get(release.pk, []), key=lambda i: i.number)
         if not shipped:
             continue
-        go_live = timezone.make_aware(
-            datetime.combine(release.actual_release_date, datetime.min.time())
-        ) + timedelta(hours=10)
+        go_live = live[release.pk]
         later = [i for r in releases[index + 1 :] for i in items.get(r.pk, [])]
         for n in range(1, rng.randint(1, per_release) + 1):
             # Every draw is made whether or not the ticket exists: a second run draws the
@@ -89,6 +102,10 @@ def tickets_seed_demo(
             title = rng.choice(SYMPTOMS)
             resolved = opened + timedelta(hours=rng.randint(4, 24 * 12))
             fix = rng.choice(later) if later and rng.random() < 0.67 else None
+            deployed = timedelta(hours=rng.randint(1, 36))
+            if fix is not None:
+                # A fix resolves the ticket only once its release is live.
+                resolved = max(resolved, live[fix.project_id] + deployed)
             if reference in existing or opened > now:
                 continue
             ticket = ticket_create(

@@ -243,28 +243,51 @@ def test_the_help_desk_writes_as_itself_with_its_reason(team):
 
 
 def test_the_demo_records_caused_tickets_some_fixed_some_open_and_only_once(team):
-    from datetime import date
+    from datetime import UTC, datetime
 
     from helpdesk.demo import tickets_seed_demo
-    from projects.models import Lifecycle
+    from planning.models import Milestone
+    from planning.schedule import schedule_record_actual
 
-    first = ProjectFactory(
-        code="OLD", lifecycle=Lifecycle.RELEASED, actual_release_date=date(2026, 3, 2)
-    )
-    later = ProjectFactory(
-        code="NEW", lifecycle=Lifecycle.RELEASED, actual_release_date=date(2026, 6, 1)
-    )
-    for _ in range(3):
-        ItemFactory(project=first)
-        ItemFactory(project=later)
+    # Went live (as the journal records it) on their release dates, three months apart.
+    live = {"OLD": datetime(2026, 3, 2, 7, tzinfo=UTC), "NEW": datetime(2026, 6, 1, 7, tzinfo=UTC)}
+    for code, at in live.items():
+        release = ProjectFactory(code=code, actual_release_date=at.date())
+        schedule_record_actual(project_id=release.pk, milestone=Milestone.GO_LIVE_START, at=at)
+        for _ in range(3):
+            ItemFactory(project=release)
     now = timezone.make_aware(timezone.datetime(2026, 11, 1))
-    created = tickets_seed_demo(actor=team.admin, per_release=4, now=now, seed=3)
+    codes = list(live)
+    created = tickets_seed_demo(actor=team.admin, codes=codes, per_release=4, now=now, seed=3)
     assert created
     assert {t.caused_by_release.code for t in created} <= {"OLD", "NEW"}
-    assert all(t.opened_at <= now for t in created)
+    assert all(live[t.caused_by_release.code] <= t.opened_at <= now for t in created)
     fixed = [t for t in created if t.fixed_by_change_id]
+    assert fixed
     assert all(t.resolved_at and t.caused_by_release.code == "OLD" for t in fixed)
-    assert tickets_seed_demo(actor=team.admin, per_release=4, now=now, seed=3) == []
+    # Fixed by a change of NEW: resolved only after NEW went live, though OLD's tickets were
+    # opened within 30 days of OLD's go-live, months before.
+    assert all(live["NEW"] < t.resolved_at <= now for t in fixed)
+    assert tickets_seed_demo(actor=team.admin, codes=codes, per_release=4, now=now, seed=3) == []
+
+
+def test_the_demo_dates_a_go_live_the_journal_did_not_record_at_ten_on_the_release_day(team):
+    from datetime import date
+
+    from helpdesk.demo import GO_LIVE_HOUR, tickets_seed_demo
+
+    for code, day in (("OLD", date(2026, 3, 2)), ("NEW", date(2026, 6, 1))):
+        release = ProjectFactory(code=code, actual_release_date=day)
+        for _ in range(3):
+            ItemFactory(project=release)
+    now = timezone.make_aware(timezone.datetime(2026, 11, 1))
+    created = tickets_seed_demo(actor=team.admin, codes=["OLD", "NEW"], now=now, seed=3)
+    old_live = timezone.make_aware(timezone.datetime(2026, 3, 2, GO_LIVE_HOUR))
+    new_live = timezone.make_aware(timezone.datetime(2026, 6, 1, GO_LIVE_HOUR))
+    fixed = [t for t in created if t.fixed_by_change_id]
+    assert fixed
+    assert all(t.opened_at >= old_live for t in created)
+    assert all(t.resolved_at > new_live for t in fixed)
 
 
 def test_the_manager_of_an_empty_release_may_not_change_a_ticket_of_another(team, other):

@@ -496,4 +496,7 @@ class TestTheDemo:
                 "project__code", flat=True
             )
             cause = live[ticket.caused_by_release.code]
-            assert any(live.get(code, cause) > cause for code in shipped)
+            fix_live = [live[code] for code in shipped if live.get(code, cause) > cause]
+            assert fix_live
+            # Resolved once the fix is live, not before its release went live.
+            assert ticket.resolved_at > min(fix_live)
