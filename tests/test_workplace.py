@@ -260,3 +260,23 @@ def test_the_search_runs_a_fixed_number_of_queries(work: Team, django_assert_num
         work.item(number=number, title=f"Refund {number}")
     with django_assert_num_queries(4):
         client.get("/search/", {"q": "refund"})
+
+
+# --- Breadcrumbs --------------------------------------------------------------------------
+
+
+def test_an_item_page_shows_the_way_back_to_its_release_and_list(work: Team):
+    html = work.client(work.viewer).get("/projects/PAY/items/2/").text
+
+    trail = html.split('<nav class="breadcrumbs" aria-label="Breadcrumb">', 1)[1].split("</nav>")[0]
+    assert '<a href="/projects/">Release projects</a>' in trail
+    assert '<a href="/projects/PAY/">PAY</a>' in trail
+    assert '<a href="/projects/PAY/items/">Items</a>' in trail
+    assert '<a href="/projects/PAY/items/2/" aria-current="page">PAY-2</a>' in trail
+
+
+def test_every_release_page_shows_the_release_in_the_breadcrumbs(work: Team):
+    html = work.client(work.viewer).get("/projects/PAY/journal/").text
+
+    assert '<nav class="breadcrumbs" aria-label="Breadcrumb">' in html
+    assert '<a href="/projects/PAY/">PAY</a>' in html
