@@ -50,3 +50,20 @@ if { ! command -v nginx && [ ! -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || ! comm
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null
 fi
 /usr/sbin/nginx -v
+
+# The Nu HTML checker (tests/test_html_valid.py): vnu.jar from npm, pinned by package-lock.json,
+# run on Debian's Java. --ignore-scripts: vnu-jar's postinstall would download a Java runtime.
+if ! command -v java >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "Java or npm is missing; installing Debian's packages."
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Run as root or install them yourself: apt-get install default-jre-headless npm" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless npm >/dev/null
+fi
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -f "$root/node_modules/vnu-jar/build/dist/vnu.jar" ]; then
+    (cd "$root" && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+java -version 2>&1 | head -n 1

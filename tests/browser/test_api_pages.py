@@ -16,6 +16,7 @@ def test_a_user_makes_a_token_sees_it_once_and_revokes_it(
     team, page: Page, page_problems: PageProblems
 ) -> None:
     login(page, "david")
+    page.get_by_text("Account: david").click()  # the account menu
     page.get_by_role("link", name="API tokens").click()
     page.get_by_label("Name").fill("laptop")
     page.get_by_label("Scope").select_option("write")

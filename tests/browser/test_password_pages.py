@@ -20,6 +20,7 @@ def test_a_developer_changes_their_password_from_the_header(
 ) -> None:
     login(page, "david")
 
+    page.get_by_text("Account: david").click()  # the account menu
     page.get_by_role("link", name="Change password").click()
     page.get_by_label("Old password").fill("correct horse battery staple")
     page.get_by_label(NEW_PASSWORD_LABEL).fill(NEW_PASSWORD)
