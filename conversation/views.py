@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from conversation import services
 from conversation.forms import AttachmentForm, AttachmentRemoveForm, CommentForm
+from conversation.rules import conversation_require_write
 from conversation.selectors import attachment_for_download
 from conversation.uploads import TOO_LARGE, UploadRefused, attachment_max_bytes
 from items.engine import EngineError
@@ -19,7 +20,9 @@ from projects.access import Access, project_access
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-def _refused(request: HttpRequest, access: Access, number: int, message: str, status: int):
+def _refused(
+    request: HttpRequest, access: Access, number: int, message: str, status: int
+) -> HttpResponse:
     messages.error(request, message)
     return render_item_page(request, access, item_or_404(access, number), status=status)
 
@@ -32,6 +35,7 @@ def _back(access: Access, number: int) -> HttpResponse:
 @require_POST
 def comment_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code)
+    conversation_require_write(access=access)  # 403 before the body is even looked at
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _refused(request, access, number, form_error(form), 400)
@@ -46,6 +50,7 @@ def comment_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @require_POST
 def attachment_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code)
+    conversation_require_write(access=access)
     limit = attachment_max_bytes()
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > limit + _MULTIPART_OVERHEAD:
@@ -68,6 +73,7 @@ def attachment_add(request: HttpRequest, code: str, number: int) -> HttpResponse
 @require_POST
 def attachment_remove(request: HttpRequest, code: str, number: int, pk: int) -> HttpResponse:
     access = project_access(user=request.user, code=code)
+    conversation_require_write(access=access)
     form = AttachmentRemoveForm(request.POST)
     if not form.is_valid():
         return _refused(request, access, number, form_error(form), 400)

@@ -195,6 +195,12 @@ def test_a_viewer_cannot_attach(team: Team, item, media: Path) -> None:
     assert stored_files(media) == []
 
 
+def test_a_viewer_is_refused_before_the_upload_is_judged(team: Team, item, media: Path) -> None:
+    response = team.client(team.viewer).post(attach_url(), {"file": upload("x.exe", b"MZ" * 600)})
+    assert response.status_code == 403
+    assert stored_files(media) == []
+
+
 def test_an_outsider_cannot_attach(team: Team, item, media: Path) -> None:
     response = team.client(team.outsider).post(attach_url(), {"file": upload("a.txt", b"hi")})
     assert response.status_code == 404
