@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from items.models import Kind
-from measurement.dashboards import Dashboard, kpi_dashboard_installation, kpi_dashboard_release
+from measurement.dashboards import Dashboard
 from measurement.filters import (
     WINDOW_MAX,
     OverviewInputError,
@@ -15,6 +15,7 @@ from measurement.filters import (
     overview_filters_parse,
     overview_sort_links,
 )
+from measurement.kpi_cache import kpi_dashboard_installation_cached, kpi_dashboard_release_cached
 from measurement.periods import GRAINS
 from measurement.selectors import (
     overview_assignees,
@@ -114,12 +115,14 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         chosen = kpi_filters_parse(params=request.GET)
     except OverviewInputError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
-    dashboard = kpi_dashboard_installation(user=request.user, filters=chosen)
+    cached = kpi_dashboard_installation_cached(user=request.user, filters=chosen)
+    dashboard = cached.dashboard
     export = _kpi_export(request, dashboard, "kpis")
     if export is not None:
         return export
     context = {
         "dashboard": dashboard,
+        "computed": cached,
         "chosen": chosen,
         "grains": GRAINS,
         "query": _query_without_export(request),
@@ -137,7 +140,8 @@ def release_kpi_page(request: HttpRequest, code: str) -> HttpResponse:
     except OverviewInputError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
     project = access.project
-    dashboard = kpi_dashboard_release(user=request.user, project=project, filters=chosen)
+    cached = kpi_dashboard_release_cached(user=request.user, project=project, filters=chosen)
+    dashboard = cached.dashboard
     export = _kpi_export(request, dashboard, f"kpis-{project.code}")
     if export is not None:
         return export
@@ -145,6 +149,7 @@ def release_kpi_page(request: HttpRequest, code: str) -> HttpResponse:
         "project": project,
         "access": access,
         "dashboard": dashboard,
+        "computed": cached,
         "chosen": chosen,
         "query": _query_without_export(request),
         "window_max": WINDOW_MAX,

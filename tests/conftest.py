@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -26,6 +27,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def fast_password_hasher(settings: object) -> None:
     """Hashing test passwords with PBKDF2 would dominate the suite's run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with an empty cache: rolled-back tests may reuse ids (SQLite), so a
+    KPI entry keyed by a journal's last id (measurement/kpi_cache.py) must not outlive its test."""
+    cache.clear()
 
 
 @pytest.fixture
