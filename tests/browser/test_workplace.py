@@ -33,7 +33,7 @@ def test_a_user_searches_a_key_from_the_header_and_lands_on_the_item(
     owed, page: Page, page_problems: PageProblems
 ) -> None:
     login(page, "david")
-    page.get_by_role("searchbox", name="Search items, or go to a key such as PAY-12").fill("pay-12")
+    page.get_by_role("searchbox", name="Search items, or go to a key such as KEY-12").fill("pay-12")
     page.get_by_role("button", name="Search", exact=True).click()
 
     expect(page).to_have_url(f"{page.url.split('/projects/')[0]}/projects/PAY/items/12/")
