@@ -114,3 +114,11 @@ def test_an_administrator_and_an_auditor_share_the_entry_of_everything(client, t
     move(team, late, REVIEW, at(51))
     _, again = _view(client, KPIS)
     assert len(again) == len(cold)
+
+
+def test_the_page_says_up_to_which_journal_row_it_counted(client, team, world):
+    client.force_login(team.manager)
+    response, _ = _view(client, release_url("PAY"))
+    row = response.context["computed"].journal_row
+    assert row > 0
+    assert f"from the journal up to row {row};" in response.content.decode()
