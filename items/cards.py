@@ -54,7 +54,7 @@ def card_html(*, item: ReleaseItem, can_move: bool, csrf_input: str) -> SafeStri
     if can_move and arrows:
         url = escape(item.move_url)
         parts.append(
-            f'<form class="arrows" method="post" action="{url}" hx-post="{url}">{csrf_input}'
+            f'<form class="arrows" method="post" action="{url}" data-hx-post="{url}">{csrf_input}'
             f'<input type="hidden" name="version" value="{item.version}">'
         )
         parts.extend(_arrow_html(a) for a in arrows)

@@ -19,14 +19,16 @@ BOARD = "/projects/PAY/board/"
 def board_columns(html: str) -> dict[str, list[str]]:
     """Column heading -> the keys of its cards, in the order the board shows them."""
     columns = {}
-    for section in html.split('<section class="column"')[1:]:
+    for section in html.split('<div class="column"')[1:]:
         name = re.search(r'<h2 id="col-\d+">(.*?) <span class="count"', section)[1]
         columns[unescape(name)] = re.findall(r'<a class="key" href="[^"]*">([^<]*)</a>', section)
     return columns
 
 
 def column_counts(html: str) -> list[str]:
-    return re.findall(r'<span class="count" aria-label="(\d+) items">\1</span>', html)
+    return re.findall(
+        r'<span class="count">(\d+)<span class="visually-hidden"> items</span></span>', html
+    )
 
 
 def arrow_labels(html: str) -> list[str]:

@@ -21,13 +21,12 @@ VNU_JAR = Path(
     os.environ.get("VNU_JAR")
     or Path(__file__).resolve().parent.parent / "node_modules/vnu-jar/build/dist/vnu.jar"
 )
-# The board is not listed yet: its htmx attributes (hx-*, to become data-hx-*) and ARIA roles are
-# being reworked with the board itself (issue 11, point 1); add it when they validate.
 MAIN_PAGES = [
     "/projects/",
     "/projects/PAY/",
     "/projects/PAY/items/",
     "/projects/PAY/items/1/",
+    "/projects/PAY/board/",
     "/projects/PAY/journal/",
     "/overview/",
     "/kpis/",
