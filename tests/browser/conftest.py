@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
@@ -23,6 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "correct horse battery staple"
+AXE_SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture(scope="session")
@@ -89,3 +91,21 @@ def page_problems(page: Page) -> PageProblems:
     page.on("console", problems.on_console)
     page.on("pageerror", lambda error: problems.errors.append(f"uncaught: {error}"))
     return problems
+
+
+@pytest.fixture
+def axe_page(new_context: Callable[..., BrowserContext]) -> Page:
+    """A page that lets axe-core be injected (bypass_csp); each page's own CSP is checked by the
+    tests that load it normally."""
+    return new_context(bypass_csp=True).new_page()
+
+
+def axe_serious(page: Page, context: str | None = None) -> list[tuple[str, str, list]]:
+    """axe-core's serious and critical violations on the page (or inside `context`, a CSS
+    selector): rule id, impact and the first three places it found."""
+    results = Axe().run(page, context=context) if context else Axe().run(page)
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in AXE_SERIOUS
+    ]

@@ -5,13 +5,11 @@ problem in the panel."""
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PageProblems, login
+from tests.browser.conftest import PageProblems, axe_serious, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SERIOUS = ("serious", "critical")
 ITEM = "/projects/PAY/items/1/"
 
 
@@ -52,20 +50,11 @@ def test_a_developer_comments_and_attaches_a_file(
     assert page_problems.errors == []
 
 
-def test_axe_finds_no_serious_violation_in_the_panel(team, new_context) -> None:
+def test_axe_finds_no_serious_violation_in_the_panel(team, axe_page: Page) -> None:
     team.item(number=1, title="Add SEPA instant transfer limit check")
-    # Only for injecting axe: the page's own CSP is checked by the test above.
-    context: BrowserContext = new_context(bypass_csp=True)
-    page = context.new_page()
-    login(page, "david")
-    page.goto(ITEM)
-    page.get_by_label("Add a comment").fill("A [link](https://example.com) and `code`")
-    page.get_by_role("button", name="Comment on PAY-1").click()
-    expect(page.locator(".activity-comment")).to_have_count(1)
-    results = Axe().run(page, context="#conversation")
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == []
+    login(axe_page, "david")
+    axe_page.goto(ITEM)
+    axe_page.get_by_label("Add a comment").fill("A [link](https://example.com) and `code`")
+    axe_page.get_by_role("button", name="Comment on PAY-1").click()
+    expect(axe_page.locator(".activity-comment")).to_have_count(1)
+    assert axe_serious(axe_page, "#conversation") == []

@@ -2,16 +2,13 @@
 strict CSP with its print stylesheet applied, and axe finds no serious or critical problem."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PageProblems, login
+from tests.browser.conftest import PageProblems, axe_serious, login
 from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
 from tests.test_evidence_pack import JUSTIFICATION, release_story
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture
@@ -39,16 +36,7 @@ def test_a_release_manager_opens_the_pack_from_the_release_page(
 
 
 @pytest.mark.usefixtures("story")
-def test_axe_finds_no_serious_violation_on_the_pack(new_context) -> None:
-    # Only for injecting axe: the page's own CSP is checked by the test above.
-    context: BrowserContext = new_context(bypass_csp=True)
-    page = context.new_page()
-    login(page, "maria")
-    page.goto("/projects/PAY/evidence/pack.html")
-    results = Axe().run(page)
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == []
+def test_axe_finds_no_serious_violation_on_the_pack(axe_page: Page) -> None:
+    login(axe_page, "maria")
+    axe_page.goto("/projects/PAY/evidence/pack.html")
+    assert axe_serious(axe_page) == []

@@ -3,14 +3,12 @@
 axe finds no serious problem on either page."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from helpdesk.models import Ticket
-from tests.browser.conftest import PageProblems, login
+from tests.browser.conftest import PageProblems, axe_serious, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SERIOUS = ("serious", "critical")
 
 
 def _record(page: Page, cause_key: str) -> None:
@@ -51,20 +49,11 @@ def test_a_manager_records_a_ticket_and_links_its_fix(
     assert page_problems.errors == []
 
 
-def test_axe_finds_no_serious_violation_on_the_ticket_pages(team, new_context) -> None:
-    # Only for injecting axe: the pages' own CSP is checked by the test above.
-    context: BrowserContext = new_context(bypass_csp=True)
-    page = context.new_page()
+def test_axe_finds_no_serious_violation_on_the_ticket_pages(team, axe_page: Page) -> None:
     cause = team.item()
-    login(page, "maria")
-    page.goto("/projects/PAY/board/")
-    _record(page, cause.key)
-    for url in (page.url, "/projects/PAY/tickets/", "/helpdesk/"):
-        page.goto(url)
-        results = Axe().run(page)
-        serious = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in SERIOUS
-        ]
-        assert serious == [], url
+    login(axe_page, "maria")
+    axe_page.goto("/projects/PAY/board/")
+    _record(axe_page, cause.key)
+    for url in (axe_page.url, "/projects/PAY/tickets/", "/helpdesk/"):
+        axe_page.goto(url)
+        assert axe_serious(axe_page) == [], url

@@ -2,15 +2,13 @@
 the strict CSP, keyboard-reachable, and axe finds no serious problem on the preview."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from items.models import ReleaseItem
-from tests.browser.conftest import PageProblems, login
+from tests.browser.conftest import PageProblems, axe_serious, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CSV = b"title,kind,state\nLedger export,Feature,1 - Ready for Review\nDocs,Task,\n"
-SERIOUS = ("serious", "critical")
 
 
 def _preview(page: Page) -> None:
@@ -38,16 +36,7 @@ def test_a_manager_previews_and_confirms_an_import(
     assert page_problems.errors == []
 
 
-def test_axe_finds_no_serious_violation_on_the_preview(team, new_context) -> None:
-    # Only for injecting axe: the page's own CSP is checked by the test above.
-    context: BrowserContext = new_context(bypass_csp=True)
-    page = context.new_page()
-    login(page, "maria")
-    _preview(page)
-    results = Axe().run(page)
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == []
+def test_axe_finds_no_serious_violation_on_the_preview(team, axe_page: Page) -> None:
+    login(axe_page, "maria")
+    _preview(axe_page)
+    assert axe_serious(axe_page) == []

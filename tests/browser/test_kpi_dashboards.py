@@ -2,10 +2,9 @@
 and data table beside it, under the strict CSP, and axe finds no serious or critical problem."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PageProblems, login
+from tests.browser.conftest import PageProblems, axe_serious, login
 from tests.kpi_fixtures import *  # noqa: F403 (the world fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,7 +13,6 @@ DASHBOARDS = {
     "/kpis/": ["deployments", "caused", "items", "issues", "ratio", "lead", "states"],
     "/projects/PAY/kpis/": ["flow", "states"],
 }
-SERIOUS = ("serious", "critical")
 
 
 @pytest.mark.usefixtures("world")
@@ -58,16 +56,7 @@ def test_the_cumulative_flow_shows_a_legend_of_its_states(page: Page) -> None:
 
 @pytest.mark.usefixtures("world")
 @pytest.mark.parametrize("url", list(DASHBOARDS))
-def test_axe_finds_no_serious_violation(new_context, url: str) -> None:
-    # Only for injecting axe: the page's own CSP is checked by the test above.
-    context: BrowserContext = new_context(bypass_csp=True)
-    page = context.new_page()
-    login(page, "maria")
-    page.goto(url)
-    results = Axe().run(page)
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == []
+def test_axe_finds_no_serious_violation(axe_page: Page, url: str) -> None:
+    login(axe_page, "maria")
+    axe_page.goto(url)
+    assert axe_serious(axe_page) == []

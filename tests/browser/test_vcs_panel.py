@@ -2,16 +2,14 @@
 "Fixes" show under the strict CSP, and axe finds no serious problem in the panel."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from items.rules import rule_seed_defaults
-from tests.browser.conftest import PageProblems, login
+from tests.browser.conftest import PageProblems, axe_serious, login
 from tests.vcs_support import *  # noqa: F403  (the fixtures)
 from tests.vcs_support import github_post, payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture
@@ -42,16 +40,7 @@ def test_a_viewer_sees_the_commits_and_the_refused_move(
 
 
 @pytest.mark.usefixtures("delivered")
-def test_axe_finds_no_serious_violation_in_the_panel(new_context) -> None:
-    # Only for injecting axe: the page's own CSP is checked by the test above.
-    context: BrowserContext = new_context(bypass_csp=True)
-    page = context.new_page()
-    login(page, "victor")
-    page.goto("/projects/PAY/items/2/")
-    results = Axe().run(page, context="#vcs")
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == []
+def test_axe_finds_no_serious_violation_in_the_panel(axe_page: Page) -> None:
+    login(axe_page, "victor")
+    axe_page.goto("/projects/PAY/items/2/")
+    assert axe_serious(axe_page, "#vcs") == []

@@ -3,15 +3,13 @@ item, under the strict CSP; My work shows its count in the header; axe finds no 
 problem on My work."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from items.models import ReleaseStatus
 from items.rules import rule_seed_defaults
-from tests.browser.conftest import PageProblems, login
+from tests.browser.conftest import PageProblems, axe_serious, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SERIOUS = ("serious", "critical")
 REVIEW = 4540
 
 
@@ -57,16 +55,7 @@ def test_the_header_shows_what_waits_for_the_user(
     assert page_problems.errors == []
 
 
-def test_axe_finds_no_serious_violation_on_my_work(owed, new_context) -> None:
-    # Only for injecting axe: the page's own CSP is checked by the tests above.
-    context: BrowserContext = new_context(bypass_csp=True)
-    page = context.new_page()
-    login(page, "april")
-    page.goto("/my-work/")
-    results = Axe().run(page)
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == []
+def test_axe_finds_no_serious_violation_on_my_work(owed, axe_page: Page) -> None:
+    login(axe_page, "april")
+    axe_page.goto("/my-work/")
+    assert axe_serious(axe_page) == []
