@@ -92,10 +92,14 @@ def test_any_member_may_watch_and_unwatch_an_item(team: Team) -> None:
     assert not Watch.objects.exists()
 
 
-def test_the_item_page_links_to_watching(team: Team) -> None:
+def test_the_item_page_offers_one_way_to_watch_its_conversation_panels_button(
+    team: Team,
+) -> None:
     team.item(number=1)
     page = team.client(team.developer).get("/projects/PAY/items/1/").text
-    assert f'href="{watch_url()}"' in page
+    assert f'action="{watch_url()}"' in page
+    assert ">Watch PAY-1</button>" in page
+    assert f'href="{watch_url()}"' not in page  # the header's old "Watch…" link is gone
 
 
 def test_an_outsider_cannot_watch(team: Team) -> None:
