@@ -86,7 +86,8 @@ class Controls(HTMLParser):
             self._emergency = True
         elif tag == "select":
             self._select = attributes.get("name")
-        elif tag == "option" and self._form is not None and self._select == "to_status":
+        elif tag == "option" and self._select == "to_status" and attributes.get("value"):
+            # an <option> of the set-state list (not its empty "Choose a state")
             self._options.append(int(attributes["value"]))
         if "aria-label" in attributes:
             in_post_form = self._form is not None and self._form.get("method") == "post"
@@ -119,7 +120,8 @@ def arrow_state(html: str, name: str) -> str:
     [(tag, attributes, in_post_form)] = found
     if attributes.get("aria-disabled") == "true":
         return "blocked"
-    if tag == "button" and attributes.get("type") == "submit" and in_post_form:
+    # A <button> in a form submits unless its type says otherwise (HTML's default).
+    if tag == "button" and attributes.get("type", "submit") == "submit" and in_post_form:
         return "enabled"  # a real form
     if tag == "a" and attributes.get("href"):
         return "enabled"  # a move that needs a comment: to the item page's move form

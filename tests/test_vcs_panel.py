@@ -84,10 +84,11 @@ def test_the_panel_shows_the_newest_links_and_points_to_the_journal_for_older_on
     assert "Older links are in" in page
 
 
-def test_the_configuration_and_vcs_panels_are_registered_in_order(team: Team, items) -> None:
+def test_the_item_pages_panels_are_registered_in_app_order(team: Team, items) -> None:
     panels = item_panels(access=team.access(team.viewer), item=items[0])
 
-    assert [p.name for p in panels] == ["dependencies", "vcs"]
+    # INSTALLED_APPS order: configuration, vcs, then conversation.
+    assert [p.name for p in panels] == ["dependencies", "vcs", "conversation"]
 
 
 def test_the_panel_is_one_query_whatever_the_number_of_links(team: Team, items) -> None:
