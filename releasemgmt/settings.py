@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "journal",
+    "accounts",
     "projects",
     "items",
     "approvals",
@@ -88,9 +89,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "releasemgmt.middleware.NoStoreWithSessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The user's own language and time zone, over the browser's (accounts/middleware.py).
+    "accounts.middleware.UserLocaleMiddleware",
     "releasemgmt.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "projects.auditors.AuditorReadOnlyMiddleware",
@@ -137,6 +141,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
@@ -179,6 +185,11 @@ LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# The languages offered (accounts' settings page, the browser's Accept-Language); each has a
+# complete catalogue under locale/ (tests/test_translations.py holds it to that).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The installation's zone: shown to users who chose none and whose browser said none.
 TIME_ZONE = env_list("TIME_ZONE", default=["UTC"])[0]
 USE_I18N = True
 USE_TZ = True

@@ -63,6 +63,7 @@ urlpatterns = [
     path("", include("imports.urls")),
     path("", include("conversation.urls")),
     path("", include("workplace.urls")),
+    path("", include("accounts.urls")),
 ]
 
 if settings.BENCH_FLOOR:  # the benchmark's framework floor (bench/floor.py), never in production

@@ -1,0 +1,48 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.forms import AccountSettingsForm
+from accounts.middleware import request_zone
+from accounts.selectors import account_settings_get
+from accounts.services import account_settings_update
+from accounts.zones import BROWSER_ZONE_COOKIE, installation_zone, zone_is_known
+
+
+def browser_zone(request: HttpRequest) -> str:
+    zone = request.COOKIES.get(BROWSER_ZONE_COOKIE, "")
+    return zone if zone_is_known(zone) else installation_zone()
+
+
+def account_settings(request: HttpRequest) -> HttpResponse:
+    current = account_settings_get(user=request.user)
+    if request.method == "POST":
+        form = AccountSettingsForm(request.POST, browser_zone=browser_zone(request))
+        if form.is_valid():
+            saved = account_settings_update(
+                user=request.user,
+                session=request.session,
+                time_zone=form.cleaned_data["time_zone"],
+                language=form.cleaned_data["language"],
+            )
+            # The confirmation speaks the language just chosen.
+            translation.activate(saved.language or request.LANGUAGE_CODE)
+            messages.success(request, _("Your settings are saved."))
+            return redirect("accounts:settings")
+        status = 400
+    else:
+        form = AccountSettingsForm(
+            initial={"time_zone": current.time_zone, "language": current.language},
+            browser_zone=browser_zone(request),
+        )
+        status = 200
+    zone, source = request_zone(request)
+    return TemplateResponse(
+        request,
+        "accounts/settings.html",
+        {"form": form, "zone": zone, "zone_source": source},
+        status=status,
+    )
