@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/releasemgmt
 
-.PHONY: install run test lint check-deploy services lock audit bench bench-postgres-restart
+.PHONY: install run test lint check-deploy services lock audit bench bench-postgres-restart messages
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 13) else f"Python 3.13 is needed (see .python-version), found {sys.version.split()[0]} at {sys.executable}")'
@@ -44,6 +44,12 @@ check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))') \
 	ALLOWED_HOSTS=releases.example.com DATABASE_URL=$(TEST_DATABASE_URL) \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+## After marking strings: refresh locale/de/LC_MESSAGES/django.po (translate what is new in it,
+## then run this again) and compile it. The compiled .mo is committed: `make run` needs no gettext.
+messages: install
+	$(PY) manage.py makemessages --locale de --no-location --no-wrap --ignore node_modules --ignore staticfiles --ignore tests --ignore bench --ignore scripts
+	$(PY) manage.py compilemessages --locale de --ignore .venv --ignore node_modules
 
 ## Re-resolve the locked dependency set from pyproject.toml (needs the network).
 lock:

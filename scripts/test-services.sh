@@ -67,3 +67,16 @@ if [ ! -f "$root/node_modules/vnu-jar/build/dist/vnu.jar" ]; then
     (cd "$root" && npm ci --ignore-scripts --no-audit --no-fund)
 fi
 java -version 2>&1 | head -n 1
+
+# GNU gettext: tests/test_translations.py extracts the marked strings (makemessages runs
+# xgettext) and compiles the German catalogue (msgfmt) to prove both are complete and current.
+if ! command -v xgettext >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then
+    echo "GNU gettext is missing; installing Debian's package."
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Run as root or install it yourself: apt-get install gettext" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null
+fi
+msgfmt --version | head -n 1

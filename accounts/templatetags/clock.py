@@ -10,9 +10,28 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
-from django.utils.translation import gettext
+from django.utils.translation import gettext, npgettext_lazy
 
 register = template.Library()
+
+# The units of a relative time, each in the grammatical case its sentence needs (German: "vor
+# 2 Tagen" but "in 2 Tagen"), hence a context for each direction.
+PAST = {
+    "year": npgettext_lazy("time ago", "%(num)d year", "%(num)d years", "num"),
+    "month": npgettext_lazy("time ago", "%(num)d month", "%(num)d months", "num"),
+    "week": npgettext_lazy("time ago", "%(num)d week", "%(num)d weeks", "num"),
+    "day": npgettext_lazy("time ago", "%(num)d day", "%(num)d days", "num"),
+    "hour": npgettext_lazy("time ago", "%(num)d hour", "%(num)d hours", "num"),
+    "minute": npgettext_lazy("time ago", "%(num)d minute", "%(num)d minutes", "num"),
+}
+FUTURE = {
+    "year": npgettext_lazy("time ahead", "%(num)d year", "%(num)d years", "num"),
+    "month": npgettext_lazy("time ahead", "%(num)d month", "%(num)d months", "num"),
+    "week": npgettext_lazy("time ahead", "%(num)d week", "%(num)d weeks", "num"),
+    "day": npgettext_lazy("time ahead", "%(num)d day", "%(num)d days", "num"),
+    "hour": npgettext_lazy("time ahead", "%(num)d hour", "%(num)d hours", "num"),
+    "minute": npgettext_lazy("time ahead", "%(num)d minute", "%(num)d minutes", "num"),
+}
 
 FORMATS = {
     "datetime": "Y-m-d H:i T",
@@ -25,9 +44,13 @@ FORMATS = {
 def moment_relative(moment: datetime.datetime, *, now: datetime.datetime | None = None) -> str:
     """ "3 hours ago" or "in 2 days" (one unit: enough to place a moment at a glance)."""
     now = now or timezone.now()
+    if abs((now - moment).total_seconds()) < 60:
+        return gettext("just now")
     if moment <= now:
-        return gettext("%(delta)s ago") % {"delta": timesince(moment, now, depth=1)}
-    return gettext("in %(delta)s") % {"delta": timeuntil(moment, now, depth=1)}
+        delta = timesince(moment, now, time_strings=PAST, depth=1)
+        return gettext("%(delta)s ago") % {"delta": delta}
+    delta = timeuntil(moment, now, time_strings=FUTURE, depth=1)
+    return gettext("in %(delta)s") % {"delta": delta}
 
 
 @register.filter
