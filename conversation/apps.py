@@ -1,11 +1,12 @@
 """Conversation on items: comments, attachments and watchers, journaled (docs/WORKPLACE.md)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConversationConfig(AppConfig):
     name = "conversation"
-    verbose_name = "Conversation on items"
+    verbose_name = _("Conversation on items")
 
     def ready(self) -> None:
         # The item page and the journal know plug-ins, never this app.
@@ -24,7 +25,7 @@ class ConversationConfig(AppConfig):
         )
         register_item_evidence_source(
             name="comments",
-            label="Comments",
+            label=_("Comments"),
             rank=60,
             model=Comment.history.model,
             describe=describe_comment,
@@ -32,7 +33,7 @@ class ConversationConfig(AppConfig):
         )
         register_item_evidence_source(
             name="attachments",
-            label="Attachments",
+            label=_("Attachments"),
             rank=61,
             model=Attachment.history.model,
             describe=describe_attachment,

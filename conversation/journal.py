@@ -4,6 +4,9 @@ ConversationConfig.ready())."""
 from typing import Any
 
 from django.db.models import Model, Q, Subquery
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from conversation.models import WatchChange
 from items.models import ReleaseItem
@@ -17,23 +20,29 @@ def describe_comment(row: Model, kind: str, names: Any) -> tuple[str, str]:
     text = " ".join(row.body.split())
     excerpt = text if len(text) <= EXCERPT else f"{text[: EXCERPT - 1]}…"
     if kind == "removed":  # only with its item: comments are never removed by hand
-        return "Comment removed", f"Removed with the item: {excerpt}"
-    return "Commented", excerpt
+        return _("Comment removed"), _("Removed with the item: %(excerpt)s") % {"excerpt": excerpt}
+    return _("Commented"), excerpt
 
 
 def describe_attachment(row: Model, kind: str, names: Any) -> tuple[str, str]:
     """ "File attached" / "spec.pdf (12,345 bytes, SHA-256 ab12…)"; "File removed"."""
-    said = f"{row.name} ({row.size:,} bytes, SHA-256 {row.sha256[:12]}…)"
+    said = _("%(name)s (%(size)s bytes, SHA-256 %(digest)s…)") % {
+        "name": row.name,
+        "size": number_format(row.size, force_grouping=True),
+        "digest": row.sha256[:12],
+    }
     if kind == "removed":
-        return "File removed", said
-    return "File attached", said
+        return _("File removed"), said
+    return _("File attached"), said
 
 
 def _watch_said(row: Model, kind: str, names: Any, previous: Model | None) -> Said:
     subject, url = names.item(row.item_id)
     if kind == "removed":
-        return Said(subject, "Watch stopped", f"{row.watcher_name} no longer watches it", url)
-    return Said(subject, "Watching", f"{row.watcher_name} watches it (mailed when it moves)", url)
+        summary = _("%(name)s no longer watches it") % {"name": row.watcher_name}
+        return Said(subject, _("Watch stopped"), summary, url)
+    summary = _("%(name)s watches it (mailed when it moves)") % {"name": row.watcher_name}
+    return Said(subject, _("Watching"), summary, url)
 
 
 def _watches_of_release(project_id: int) -> Q:
@@ -46,7 +55,7 @@ def watch_source() -> Source:
     """The watches' journal source: in the item's, its release's and the installation's."""
     return Source(
         name="watches",
-        label="Watchers",
+        label=gettext_lazy("Watchers"),
         rank=62,
         model=WatchChange,
         of_project=_watches_of_release,

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from items.models import ReleaseItem
@@ -19,7 +20,7 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField(max_length=COMMENT_MAX, help_text="Markdown (CommonMark).")
+    body = models.TextField(max_length=COMMENT_MAX, help_text=_("Markdown (CommonMark)."))
     body_html = models.TextField(editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -45,10 +46,10 @@ class Attachment(models.Model):
     item = models.ForeignKey(ReleaseItem, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=300)
     storage_name = models.CharField(max_length=64, editable=False)
-    name = models.CharField("file name", max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=100)
-    sha256 = models.CharField("SHA-256", max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -7,6 +7,8 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 from conversation.markdown import markdown_render
 from conversation.models import COMMENT_MAX, Attachment, Comment
@@ -16,10 +18,10 @@ from items.engine import EngineError, item_lock
 from projects.access import Access
 from projects.roles import MANAGE
 
-COMMENT_EMPTY = "A comment needs some text."
-COMMENT_TOO_LONG = f"A comment may be at most {COMMENT_MAX:,} characters."
-ATTACHMENT_NOT_FOUND = "There is no such attachment on {key}."
-NOT_YOURS = "Only who attached a file, or a release manager, may remove it."
+COMMENT_EMPTY = _("A comment needs some text.")
+COMMENT_TOO_LONG = _("A comment may be at most {limit} characters.")
+ATTACHMENT_NOT_FOUND = _("There is no such attachment on {key}.")
+NOT_YOURS = _("Only who attached a file, or a release manager, may remove it.")
 REASON_MAX = 2_000
 
 
@@ -36,9 +38,11 @@ def comment_add(*, access: Access, number: int, body: str) -> Comment:
     conversation_require_write(access=access)
     body = body.strip()
     if not body:
-        raise ConversationError(COMMENT_EMPTY)
+        raise ConversationError(str(COMMENT_EMPTY))
     if len(body) > COMMENT_MAX:
-        raise ConversationError(COMMENT_TOO_LONG)
+        raise ConversationError(
+            COMMENT_TOO_LONG.format(limit=number_format(COMMENT_MAX, force_grouping=True))
+        )
     with transaction.atomic():
         # The item's row lock: it cannot be removed, nor its release closed, under the comment.
         item = item_lock(access=access, number=number)
@@ -99,7 +103,7 @@ def attachment_remove(*, access: Access, number: int, attachment_id: int, reason
         if attachment is None:
             raise AttachmentNotFound(ATTACHMENT_NOT_FOUND.format(key=item.key))
         if attachment.uploaded_by_id != access.user.pk and not access.can(MANAGE):
-            raise PermissionDenied(NOT_YOURS)
+            raise PermissionDenied(str(NOT_YOURS))
         attachment._history_user = access.user
         attachment._change_reason = reason.strip()[:REASON_MAX]
         attachment.delete()

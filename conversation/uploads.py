@@ -5,13 +5,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
 
-TOO_LARGE = "“{name}” is {size:,} bytes; attachments may be at most {limit:,} bytes."
-EMPTY = "“{name}” is empty."
-TYPE_REFUSED = "“{name}” is not a file type attachments accept ({allowed})."
-CONTENT_MISMATCH = "“{name}” does not contain what a .{ext} file does; it is refused."
-ACTIVE_CONTENT = "“{name}” contains a program, HTML or SVG; attachments never do."
+TOO_LARGE = _("“{name}” is {size} bytes; attachments may be at most {limit} bytes.")
+EMPTY = _("“{name}” is empty.")
+TYPE_REFUSED = _("“{name}” is not a file type attachments accept ({allowed}).")
+CONTENT_MISMATCH = _("“{name}” does not contain what a .{ext} file does; it is refused.")
+ACTIVE_CONTENT = _("“{name}” contains a program, HTML or SVG; attachments never do.")
 NAME_MAX = 200
 SNIFF_BYTES = 2048
 
@@ -71,12 +73,21 @@ def attachment_max_bytes() -> int:
     return settings.ATTACHMENT_MAX_BYTES
 
 
+def too_large(*, name: str, size: int, limit: int) -> str:
+    """The refusal of an upload over the limit, its numbers grouped as the reader writes them."""
+    return TOO_LARGE.format(
+        name=name,
+        size=number_format(size, force_grouping=True),
+        limit=number_format(limit, force_grouping=True),
+    )
+
+
 def upload_check(*, upload: UploadedFile) -> CheckedUpload:
     """The upload's safe name and served type, or UploadRefused saying why (413 when too large)."""
     name = get_valid_filename((upload.name or "attachment").rsplit("/", 1)[-1])[-NAME_MAX:]
     limit = attachment_max_bytes()
     if upload.size > limit:
-        raise UploadRefused(TOO_LARGE.format(name=name, size=upload.size, limit=limit), 413)
+        raise UploadRefused(too_large(name=name, size=upload.size, limit=limit), 413)
     if upload.size == 0:
         raise UploadRefused(EMPTY.format(name=name))
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""

@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from conversation import services
 from conversation.forms import AttachmentForm, AttachmentRemoveForm, CommentForm
 from conversation.rules import conversation_require_write
 from conversation.selectors import attachment_for_download
-from conversation.uploads import TOO_LARGE, UploadRefused, attachment_max_bytes
+from conversation.uploads import UploadRefused, attachment_max_bytes, too_large
 from items.engine import EngineError
 from items.views import form_error, item_or_404, render_item_page
 from projects.access import Access, project_access
@@ -43,7 +44,7 @@ def comment_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
         services.comment_add(access=access, number=number, body=form.cleaned_data["body"])
     except EngineError as error:
         return _refused(request, access, number, error.message, error.status_code)
-    messages.success(request, "Your comment is added.")
+    messages.success(request, _("Your comment is added."))
     return _back(access, number)
 
 
@@ -55,7 +56,7 @@ def attachment_add(request: HttpRequest, code: str, number: int) -> HttpResponse
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > limit + _MULTIPART_OVERHEAD:
         # Refused before Django reads (and spools) the body.
-        message = TOO_LARGE.format(name="The upload", size=length, limit=limit)
+        message = too_large(name=_("The upload"), size=length, limit=limit)
         return _refused(request, access, number, message, 413)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -66,7 +67,7 @@ def attachment_add(request: HttpRequest, code: str, number: int) -> HttpResponse
         )
     except (EngineError, UploadRefused) as error:
         return _refused(request, access, number, error.message, error.status_code)
-    messages.success(request, f"“{attachment.name}” is attached.")
+    messages.success(request, _("“%(name)s” is attached.") % {"name": attachment.name})
     return _back(access, number)
 
 
@@ -83,7 +84,9 @@ def attachment_remove(request: HttpRequest, code: str, number: int, pk: int) -> 
         )
     except EngineError as error:
         return _refused(request, access, number, error.message, error.status_code)
-    messages.success(request, f"“{name}” is removed; the journal keeps its name and digest.")
+    messages.success(
+        request, _("“%(name)s” is removed; the journal keeps its name and digest.") % {"name": name}
+    )
     return _back(access, number)
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkplaceConfig(AppConfig):
     name = "workplace"
-    verbose_name = "Finding things: my work, search, saved filters"
+    verbose_name = _("Finding things: my work, search, saved filters")
 
     def ready(self) -> None:
         # The items list knows list panels, never this app (items.panels): saved filters plug in.

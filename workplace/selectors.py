@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from approvals.models import EmergencyMove, ReleaseApproval, Vote
 from approvals.selectors import emergencies_owed_to, items_waiting_for_approval, roles_by_project
@@ -22,7 +24,7 @@ from workplace.models import SavedFilter
 
 SEARCH_PER_PAGE = 50
 SEARCH_MAX = 200
-SEARCH_TOO_LONG = f"Search for at most {SEARCH_MAX} characters."
+SEARCH_TOO_LONG = format_lazy(_("Search for at most {limit} characters."), limit=SEARCH_MAX)
 # A key as people type it: `PAY-12`, `pay-12`, `CH-7` (project codes, projects.converters).
 KEY = re.compile(r"\s*([A-Za-z][A-Za-z0-9]{1,9})-([1-9][0-9]{0,8})\s*")
 

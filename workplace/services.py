@@ -2,13 +2,14 @@
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from items.engine import EngineError
 from projects.access import Access
 from workplace.models import SavedFilter
 
-FILTER_NAME_TAKEN = "You already have a saved filter named “{name}” in {code}."
-FILTER_NOT_FOUND = "No such saved filter of yours in {code}."
+FILTER_NAME_TAKEN = _("You already have a saved filter named “{name}” in {code}.")
+FILTER_NOT_FOUND = _("No such saved filter of yours in {code}.")
 # Paging and exports are how a list is read, not what it shows: they are never saved.
 NOT_SAVED = ("page", "_export")
 

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from items.engine import EngineError
@@ -14,7 +16,7 @@ from workplace import services
 from workplace.forms import SavedFilterForm, SearchForm
 from workplace.selectors import item_for_key, items_search, my_work
 
-NO_SUCH_KEY = "No item {key} that you may see: showing what the search finds instead."
+NO_SUCH_KEY = gettext_lazy("No item {key} that you may see: showing what the search finds instead.")
 
 
 @require_GET
@@ -67,7 +69,7 @@ def saved_filter_create(request: HttpRequest, code: str) -> HttpResponse:
     except EngineError as error:
         messages.error(request, error.message)
         return render_list_page(request, access, status=error.status_code)
-    messages.success(request, f"Saved the filter “{data['name']}”.")
+    messages.success(request, _("Saved the filter “%(name)s”.") % {"name": data["name"]})
     return _back_to_list(code, data["query"])
 
 
@@ -75,5 +77,5 @@ def saved_filter_create(request: HttpRequest, code: str) -> HttpResponse:
 def saved_filter_delete(request: HttpRequest, code: str, filter_id: int) -> HttpResponse:
     access = project_access(user=request.user, code=code)
     saved = services.saved_filter_delete(access=access, filter_id=filter_id)
-    messages.success(request, f"Deleted the saved filter “{saved.name}”.")
+    messages.success(request, _("Deleted the saved filter “%(name)s”.") % {"name": saved.name})
     return _back_to_list(code)
