@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MeasurementConfig(AppConfig):
     name = "measurement"
-    verbose_name = "Measuring the release process: the release overview, KPIs and flow"
+    verbose_name = _("Measuring the release process: the release overview, KPIs and flow")
 
     def ready(self) -> None:
         # The items' journal feeds the stays table; items never import this app.

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Event, addresses_parse
 
@@ -9,12 +10,12 @@ class PreferenceForm(forms.Form):
         choices=Event.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Mail me when",
+        label=_("Mail me when"),
     )
 
 
 class WatchForm(forms.Form):
-    action = forms.ChoiceField(choices=[("watch", "Watch"), ("unwatch", "Unwatch")])
+    action = forms.ChoiceField(choices=[("watch", _("Watch")), ("unwatch", _("Unwatch"))])
 
 
 class MailingForm(forms.Form):
@@ -22,7 +23,7 @@ class MailingForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Addresses told when the release goes live, separated by commas.",
+        help_text=_("Addresses told when the release goes live, separated by commas."),
     )
 
     def clean_distribution_list(self) -> str:

@@ -1,7 +1,10 @@
 """What each event says and to whom: run by the worker, never in a request.
 
 An event becomes letters, one per recipient: the subject, the template and its context as plain
-strings, so that a letter whose sending failed can be queued again unchanged.
+strings, so that a letter whose sending failed can be queued again unchanged. The subject is an
+English text marked for translation whose {placeholders} the context fills, and `moments` in the
+context are ISO instants: both are rendered at send time in the recipient's language and time
+zone (notifications.tasks.deliver).
 """
 
 from collections import defaultdict
@@ -11,6 +14,7 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from approvals.models import Approval, ReleaseApproval, Vote
 from items.models import ReleaseItem, ReleaseStatus
@@ -42,7 +46,7 @@ def absolute(path: str) -> str:
 
 def name_of(user: AbstractBaseUser | None) -> str:
     if user is None:
-        return "someone"
+        return ""  # the mail templates say "someone" in the recipient's language
     return user.get_full_name() or user.get_username()
 
 
@@ -69,6 +73,7 @@ def item_moved_letters(payload: dict[str, Any]) -> list[Letter]:
     )
     actor = users_active(ids=[payload["actor_id"]], exclude=None)
     context = {
+        "code": item.project.code,
         "key": item.key,
         "title": item.title,
         "project": str(item.project),
@@ -82,7 +87,7 @@ def item_moved_letters(payload: dict[str, Any]) -> list[Letter]:
     letters = _to_users(
         item_followers(item=item, exclude=payload["actor_id"]),
         event=Event.ITEM_MOVED,
-        subject=f"[{item.project.code}] {item.key} moved to {context['target']}: {item.title}",
+        subject=gettext_noop("[{code}] {key} moved to {target}: {title}"),
         template="notifications/mail/item_moved.txt",
         context=context,
     )
@@ -93,10 +98,7 @@ def item_moved_letters(payload: dict[str, Any]) -> list[Letter]:
         letters += _to_users(
             approvers_eligible(item=item, rule=rule, exclude=payload["actor_id"]),
             event=Event.APPROVAL_REQUESTED,
-            subject=(
-                f"[{item.project.code}] Your approval is requested: {item.key} to "
-                f"{rule.to_state.name}"
-            ),
+            subject=gettext_noop("[{code}] Your approval is requested: {key} to {next}"),
             template="notifications/mail/approval_requested.txt",
             context=context
             | {
@@ -114,9 +116,8 @@ def item_moved_letters(payload: dict[str, Any]) -> list[Letter]:
             letters += _to_users(
                 approvers_eligible(item=item, rule=skipped, exclude=payload["actor_id"]),
                 event=Event.APPROVAL_REQUESTED,
-                subject=(
-                    f"[{item.project.code}] Approval owed for the emergency move of {item.key} "
-                    f"to {context['target']}"
+                subject=gettext_noop(
+                    "[{code}] Approval owed for the emergency move of {key} to {target}"
                 ),
                 template="notifications/mail/approval_owed.txt",
                 context=context
@@ -142,15 +143,17 @@ def approval_decided_letters(payload: dict[str, Any]) -> list[Letter]:
         return []
     item = approval.item
     verdict = "approved" if approval.vote == Vote.APPROVE else "rejected"
+    subject = {
+        "approved": gettext_noop("[{code}] {key} approved by {approver}: move to {target}"),
+        "rejected": gettext_noop("[{code}] {key} rejected by {approver}: move to {target}"),
+    }[verdict]
     return _to_users(
         users_active(ids=[payload["requester_id"]], exclude=payload["actor_id"]),
         event=Event.APPROVAL_DECIDED,
-        subject=(
-            f"[{item.project.code}] {item.key} {verdict} by {name_of(approval.approver)}: "
-            f"move to {approval.to_state.name}"
-        ),
+        subject=subject,
         template="notifications/mail/approval_decided.txt",
         context={
+            "code": item.project.code,
             "key": item.key,
             "title": item.title,
             "verdict": verdict,
@@ -172,13 +175,18 @@ def _release_vote_letters(payload: dict[str, Any]) -> list[Letter]:
         return []
     project = approval.project
     verdict = "approved" if approval.vote == Vote.APPROVE else "rejected"
-    approver = name_of(approval.approver)
+    subject = {
+        "approved": gettext_noop("[{code}] Release {name} approved by {approver}"),
+        "rejected": gettext_noop("[{code}] Release {name} rejected by {approver}"),
+    }[verdict]
     return _to_users(
         users_active(ids=[project.release_manager_id], exclude=payload["actor_id"]),
         event=Event.APPROVAL_DECIDED,
-        subject=f"[{project.code}] Release {project.name} {verdict} by {approver}",
+        subject=subject,
         template="notifications/mail/release_vote_decided.txt",
         context={
+            "code": project.code,
+            "name": project.name,
             "release": str(project),
             "verdict": verdict,
             "approver": name_of(approval.approver),
@@ -193,15 +201,22 @@ def release_due_letters(payload: dict[str, Any]) -> list[Letter]:
     if project is None:
         return []
     days = payload["days"]
-    when = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days} days")
+    if days == 0:
+        subject = gettext_noop("[{code}] {name} goes live today ({date})")
+    elif days == 1:
+        subject = gettext_noop("[{code}] {name} goes live tomorrow ({date})")
+    else:  # never 1: one plural form says it (English and German alike)
+        subject = gettext_noop("[{code}] {name} goes live in {days} days ({date})")
     return _to_users(
         project_members(project_id=project.pk),
         event=Event.RELEASE_DUE,
-        subject=f"[{project.code}] {project.name} goes live {when} ({payload['date']})",
+        subject=subject,
         template="notifications/mail/release_due.txt",
         context={
+            "code": project.code,
+            "name": project.name,
             "release": str(project),
-            "when": when,
+            "days": days,
             "date": payload["date"],
             "url": absolute(project.get_absolute_url()),
         },
@@ -215,13 +230,21 @@ def release_freeze_letters(payload: dict[str, Any]) -> list[Letter]:
     return _to_users(
         project_members(project_id=project.pk),
         event=Event.RELEASE_FREEZE,
-        subject=f"[{project.code}] Freeze “{payload['name']}” in force until {payload['until']}",
+        subject=gettext_noop("[{code}] Freeze “{name}” in force until {until}"),
         template="notifications/mail/release_freeze.txt",
         context={
+            "code": project.code,
             "release": str(project),
             "name": payload["name"],
+            # Shown in each recipient's zone; a reminder queued before the payload carried
+            # the instants keeps the window's own wall-clock text.
             "since": payload["since"],
             "until": payload["until"],
+            "moments": {
+                name: payload[key]
+                for name, key in (("since", "starts_at"), ("until", "ends_at"))
+                if key in payload
+            },
             "scope": payload["scope"],
             "reason": payload.get("reason", ""),
             "url": absolute(project.get_absolute_url()),
@@ -243,8 +266,10 @@ def release_live_letters(payload: dict[str, Any]) -> list[Letter]:
         if published
         else project.items.select_related("project", "change").order_by("change__kind", "number")
     ):
-        by_kind[item.get_kind_display()].append(f"{item.key} {item.title}")
+        by_kind[str(item.get_kind_display())].append(f"{item.key} {item.title}")
     context = {
+        "code": project.code,
+        "name": project.name,
         "release": str(project),
         "date": str(project.actual_release_date or ""),
         "notes": published.markdown if published else "",
@@ -255,7 +280,7 @@ def release_live_letters(payload: dict[str, Any]) -> list[Letter]:
         Letter(
             address=address,
             event=RELEASE_LIVE,
-            subject=f"[{project.code}] {project.name} is live",
+            subject=gettext_noop("[{code}] {name} is live"),
             template="notifications/mail/release_live.txt",
             context=context,
         )

@@ -5,23 +5,25 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from items.models import ReleaseItem
 from projects.models import ReleaseProject
 
-BAD_ADDRESS = "“{address}” is not an e-mail address."
-TOO_MANY_ADDRESSES = "At most {limit} addresses."
+BAD_ADDRESS = gettext_noop("“{address}” is not an e-mail address.")
+TOO_MANY_ADDRESSES = gettext_noop("At most {limit} addresses.")
 DISTRIBUTION_LIST_MAX = 50
 
 
 class Event(models.TextChoices):
     """What a user can be told about; each is on unless they turn it off."""
 
-    ITEM_MOVED = "item_moved", "An item I am assigned to or watch is moved"
-    APPROVAL_REQUESTED = "approval_requested", "My approval is requested"
-    APPROVAL_DECIDED = "approval_decided", "A request of mine is approved or rejected"
-    RELEASE_FREEZE = "release_freeze", "A release I am a member of enters a freeze"
-    RELEASE_DUE = "release_due", "A release I am a member of is due to go live soon"
+    ITEM_MOVED = "item_moved", _("An item I am assigned to or watch is moved")
+    APPROVAL_REQUESTED = "approval_requested", _("My approval is requested")
+    APPROVAL_DECIDED = "approval_decided", _("A request of mine is approved or rejected")
+    RELEASE_FREEZE = "release_freeze", _("A release I am a member of enters a freeze")
+    RELEASE_DUE = "release_due", _("A release I am a member of is due to go live soon")
 
 
 # Sent to a release's distribution list, not to users: no preference.
@@ -33,12 +35,12 @@ def addresses_parse(value: str) -> list[str]:
     names the first bad one."""
     addresses = [a.strip() for a in value.replace("\n", ",").split(",") if a.strip()]
     if len(addresses) > DISTRIBUTION_LIST_MAX:
-        raise ValidationError(TOO_MANY_ADDRESSES.format(limit=DISTRIBUTION_LIST_MAX))
+        raise ValidationError(gettext(TOO_MANY_ADDRESSES).format(limit=DISTRIBUTION_LIST_MAX))
     for address in addresses:
         try:
             validate_email(address)
         except ValidationError:
-            raise ValidationError(BAD_ADDRESS.format(address=address)) from None
+            raise ValidationError(gettext(BAD_ADDRESS).format(address=address)) from None
     return list(dict.fromkeys(addresses))
 
 
@@ -51,7 +53,7 @@ class Preference(models.Model):
         primary_key=True,
         related_name="notification_preference",
     )
-    muted = models.JSONField(default=list, blank=True, help_text="Events turned off.")
+    muted = models.JSONField(default=list, blank=True, help_text=_("Events turned off."))
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -84,7 +86,7 @@ class ReleaseMailing(models.Model):
     )
     distribution_list = models.TextField(
         blank=True,
-        help_text="Addresses told when the release goes live, separated by commas.",
+        help_text=_("Addresses told when the release goes live, separated by commas."),
     )
 
     def __str__(self) -> str:

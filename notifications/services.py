@@ -4,14 +4,15 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from items.models import ReleaseItem
 from notifications.models import Event, Preference, ReleaseMailing, Watch, addresses_parse
 from projects.access import Access
 from projects.roles import MANAGE
 
-UNKNOWN_EVENTS = "Unknown notification choice: {names}."
-ITEM_NOT_FOUND = "There is no such item in {code}."
+UNKNOWN_EVENTS = gettext_noop("Unknown notification choice: {names}.")
+ITEM_NOT_FOUND = gettext_noop("There is no such item in {code}.")
 
 
 class NotificationError(Exception):
@@ -27,7 +28,8 @@ def preference_update(*, user: AbstractBaseUser, enabled: Iterable[str]) -> Pref
     enabled = set(enabled)
     unknown = enabled - set(Event.values)
     if unknown:
-        raise NotificationError(UNKNOWN_EVENTS.format(names=", ".join(sorted(unknown))))
+        names = ", ".join(sorted(unknown))
+        raise NotificationError(gettext(UNKNOWN_EVENTS).format(names=names))
     muted = [event for event in Event.values if event not in enabled]
     preference, _ = Preference.objects.update_or_create(user=user, defaults={"muted": muted})
     return preference
@@ -36,7 +38,7 @@ def preference_update(*, user: AbstractBaseUser, enabled: Iterable[str]) -> Pref
 def _item(*, access: Access, number: int) -> ReleaseItem:
     item = ReleaseItem.objects.filter(project=access.project, number=number).first()
     if item is None:
-        raise NotificationError(ITEM_NOT_FOUND.format(code=access.project.code))
+        raise NotificationError(gettext(ITEM_NOT_FOUND).format(code=access.project.code))
     return item
 
 

@@ -8,17 +8,23 @@ long before: a failing mail server never undoes it.
 """
 
 import logging
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import Task, task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.templatetags.clock import when_text
+from accounts.zones import zone_is_known
 from notifications.letters import BUILDERS, absolute
 from notifications.selectors import user_muted_events
 
@@ -56,6 +62,44 @@ def notify(*, event: str, payload: dict[str, Any], attempt: int = 1) -> int:
     return len(letters)
 
 
+class _Unfilled(dict):
+    """Leaves a placeholder the context does not fill as it is."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def letter_subject(subject: str, context: dict[str, Any]) -> str:
+    """The subject in the active language, its {placeholders} filled from `context` (moments
+    as text in the active zone). A subject that is no format (braces of a title) stays as is."""
+    values = _Unfilled(
+        {k: when_text(v) if isinstance(v, datetime) else v for k, v in context.items()}
+    )
+    text = translation.gettext(subject) if subject else subject  # "" would be the header
+    try:
+        return text.format_map(values)
+    except (ValueError, IndexError, AttributeError):
+        return text
+
+
+def letter_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with its `moments` (ISO instants) as datetimes, for the `when_text` filter."""
+    moments = context.get("moments") or {}
+    return context | {name: datetime.fromisoformat(value) for name, value in moments.items()}
+
+
+def recipient_locale(user: AbstractBaseUser | None) -> tuple[str, str]:
+    """(language, time zone) a letter is written in: the recipient's own choices (loaded with
+    the user: no query here), else the installation's (an address, or nothing chosen)."""
+    try:
+        chosen = user.account_settings if user is not None else None
+    except ObjectDoesNotExist:
+        chosen = None
+    language = (chosen.language if chosen else "") or settings.LANGUAGE_CODE
+    zone = chosen.time_zone if chosen else ""
+    return language, zone if zone and zone_is_known(zone) else settings.TIME_ZONE
+
+
 @task
 def deliver(
     *,
@@ -77,17 +121,29 @@ def deliver(
         "address": address,
     }
     try:
+        user = None
         if user_id is not None:
-            user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+            # Their language and time zone come with them: one query, whoever they are.
+            user = (
+                get_user_model()
+                .objects.select_related("account_settings")
+                .filter(pk=user_id, is_active=True)
+                .first()
+            )
             if user is None or not user.email:
                 return "skipped: no active user with an address"
             if event in user_muted_events(user_id=user_id):
                 return "skipped: turned off by the user"
             address = user.email
+        language, zone = recipient_locale(user)
         preferences = absolute(reverse("notifications:preferences"))
-        body = render_to_string(template, context | {"preferences_url": preferences})
+        # Written in the recipient's language, its times in their zone, named.
+        with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+            shown = letter_context(context)
+            title = letter_subject(subject, shown)
+            body = render_to_string(template, shown | {"preferences_url": preferences})
         # A header holds one line (titles come from users): fold any line breaks.
-        EmailMessage(subject=" ".join(subject.split()), body=body, to=[address]).send()
+        EmailMessage(subject=" ".join(title.split()), body=body, to=[address]).send()
     except Exception:
         _retry_later(deliver, attempt=attempt, kwargs=letter)
         raise

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from items.models import ReleaseItem
@@ -27,7 +28,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         form = PreferenceForm(request.POST)
         if form.is_valid():
             services.preference_update(user=request.user, enabled=form.cleaned_data["enabled"])
-            messages.success(request, "Your notification choices are saved.")
+            messages.success(request, _("Your notification choices are saved."))
             return redirect("notifications:preferences")
         messages.error(request, _errors(form))
         status = 400
@@ -51,8 +52,11 @@ def item_watch(request: HttpRequest, code: str, number: int) -> HttpResponse:
                 item = change(access=access, number=number)
             except services.NotificationError as error:
                 raise Http404(error.message) from None
-            done = "are watching {key}: its moves are mailed" if watch else "no longer watch {key}"
-            messages.success(request, f"You {done.format(key=item.key)}.")
+            if watch:
+                done = _("You are watching {key}: its moves are mailed.")
+            else:
+                done = _("You no longer watch {key}.")
+            messages.success(request, done.format(key=item.key))
             back = request.POST.get("next") == "preferences"
             return redirect("notifications:preferences" if back else item.get_absolute_url())
         messages.error(request, _errors(form))
@@ -63,7 +67,7 @@ def item_watch(request: HttpRequest, code: str, number: int) -> HttpResponse:
         .first()
     )
     if item is None:
-        raise Http404(services.ITEM_NOT_FOUND.format(code=code))
+        raise Http404(_(services.ITEM_NOT_FOUND).format(code=code))
     context = {
         "project": access.project,
         "item": item,
@@ -88,7 +92,9 @@ def release_mailing(request: HttpRequest, code: str) -> HttpResponse:
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, f"The distribution list of {code} is saved.")
+                messages.success(
+                    request, _("The distribution list of {code} is saved.").format(code=code)
+                )
                 return redirect("notifications:release_mailing", code=code)
         else:
             messages.error(request, _errors(form))

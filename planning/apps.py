@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlanningConfig(AppConfig):
     name = "planning"
-    verbose_name = "Release planning: schedules, calendar and freeze windows"
+    verbose_name = _("Release planning: schedules, calendar and freeze windows")
 
     def ready(self) -> None:
         # The move policy knows gates, never this app (items.gates): freezes plug in here.

@@ -472,3 +472,42 @@ def test_the_schedules_go_live_window_counts_over_the_planned_release_date(
     drain()
 
     assert sent_to("goes live in 3 days") == MEMBERS
+
+
+# --- Each recipient's language and time zone ------------------------------------------------
+
+
+def test_each_recipient_reads_the_mail_in_their_own_language(team: Team, rules: dict) -> None:
+    from accounts.models import AccountSettings
+
+    item = item_in(team, DEVELOPING, assignee=team.approver)
+    Watch.objects.create(user=team.qa, item=item)
+    AccountSettings.objects.create(user=team.approver, language="de")
+    AccountSettings.objects.create(user=team.qa, language="en")
+
+    move(team, team.developer, item, direction="next", comment="ready")
+    drain()
+
+    german = next(m for m in mail.outbox if m.to == ["april@example.com"])
+    english = next(m for m in mail.outbox if m.to == ["quinn@example.com"])
+    assert german.subject.startswith(f"[PAY] {item.key} nach 1 - Ready for Review verschoben")
+    assert "Kommentar: ready" in german.body
+    assert english.subject.startswith(f"[PAY] {item.key} moved to 1 - Ready for Review")
+    assert "Comment: ready" in english.body
+
+
+def test_a_freeze_mail_gives_its_times_in_the_recipients_zone(team: Team) -> None:
+    from accounts.models import AccountSettings
+
+    AccountSettings.objects.create(user=team.qa, time_zone="Asia/Tokyo")
+    window = freeze(started=dt.timedelta(minutes=10))
+
+    call_command("notify_due", verbosity=0)
+    drain()
+
+    tokyo = window.ends_at.astimezone(dt.timezone(dt.timedelta(hours=9)))
+    to_quinn = next(m for m in mail.outbox if m.to == ["quinn@example.com"])
+    assert f"until {tokyo:%Y-%m-%d %H:%M} JST" in to_quinn.subject
+    assert f"until {tokyo:%Y-%m-%d %H:%M} JST" in to_quinn.body
+    to_david = next(m for m in mail.outbox if m.to == ["david@example.com"])
+    assert f"until {window.ends_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" in to_david.subject

@@ -79,6 +79,9 @@ def releases_frozen_announce(*, now: dt.datetime) -> int:
                     "scope": freeze.scope,
                     "since": freeze.local(freeze.start),
                     "until": freeze.local(freeze.end),
+                    # The instants: each mail shows them in its recipient's time zone.
+                    "starts_at": freeze.start.isoformat(),
+                    "ends_at": freeze.end.isoformat(),
                     "reason": freeze.reason,
                 },
             )
