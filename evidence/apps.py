@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class EvidenceConfig(AppConfig):
     name = "evidence"
-    verbose_name = "Sealed evidence"
+    verbose_name = _("Sealed evidence")
 
     def ready(self) -> None:
         from evidence import signals

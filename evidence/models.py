@@ -6,6 +6,8 @@ All three tables are append-only like the journal itself (migration 0001 on Post
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class SealSchema(models.Model):
@@ -30,7 +32,7 @@ class Seal(models.Model):
     rows = models.PositiveIntegerField()
     schema = models.ForeignKey(SealSchema, on_delete=models.PROTECT, related_name="+")
     backfill = models.BooleanField(
-        default=False, help_text="Seals rows written before sealing began (their dates are old)."
+        default=False, help_text=_("Seals rows written before sealing began (their dates are old).")
     )
     key_id = models.CharField(max_length=16)
     digest = models.CharField(max_length=64, unique=True)
@@ -95,7 +97,7 @@ class EvidenceView(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     project_id = models.BigIntegerField()
     project_code = models.CharField(max_length=10)
-    what = models.CharField(max_length=40, help_text="What was read, e.g. pack.json.")
+    what = models.CharField(max_length=40, help_text=_("What was read, e.g. pack.json."))
 
     objects = EvidenceViewManager()
 
@@ -109,4 +111,8 @@ class EvidenceView(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_name or 'someone'} read {self.what} of {self.project_code}"
+        return gettext("%(who)s read %(what)s of %(code)s") % {
+            "who": self.user_name or gettext("someone"),
+            "what": self.what,
+            "code": self.project_code,
+        }

@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
+from django.utils import translation
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from evidence.crypto import canonical, public_key_b64, seal_document, verification_keys
@@ -421,11 +422,12 @@ def _sections(reader: _Reader) -> dict[str, Any]:
             }
             entries.append(reader.entry(key, row, **fields))
         found[section.name] = {
-            "label": section.label,
+            "label": str(section.label),
             "source": section.source,
             "table": table.table,
             "fields": [
-                {"name": f.name, "heading": f.heading, "column": f.column} for f in section.fields
+                {"name": f.name, "heading": str(f.heading), "column": f.column}
+                for f in section.fields
             ],
             "entries": entries,
         }
@@ -502,7 +504,15 @@ def _evidence(reader: _Reader) -> dict[str, Any]:
 
 def pack_build(*, project: ReleaseProject) -> dict[str, Any]:
     """The evidence pack of one release, in a constant number of queries: 18, and one more per
-    registered section (21 with commits, tickets and imports)."""
+    registered section (21 with commits, tickets and imports).
+
+    Built in English whatever the reader's language: the pack is a sealed record whose bytes
+    are the same for every reader (a section's label and headings may be translatable)."""
+    with translation.override("en"):
+        return _pack_build(project=project)
+
+
+def _pack_build(*, project: ReleaseProject) -> dict[str, Any]:
     reader = _Reader(project=project)
     return {
         "schema_version": SCHEMA_VERSION,

@@ -10,6 +10,8 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from evidence.audit_log import evidence_view_record
@@ -17,7 +19,9 @@ from evidence.pack import pack_build, pack_serialise, pack_unsealed
 from evidence.services import journal_seal
 from projects.access import Access, project_access
 
-PACK_FORBIDDEN = "Only the release's managers and auditors can download its evidence pack."
+PACK_FORBIDDEN = gettext_noop(
+    "Only the release's managers and auditors can download its evidence pack."
+)
 SCHEMA_FILE = Path(__file__).parent / "schema" / "pack-v1.json"
 PRINT_STYLESHEET = "css/evidence-print.css"
 
@@ -31,7 +35,7 @@ def pack_may_download(*, access: Access) -> bool:
 def _pack_access(request: HttpRequest, code: str) -> Access:
     access = project_access(user=request.user, code=code)  # outsiders: 404
     if not pack_may_download(access=access):
-        raise PermissionDenied(PACK_FORBIDDEN)
+        raise PermissionDenied(_(PACK_FORBIDDEN))
     return access
 
 

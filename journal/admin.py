@@ -11,8 +11,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 
-ACTED_IN_JOURNAL = (
+ACTED_IN_JOURNAL = gettext_noop(
     "{user} acted in the journal ({where}): deactivate the account instead "
     "(untick “Active”), so the journal keeps who acted."
 )
@@ -38,7 +39,9 @@ class JournaledUserAdmin(UserAdmin):
             if sources:
                 protected = [
                     *protected,
-                    ACTED_IN_JOURNAL.format(user=user.get_username(), where=", ".join(sources)),
+                    gettext(ACTED_IN_JOURNAL).format(
+                        user=user.get_username(), where=", ".join(sources)
+                    ),
                 ]
         return deleted, counts, perms_needed, protected
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from journal.models import ChangeKind
 from journal.selectors import SOURCES, BadCursor, JournalQuery, parse_cursor
@@ -8,19 +9,21 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class JournalFilterForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone")
-    kind = forms.ChoiceField(
-        choices=[("", "Any change"), *ChangeKind.choices], required=False, label="Change"
+    user = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label=_("Anyone"), label=_("User")
     )
-    source = forms.ChoiceField(required=False, label="About")
-    since = forms.DateField(required=False, widget=DATE_INPUT, label="From")
-    until = forms.DateField(required=False, widget=DATE_INPUT, label="To")
+    kind = forms.ChoiceField(
+        choices=[("", _("Any change")), *ChangeKind.choices], required=False, label=_("Change")
+    )
+    source = forms.ChoiceField(required=False, label=_("About"))
+    since = forms.DateField(required=False, widget=DATE_INPUT, label=_("From"))
+    until = forms.DateField(required=False, widget=DATE_INPUT, label=_("To"))
     before = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
 
     def __init__(self, *args, users: QuerySet, sources: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = users
-        self.fields["source"].choices = [("", "Anything")] + [
+        self.fields["source"].choices = [("", _("Anything"))] + [
             (name, SOURCES[name].label) for name in sources
         ]
         if len(sources) < 2:

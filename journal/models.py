@@ -6,16 +6,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
 
 class ChangeKind(models.TextChoices):
-    CREATED = "created", "Created"
-    EDITED = "edited", "Edited"
-    MOVED = "moved", "Moved"
-    REORDERED = "reordered", "Reordered"
-    REMOVED = "removed", "Removed"
+    CREATED = "created", _("Created")
+    EDITED = "edited", _("Edited")
+    MOVED = "moved", _("Moved")
+    REORDERED = "reordered", _("Reordered")
+    REMOVED = "removed", _("Removed")
 
 
 class JournalFields(models.Model):
@@ -75,9 +77,9 @@ register(Group, app="journal", bases=[JournalFields])
 
 
 class AccessRelation(models.TextChoices):
-    GROUPS = "groups", "group membership"
-    USER_PERMISSIONS = "user_permissions", "user permission"
-    GROUP_PERMISSIONS = "group_permissions", "group permission"
+    GROUPS = "groups", _("group membership")
+    USER_PERMISSIONS = "user_permissions", _("user permission")
+    GROUP_PERMISSIONS = "group_permissions", _("group permission")
 
 
 class AccessChange(JournalFields):
@@ -95,7 +97,7 @@ class AccessChange(JournalFields):
     )
     history_change_reason = models.TextField(blank=True)
     relation = models.CharField(max_length=20, choices=AccessRelation.choices)
-    granted = models.BooleanField(help_text="Added (true) or removed (false).")
+    granted = models.BooleanField(help_text=_("Added (true) or removed (false)."))
     user_id = models.IntegerField(null=True, blank=True)
     user_name = models.CharField(max_length=150, blank=True)
     group_id = models.IntegerField(null=True, blank=True)
@@ -107,4 +109,7 @@ class AccessChange(JournalFields):
         ordering = ["-history_date", "-history_id"]
 
     def __str__(self) -> str:
-        return f"{self.get_relation_display()} {'added' if self.granted else 'removed'}"
+        relation = {"relation": self.get_relation_display()}
+        if self.granted:
+            return gettext("%(relation)s added") % relation
+        return gettext("%(relation)s removed") % relation

@@ -20,6 +20,8 @@ from django.db.models import Field, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from configuration.models import Dependency
@@ -35,7 +37,9 @@ from releases.models import NotesItemPlacement, Placement, PublishedNotes, Relea
 User = get_user_model()
 
 PAGE_SIZE = 50
-BAD_CURSOR = "That page of the journal does not exist; start again from the newest entry."
+BAD_CURSOR = gettext_noop(
+    "That page of the journal does not exist; start again from the newest entry."
+)
 UNKNOWN = "?"
 NOTHING = "—"
 
@@ -198,7 +202,7 @@ class _Names:
                 id__in=wanted[TestCase]
             ).values_list("id", "item_id", "title"):
                 self.cases[case_id] = (case_item, title)
-        item_ids = wanted[ReleaseItem] | {case_item for case_item, _ in self.cases.values()}
+        item_ids = wanted[ReleaseItem] | {case_item for case_item, _title in self.cases.values()}
         self.items: dict[int, tuple[int, int]] = {}
         if item_ids:
             for key_item, key_project, number in (
@@ -229,7 +233,7 @@ class _Names:
             )
 
         project_ids = wanted[ReleaseProject] | {
-            key_project for key_project, _ in self.items.values()
+            key_project for key_project, _number in self.items.values()
         }
         if project is not None:
             self.codes = {project.pk: project.code}
@@ -269,25 +273,25 @@ class _Names:
     def item(self, item_id: int) -> tuple[str, str | None]:
         """An item's key and journal URL."""
         if item_id not in self.items:
-            return f"item #{item_id}", None
+            return _("item #%(id)s") % {"id": item_id}, None
         project_id, number = self.items[item_id]
         return f"{self.code(project_id)}-{number}", self.item_url(project_id, number)
 
     def of(self, model: type[Model], pk: Any) -> str:
         """The name of the object `pk` of `model` a row points to."""
         if model is User:
-            return self.users.get(pk, f"user #{pk}")
+            return self.users[pk] if pk in self.users else _("user #%(id)s") % {"id": pk}
         if model is ReleaseStatus:
-            return self.states.get(pk, f"state #{pk}")
+            return self.states[pk] if pk in self.states else _("state #%(id)s") % {"id": pk}
         if model is ReleaseProject:
-            return self.codes.get(pk, f"project #{pk}")
+            return self.codes[pk] if pk in self.codes else _("project #%(id)s") % {"id": pk}
         if model is ReleaseItem:
             return self.item(pk)[0]
         if model is TestCase:
-            return self.cases.get(pk, (0, f"test case #{pk}"))[1]
+            return self.cases[pk][1] if pk in self.cases else _("test case #%(id)s") % {"id": pk}
         if model is ItemChange:
             return change_key(pk)
-        return f"{model._meta.verbose_name} #{pk}"
+        return _("%(kind)s #%(id)s") % {"kind": model._meta.verbose_name, "id": pk}
 
     def value(self, f: Field, value: Any) -> str:
         """A field's value as a reader knows it: its label, or the name of what it points to."""
@@ -298,7 +302,7 @@ class _Names:
         if f.choices:
             return str(dict(f.flatchoices).get(value, value))
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return _("yes") if value else _("no")
         if isinstance(value, datetime):
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
         if isinstance(value, list):
@@ -323,24 +327,35 @@ def _changes(row: Model, previous: Model, names: _Names, hidden: frozenset[str])
 
 
 # --- Describers: what each kind of row says -------------------------------------------------
+# Describers run when a page is shown, so what they say follows the reader's language; the
+# journal's rows (and their reasons) stay as they were written.
 
-_CREATED_EDITED_DELETED = {"created": "Created", "removed": "Deleted"}
+
+def _created_deleted(kind: str, otherwise: str) -> str:
+    """The badge of a row that creates or deletes its object, else `otherwise`."""
+    return {"created": _("Created"), "removed": _("Deleted")}.get(kind, otherwise)
 
 
 def _item_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     state = names.state(row.status_id)
-    summary = {
-        "created": f"Created in {state}",
-        "moved": f"Moved from {names.state(row.from_status_id)} to {state}",
-        "reordered": f"Reordered within {state}",
-        "removed": "Removed",
-    }.get(kind, "Edited")
-    if kind in ("created", "removed"):
-        summary = f"{summary}: {names.changes.get(change_of(row), UNKNOWN)}"
+    title = names.changes.get(change_of(row), UNKNOWN)
+    if kind == "created":
+        summary = _("Created in %(state)s: %(title)s") % {"state": state, "title": title}
+    elif kind == "removed":
+        summary = _("Removed: %(title)s") % {"title": title}
+    elif kind == "moved":
+        summary = _("Moved from %(from)s to %(to)s") % {
+            "from": names.state(row.from_status_id),
+            "to": state,
+        }
+    elif kind == "reordered":
+        summary = _("Reordered within %(state)s") % {"state": state}
+    else:
+        summary = _("Edited")
     return Said(
         subject=f"{names.code(row.project_id)}-{row.number}",
         subject_url=names.item_url(row.project_id, row.number),
-        action=ChangeKind(kind).label,
+        action=str(ChangeKind(kind).label),
         summary=summary,
     )
 
@@ -348,130 +363,178 @@ def _item_row(row: Model, kind: str, names: _Names, previous: Model | None) -> S
 def _change_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     """The content of a change, shared by every release that includes it: named by its key in
     the release whose journal this is, else by its own id."""
-    key, url = f"Change {change_key(row.id)}", None
+    key, url = _("Change %(key)s") % {"key": change_key(row.id)}, None
     number = names.change_numbers.get(row.id)
     if number is not None and names.project_id is not None:
         key = f"{names.code(names.project_id)}-{number}"
         url = names.item_url(names.project_id, number)
-    shared = f"{change_key(row.id)}, the same in every release that includes it"
-    return Said(
-        subject=key,
-        subject_url=url,
-        action={"created": "Content written", "removed": "Deleted"}.get(kind, "Content edited"),
-        summary={"created": f"Content written: {row.title} ({shared})", "removed": "Deleted"}.get(
-            kind, f"Content edited ({shared})"
-        ),
-    )
+    if kind == "created":
+        action = _("Content written")
+        summary = _(
+            "Content written: %(title)s (%(key)s, the same in every release that includes it)"
+        ) % {"title": row.title, "key": change_key(row.id)}
+    elif kind == "removed":
+        action = summary = _("Deleted")
+    else:
+        action = _("Content edited")
+        summary = _("Content edited (%(key)s, the same in every release that includes it)") % {
+            "key": change_key(row.id)
+        }
+    return Said(subject=key, subject_url=url, action=action, summary=summary)
 
 
 def _member_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     role = names.label(row, "role")
+    if kind == "created":
+        action, summary = _("Added"), _("Added as %(role)s") % {"role": role}
+    elif kind == "removed":
+        action, summary = _("Removed"), _("Removed from the project")
+    else:
+        action, summary = _("Role changed"), _("Role set to %(role)s") % {"role": role}
     return Said(
-        subject=f"Member {names.of(User, row.user_id)}",
-        action={"created": "Added", "removed": "Removed"}.get(kind, "Role changed"),
-        summary={"created": f"Added as {role}", "removed": "Removed from the project"}.get(
-            kind, f"Role set to {role}"
-        ),
+        subject=_("Member %(user)s") % {"user": names.of(User, row.user_id)},
+        action=action,
+        summary=summary,
     )
 
 
 def _project_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    summary = {
+        "created": _("Created “%(name)s”") % {"name": row.name},
+        "removed": _("Deleted"),
+    }.get(kind, _("Edited"))
     return Said(
-        subject=f"Project {row.code}",
-        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
-        summary={"created": f"Created “{row.name}”", "removed": "Deleted"}.get(kind, "Edited"),
+        subject=_("Project %(code)s") % {"code": row.code},
+        action=_created_deleted(kind, _("Edited")),
+        summary=summary,
     )
 
 
 def _schedule_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
-    # An actual date is written by the system, which names the milestone in the reason.
+    # An actual date is written by the system, which names the milestone in the reason (kept
+    # as written: it is the row's reason, shown as the summary).
     recorded = (row.history_change_reason or "").endswith("recorded by the system")
+    if recorded:
+        action, summary = _("Milestone reached"), row.history_change_reason or ""
+    else:
+        action = _created_deleted(kind, _("Planned"))
+        summary = _("Deleted") if kind == "removed" else _("Milestones planned")
     return Said(
-        subject=f"Schedule of {names.code(row.project_id)}",
-        action="Milestone reached" if recorded else _CREATED_EDITED_DELETED.get(kind, "Planned"),
-        summary=(row.history_change_reason or "")
-        if recorded
-        else {"removed": "Deleted"}.get(kind, "Milestones planned"),
+        subject=_("Schedule of %(code)s") % {"code": names.code(row.project_id)},
+        action=action,
+        summary=summary,
     )
 
 
 def _freeze_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
-    scope = names.code(row.project_id) if row.project_id else "installation-wide"
-    return Said(
-        subject=f"Freeze window “{row.name}” ({scope})",
-        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
-        summary={"created": "Freeze window defined", "removed": "Freeze window deleted"}.get(
-            kind, "Freeze window edited"
-        ),
-    )
+    if row.project_id:
+        subject = _("Freeze window “%(name)s” (%(code)s)") % {
+            "name": row.name,
+            "code": names.code(row.project_id),
+        }
+    else:
+        subject = _("Freeze window “%(name)s” (installation-wide)") % {"name": row.name}
+    summary = {
+        "created": _("Freeze window defined"),
+        "removed": _("Freeze window deleted"),
+    }.get(kind, _("Freeze window edited"))
+    return Said(subject=subject, action=_created_deleted(kind, _("Edited")), summary=summary)
+
+
+def _notes_of(names: _Names, project_id: int) -> str:
+    return _("Release notes of %(code)s") % {"code": names.code(project_id)}
 
 
 def _notes_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     return Said(
-        subject=f"Release notes of {names.code(row.project_id)}",
-        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
-        summary="Introduction and known issues written"
+        subject=_notes_of(names, row.project_id),
+        action=_created_deleted(kind, _("Edited")),
+        summary=_("Introduction and known issues written")
         if kind == "created"
-        else "Introduction and known issues edited",
+        else _("Introduction and known issues edited"),
     )
 
 
 def _placement_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
-    key, _ = names.item(row.item_id)
-    placed = {Placement.HIDDEN: "hidden from the notes", Placement.KNOWN_ISSUE: "a known issue"}
-    summary = (
-        f"{key} listed by its kind again"
-        if kind == "removed"
-        else f"{key} {placed.get(row.placement, row.placement)}"
-    )
+    key, _url = names.item(row.item_id)
+    if kind == "removed":
+        summary = _("%(key)s listed by its kind again") % {"key": key}
+    elif row.placement == Placement.HIDDEN:
+        summary = _("%(key)s hidden from the notes") % {"key": key}
+    elif row.placement == Placement.KNOWN_ISSUE:
+        summary = _("%(key)s a known issue") % {"key": key}
+    else:
+        summary = f"{key} {row.placement}"
     return Said(
-        subject=f"Release notes of {names.code(row.project_id)}",
-        action="Item placed" if kind != "removed" else "Item placed by kind",
+        subject=_notes_of(names, row.project_id),
+        action=_("Item placed") if kind != "removed" else _("Item placed by kind"),
         summary=summary,
     )
 
 
 def _published_notes_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     return Said(
-        subject=f"Release notes of {names.code(row.project_id)}",
+        subject=_notes_of(names, row.project_id),
         subject_url=reverse("releases:notes", kwargs={"code": names.code(row.project_id)})
         + f"?version={row.version}"
         if row.project_id in names.live_projects
         else None,
-        action="Published",
-        summary=f"Version {row.version} published as the release went live",
+        action=_("Published"),
+        summary=_("Version %(version)s published as the release went live")
+        % {"version": row.version},
     )
 
 
 def _state_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    summary = {
+        "created": _("Created “%(name)s”") % {"name": row.name},
+        "removed": _("Deleted “%(name)s”") % {"name": row.name},
+    }.get(kind, _("Edited"))
     return Said(
-        subject=f"State {row.id}",
-        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
-        summary={"created": f"Created “{row.name}”", "removed": f"Deleted “{row.name}”"}.get(
-            kind, "Edited"
-        ),
+        subject=_("State %(id)s") % {"id": row.id},
+        action=_created_deleted(kind, _("Edited")),
+        summary=summary,
     )
 
 
 def _rule_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    summary = {"created": _("Rule created"), "removed": _("Rule deleted")}.get(
+        kind, _("Rule edited")
+    )
     return Said(
-        subject=f"Rule {names.state(row.from_state_id)} → {names.state(row.to_state_id)}",
-        action=_CREATED_EDITED_DELETED.get(kind, "Edited"),
-        summary={"created": "Rule created", "removed": "Rule deleted"}.get(kind, "Rule edited"),
+        subject=_("Rule %(from)s → %(to)s")
+        % {"from": names.state(row.from_state_id), "to": names.state(row.to_state_id)},
+        action=_created_deleted(kind, _("Edited")),
+        summary=summary,
     )
 
 
-def _vote(row: Model, kind: str, names: _Names, *, what: str) -> tuple[str, str]:
-    """A vote's badge ("Approved", "Rejected", "Vote withdrawn") and summary."""
+def _vote(row: Model, kind: str, names: _Names, *, to_state: str | None) -> tuple[str, str]:
+    """A vote's badge ("Approved", "Rejected", "Vote withdrawn") and summary: on the release,
+    or (`to_state`) on an item's move to that state."""
+    about = {"state": to_state}
     if kind == "edited" and row.withdrawn:
-        return "Vote withdrawn", f"Withdrew the vote on {what}"
+        if to_state is None:
+            return _("Vote withdrawn"), _("Withdrew the vote on the release")
+        return _("Vote withdrawn"), _("Withdrew the vote on the move to %(state)s") % about
     verdict = names.label(row, "vote")  # the choice's label: "Approved" or "Rejected"
-    return verdict, f"{verdict} {what}"
+    approved = row.vote == "approve"
+    if to_state is None:
+        summary = _("Approved the release") if approved else _("Rejected the release")
+    elif approved:
+        summary = _("Approved the move to %(state)s") % about
+    else:
+        summary = _("Rejected the move to %(state)s") % about
+    return verdict, summary
 
 
 def _release_vote_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
-    action, summary = _vote(row, kind, names, what="the release")
-    return Said(subject=f"Release {names.code(row.project_id)}", action=action, summary=summary)
+    action, summary = _vote(row, kind, names, to_state=None)
+    return Said(
+        subject=_("Release %(code)s") % {"code": names.code(row.project_id)},
+        action=action,
+        summary=summary,
+    )
 
 
 def _item_evidence(describe: Callable[[Model, str, _Names], tuple[str, str]]) -> Describer:
@@ -489,113 +552,159 @@ def _item_evidence(describe: Callable[[Model, str, _Names], tuple[str, str]]) ->
 
 
 def _approval(row: Model, kind: str, names: _Names) -> tuple[str, str]:
-    action, summary = _vote(row, kind, names, what=f"the move to {names.state(row.to_state_id)}")
+    action, summary = _vote(row, kind, names, to_state=names.state(row.to_state_id))
     return action, f"{summary} ({row.sod_checks})"
 
 
 def _emergency(row: Model, kind: str, names: _Names) -> tuple[str, str]:
-    moved = f"from {names.state(row.from_state_id)} to {names.state(row.to_state_id)}"
-    return "Emergency move", f"Emergency move {moved}, past: {row.blockers}"
+    summary = _("Emergency move from %(from)s to %(to)s, past: %(blockers)s") % {
+        "from": names.state(row.from_state_id),
+        "to": names.state(row.to_state_id),
+        "blockers": row.blockers,
+    }
+    return _("Emergency move"), summary
 
 
 def _test_case(row: Model, kind: str, names: _Names) -> tuple[str, str]:
-    done = {"created": "added", "removed": "removed"}.get(kind, "edited")
-    return f"Test case {done}", f"Test case {done}: {row.title}"
+    about = {"title": row.title}
+    if kind == "created":
+        return _("Test case added"), _("Test case added: %(title)s") % about
+    if kind == "removed":
+        return _("Test case removed"), _("Test case removed: %(title)s") % about
+    return _("Test case edited"), _("Test case edited: %(title)s") % about
 
 
 def _test_run(row: Model, kind: str, names: _Names) -> tuple[str, str]:
-    result = names.label(row, "result").lower()
-    return f"Test run: {result}", f"Test run {result}: {names.of(TestCase, row.test_case_id)}"
+    result = names.label(row, "result").lower()  # the choice's label: "passed", "failed"...
+    case = names.of(TestCase, row.test_case_id)
+    return (
+        _("Test run: %(result)s") % {"result": result},
+        _("Test run %(result)s: %(case)s") % {"result": result, "case": case},
+    )
 
 
 def _signoff(row: Model, kind: str, names: _Names) -> tuple[str, str]:
-    action = "Sign-off withdrawn" if kind == "removed" else "QA signed off"
-    return action, f"QA sign-off ({row.sod_checks})"
+    action = _("Sign-off withdrawn") if kind == "removed" else _("QA signed off")
+    return action, _("QA sign-off (%(checks)s)") % {"checks": row.sod_checks}
 
 
 def _dependency(row: Model, kind: str, names: _Names) -> tuple[str, str]:
     # A release's journal names only its own items (its names' live projects): an item of
     # another release may be one the reader cannot see. The installation's names them all.
     project_id, number = names.items.get(row.depends_on_id, (None, None))
-    other = (
-        f"{names.code(project_id)}-{number}"
-        if project_id in names.live_projects
-        else "an item of another release"
-    )
+    if project_id in names.live_projects:
+        other = f"{names.code(project_id)}-{number}"
+        if kind == "removed":
+            return _("Dependency removed"), _("No longer depends on %(key)s") % {"key": other}
+        return _("Dependency added"), _("Depends on %(key)s") % {"key": other}
     if kind == "removed":
-        return "Dependency removed", f"No longer depends on {other}"
-    return "Dependency added", f"Depends on {other}"
+        return _("Dependency removed"), _("No longer depends on an item of another release")
+    return _("Dependency added"), _("Depends on an item of another release")
 
 
 def _acceptance(row: Model, kind: str, names: _Names) -> tuple[str, str]:
     decision = names.label(row, "decision")  # "Accepted" or "Rejected"
-    return decision, f"Acceptance decision: {decision.lower()}"
+    return decision, _("Acceptance decision: %(decision)s") % {"decision": decision.lower()}
 
 
-# An account's flags, by the words for setting and clearing them.
+# An account's flags, by the words for setting and clearing them (translated when shown).
 ACCOUNT_FLAGS = {
-    "is_superuser": ("granted superuser", "revoked superuser"),
-    "is_staff": ("granted staff status", "revoked staff status"),
-    "is_active": ("reactivated", "deactivated"),
+    "is_superuser": (gettext_noop("granted superuser"), gettext_noop("revoked superuser")),
+    "is_staff": (gettext_noop("granted staff status"), gettext_noop("revoked staff status")),
+    "is_active": (gettext_noop("reactivated"), gettext_noop("deactivated")),
 }
 
 
 def _sentence(words: list[str]) -> str:
+    """A list of events, the first capitalised: "Granted superuser, password changed"."""
     text = ", ".join(words)
     return text[:1].upper() + text[1:]
 
 
 def _account_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
-    subject = f"User {row.username}"
+    subject = _("User %(name)s") % {"name": row.username}
     if kind == "created":
         held = [
-            ACCOUNT_FLAGS[flag][0] for flag in ("is_superuser", "is_staff") if getattr(row, flag)
+            _(ACCOUNT_FLAGS[flag][0]) for flag in ("is_superuser", "is_staff") if getattr(row, flag)
         ]
         if not row.is_active:
-            held.append("inactive")
-        return Said(subject, "Account created", _sentence(["account created", *held]))
+            held.append(_("inactive"))
+        return Said(subject, _("Account created"), _sentence([_("account created"), *held]))
     if kind == "removed":
-        return Said(subject, "Account deleted", "Account deleted")
+        return Said(subject, _("Account deleted"), _("Account deleted"))
     events = [
-        words[0] if getattr(row, flag) else words[1]
+        _(words[0]) if getattr(row, flag) else _(words[1])
         for flag, words in ACCOUNT_FLAGS.items()
         if previous is not None and getattr(previous, flag) != getattr(row, flag)
     ]
     if row.password_changed:
-        events.append("password changed")
+        events.append(_("password changed"))
     if not events:
-        return Said(subject, "Edited", "Edited")
+        return Said(subject, _("Edited"), _("Edited"))
     return Said(subject, _sentence(events[:1]), _sentence(events))
 
 
 def _group_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
+    summary = {
+        "created": _("Created “%(name)s”") % {"name": row.name},
+        "removed": _("Deleted"),
+    }.get(kind, _("Edited"))
     return Said(
-        subject=f"Group {row.name}",
-        action={"created": "Group created", "removed": "Group deleted"}.get(kind, "Edited"),
-        summary={"created": f"Created “{row.name}”", "removed": "Deleted"}.get(kind, "Edited"),
+        subject=_("Group %(name)s") % {"name": row.name},
+        action={"created": _("Group created"), "removed": _("Group deleted")}.get(
+            kind, _("Edited")
+        ),
+        summary=summary,
     )
 
 
 def _access_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
     if row.relation == AccessRelation.GROUPS:
-        action = "Added to group" if row.granted else "Removed from group"
-        return Said(f"User {row.user_name}", action, f"{action} {row.group_name}")
-    holder = f"Group {row.group_name}" if row.group_id is not None else f"User {row.user_name}"
-    action = "Permission granted" if row.granted else "Permission revoked"
-    verb = "Granted" if row.granted else "Revoked"
-    return Said(holder, action, f"{verb} permission “{row.permission_name}”")
+        about = {"group": row.group_name}
+        if row.granted:
+            return Said(
+                _("User %(name)s") % {"name": row.user_name},
+                _("Added to group"),
+                _("Added to group %(group)s") % about,
+            )
+        return Said(
+            _("User %(name)s") % {"name": row.user_name},
+            _("Removed from group"),
+            _("Removed from group %(group)s") % about,
+        )
+    if row.group_id is not None:
+        holder = _("Group %(name)s") % {"name": row.group_name}
+    else:
+        holder = _("User %(name)s") % {"name": row.user_name}
+    permission = {"permission": row.permission_name}
+    if row.granted:
+        return Said(
+            holder,
+            _("Permission granted"),
+            _("Granted permission “%(permission)s”") % permission,
+        )
+    return Said(
+        holder, _("Permission revoked"), _("Revoked permission “%(permission)s”") % permission
+    )
 
 
 # How a read of a release's evidence is said (evidence.audit_log's `what`).
-_EVIDENCE_READS = {"pack.json": "as JSON", "pack.html": "as a page", "pack.pdf": "as PDF"}
+_EVIDENCE_READS = {
+    "pack.json": gettext_noop("Downloaded the evidence pack as JSON"),
+    "pack.html": gettext_noop("Downloaded the evidence pack as a page"),
+    "pack.pdf": gettext_noop("Downloaded the evidence pack as PDF"),
+}
 
 
 def _evidence_read_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
-    how = _EVIDENCE_READS.get(row.what, f"({row.what})")
+    known = _EVIDENCE_READS.get(row.what)
+    summary = (
+        _(known) if known else _("Downloaded the evidence pack (%(what)s)") % {"what": row.what}
+    )
     return Said(
-        subject=f"Evidence pack of {row.project_code}",
-        action="Evidence read",
-        summary=f"Downloaded the evidence pack {how}",
+        subject=_("Evidence pack of %(code)s") % {"code": row.project_code},
+        action=_("Evidence read"),
+        summary=summary,
     )
 
 
@@ -619,7 +728,7 @@ SOURCES = {
     for s in (
         Source(
             "items",
-            "Items",
+            gettext_lazy("Items"),
             0,
             ItemHistory,
             lambda p: Q(project_id=p),
@@ -641,7 +750,7 @@ SOURCES = {
         # The content of the items' changes: in every journal of a release that includes it.
         Source(
             "changes",
-            "Content",
+            gettext_lazy("Content"),
             15,
             ChangeHistory,
             # A release's journals show the content's edits: its first version is named by
@@ -653,7 +762,7 @@ SOURCES = {
         ),
         Source(
             "members",
-            "Members",
+            gettext_lazy("Members"),
             1,
             ReleaseMember.history.model,
             lambda p: Q(project_id=p),
@@ -663,18 +772,26 @@ SOURCES = {
         ),
         Source(
             "projects",
-            "Projects",
+            gettext_lazy("Projects"),
             2,
             ProjectHistory,
             lambda p: Q(id=p),
             None,
             _project_row,
         ),
-        Source("states", "Release states", 3, StateHistory, None, None, _state_row),
-        Source("rules", "Transition rules", 4, TransitionRule.history.model, None, None, _rule_row),
+        Source("states", gettext_lazy("Release states"), 3, StateHistory, None, None, _state_row),
+        Source(
+            "rules",
+            gettext_lazy("Transition rules"),
+            4,
+            TransitionRule.history.model,
+            None,
+            None,
+            _rule_row,
+        ),
         _evidence_source(
             "approvals",
-            "Approvals",
+            gettext_lazy("Approvals"),
             5,
             Approval.history.model,
             _approval,
@@ -682,7 +799,7 @@ SOURCES = {
         ),
         Source(
             "release",
-            "Release approval",
+            gettext_lazy("Release approval"),
             6,
             ReleaseApproval.history.model,
             lambda p: Q(project_id=p),
@@ -691,12 +808,19 @@ SOURCES = {
             frozenset({"withdrawn"}),
         ),
         _evidence_source(
-            "emergencies", "Emergency moves", 7, EmergencyMove.history.model, _emergency, {"round"}
+            "emergencies",
+            gettext_lazy("Emergency moves"),
+            7,
+            EmergencyMove.history.model,
+            _emergency,
+            {"round"},
         ),
-        _evidence_source("tests", "Test cases", 8, TestCaseHistory, _test_case, {"created_by"}),
+        _evidence_source(
+            "tests", gettext_lazy("Test cases"), 8, TestCaseHistory, _test_case, {"created_by"}
+        ),
         Source(
             "runs",
-            "Test runs",
+            gettext_lazy("Test runs"),
             9,
             TestRun.history.model,
             lambda p: Q(test_case_id__in=_cases_of(item_id__in=_items_of(p))),
@@ -705,7 +829,7 @@ SOURCES = {
         ),
         _evidence_source(
             "signoffs",
-            "QA sign-offs",
+            gettext_lazy("QA sign-offs"),
             10,
             QASignoff.history.model,
             _signoff,
@@ -713,18 +837,23 @@ SOURCES = {
         ),
         _evidence_source(
             "acceptance",
-            "Acceptance decisions",
+            gettext_lazy("Acceptance decisions"),
             11,
             AcceptanceDecision.history.model,
             _acceptance,
             {"round"},
         ),
         _evidence_source(
-            "dependencies", "Dependencies", 17, Dependency.history.model, _dependency, set()
+            "dependencies",
+            gettext_lazy("Dependencies"),
+            17,
+            Dependency.history.model,
+            _dependency,
+            set(),
         ),
         Source(
             "schedules",
-            "Schedules",
+            gettext_lazy("Schedules"),
             15,
             ReleaseSchedule.history.model,
             lambda p: Q(project_id=p),
@@ -735,7 +864,7 @@ SOURCES = {
         # A release's own freeze windows; installation-wide ones on the installation's journal.
         Source(
             "freezes",
-            "Freeze windows",
+            gettext_lazy("Freeze windows"),
             16,
             FreezeWindow.history.model,
             lambda p: Q(project_id=p),
@@ -745,7 +874,7 @@ SOURCES = {
         # Release notes: the release manager's part, item placements, published versions.
         Source(
             "notes",
-            "Release notes",
+            gettext_lazy("Release notes"),
             20,
             ReleaseNotes.history.model,
             lambda p: Q(project_id=p),
@@ -755,7 +884,7 @@ SOURCES = {
         ),
         Source(
             "notes_items",
-            "Release notes: items placed",
+            gettext_lazy("Release notes: items placed"),
             21,
             NotesItemPlacement.history.model,
             lambda p: Q(project_id=p),
@@ -764,7 +893,7 @@ SOURCES = {
         ),
         Source(
             "notes_published",
-            "Release notes published",
+            gettext_lazy("Release notes published"),
             22,
             PublishedNotes.history.model,
             lambda p: Q(project_id=p),
@@ -776,7 +905,7 @@ SOURCES = {
         # Accounts, groups and the access they grant: the installation's journal only.
         Source(
             "accounts",
-            "User accounts",
+            gettext_lazy("User accounts"),
             12,
             UserHistory,
             None,
@@ -784,10 +913,10 @@ SOURCES = {
             _account_row,
             frozenset({*ACCOUNT_FLAGS, "date_joined"}),  # the flags are said in words
         ),
-        Source("groups", "Groups", 13, GroupHistory, None, None, _group_row),
+        Source("groups", gettext_lazy("Groups"), 13, GroupHistory, None, None, _group_row),
         Source(
             "access",
-            "Group memberships and permissions",
+            gettext_lazy("Group memberships and permissions"),
             14,
             AccessChange,
             None,
@@ -798,7 +927,7 @@ SOURCES = {
         # Who read a release's evidence pack, and when (evidence.audit_log): auditors' too.
         Source(
             "evidence_reads",
-            "Evidence read",
+            gettext_lazy("Evidence read"),
             18,
             EvidenceView,
             lambda p: Q(project_id=p),
@@ -876,7 +1005,7 @@ def parse_cursor(value: str) -> tuple[datetime, int, int]:
             raise ValueError(value)
         return parsed, int(rank), int(history_id)
     except (ValueError, OverflowError):
-        raise BadCursor(BAD_CURSOR) from None
+        raise BadCursor(_(BAD_CURSOR)) from None
 
 
 def _before(source: Source, cursor: tuple[datetime, int, int]) -> Q:
@@ -965,7 +1094,7 @@ def journal_entries(
         for source in picked
     }
     names = _Names(
-        rows=[row for _, row in page]
+        rows=[row for _source, row in page]
         + [row for rows in previous_by_source.values() for row in rows.values()],
         project=project,
     )

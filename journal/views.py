@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from evidence.selectors import seal_latest
@@ -18,8 +20,10 @@ from journal.selectors import (
 from projects.access import project_access
 from projects.selectors import user_sees_every_release
 
-ONLY_SUPERUSERS = "Only administrators and auditors can read the journal of the whole installation."
-NO_SUCH_ITEM = "This release project never had such an item."
+ONLY_SUPERUSERS = gettext_noop(
+    "Only administrators and auditors can read the journal of the whole installation."
+)
+NO_SUCH_ITEM = gettext_noop("This release project never had such an item.")
 
 
 def _journal_page(
@@ -58,7 +62,7 @@ def item_journal(request: HttpRequest, code: str, number: int) -> HttpResponse:
     access = project_access(user=request.user, code=code)
     identity = item_history_identity(project=access.project, number=number)
     if identity is None:
-        raise Http404(NO_SUCH_ITEM)
+        raise Http404(_(NO_SUCH_ITEM))
     item_id, title = identity
     return _journal_page(
         request,
@@ -87,7 +91,7 @@ def project_journal(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def global_journal(request: HttpRequest) -> HttpResponse:
     if not user_sees_every_release(user=request.user):
-        raise PermissionDenied(ONLY_SUPERUSERS)
+        raise PermissionDenied(_(ONLY_SUPERUSERS))
     return _journal_page(
         request,
         template="journal/global_journal.html",

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReleasesConfig(AppConfig):
     name = "releases"
-    verbose_name = "The release level: gates, readiness, reopening"
+    verbose_name = _("The release level: gates, readiness, reopening")
 
     def ready(self) -> None:
         # projects knows stage gates, never this app (projects.stage_gates).

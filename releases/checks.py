@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from django.utils.translation import gettext, gettext_noop
+
 from approvals.gates import APPROVALS, ApprovalsGate
 from items.gates import Requirements, registered_gates
 from items.models import ReleaseItem, ReleaseStatus
@@ -19,22 +21,23 @@ from projects.models import ReleaseProject
 from qa.models import QASignoff
 
 # The kinds of shortfall, as the release gate names them ("3 item(s) not in a production state").
-NOT_IN_PRODUCTION = "not in a production state"
-UNAPPROVED = "unapproved"
-NO_QA_SIGNOFF = "without QA sign-off"
-WAITING_FOR_DEPENDENCY = "waiting for a dependency"
+# A kind is also its key: kept in English, translated where it is shown (gettext(kind)).
+NOT_IN_PRODUCTION = gettext_noop("not in a production state")
+UNAPPROVED = gettext_noop("unapproved")
+NO_QA_SIGNOFF = gettext_noop("without QA sign-off")
+WAITING_FOR_DEPENDENCY = gettext_noop("waiting for a dependency")
 KINDS = (NOT_IN_PRODUCTION, UNAPPROVED, NO_QA_SIGNOFF, WAITING_FOR_DEPENDENCY)
 
-IN_STATE = "in “{state}”"
-NEXT_MOVE = "to move on to “{state}”: {reasons}"
-OWED = "retrospective approval pending for the emergency move to “{state}”"
-NEVER_SIGNED_OFF = "no QA sign-off recorded (moved on past it in an emergency)"
+IN_STATE = gettext_noop("in “{state}”")
+NEXT_MOVE = gettext_noop("to move on to “{state}”: {reasons}")
+OWED = gettext_noop("retrospective approval pending for the emergency move to “{state}”")
+NEVER_SIGNED_OFF = gettext_noop("no QA sign-off recorded (moved on past it in an emergency)")
 
 
 @dataclass(frozen=True, slots=True)
 class Shortfall:
     kind: str  # one of KINDS, or a kind a plugged-in check brings
-    detail: str
+    detail: str  # in the reader's language (built when asked)
 
 
 @dataclass(slots=True)
@@ -79,7 +82,7 @@ class ProductionCheck:
         state = context.states[item.status_id]
         if state.production:
             return []
-        return [Shortfall(NOT_IN_PRODUCTION, IN_STATE.format(state=state.name))]
+        return [Shortfall(NOT_IN_PRODUCTION, gettext(IN_STATE).format(state=state.name))]
 
 
 def _approvals_only(need: Requirements) -> Requirements:
@@ -143,25 +146,27 @@ class GatesCheck:
                 for kind, part in ((UNAPPROVED, _approvals_only), (NO_QA_SIGNOFF, _qa_only)):
                     reasons = self._blockers(item, part(need), policy)
                     if reasons:
-                        detail = NEXT_MOVE.format(state=following.name, reasons="; ".join(reasons))
+                        detail = gettext(NEXT_MOVE).format(
+                            state=following.name, reasons="; ".join(reasons)
+                        )
                         found.append(Shortfall(kind, detail))
             return found
         passed = gates_passed(rules=policy.rules.values(), states=policy.states, state_id=state.id)
         if item.needs_reapproval and passed:
             if any(r.approvals_required for r in passed):
-                found.append(Shortfall(UNAPPROVED, REOPENED))
+                found.append(Shortfall(UNAPPROVED, gettext(REOPENED)))
             if any(r.requires_passing_tests or r.requires_qa_signoff for r in passed):
-                found.append(Shortfall(NO_QA_SIGNOFF, REOPENED))
+                found.append(Shortfall(NO_QA_SIGNOFF, gettext(REOPENED)))
         gate = policy.gate(APPROVALS)
         if isinstance(gate, ApprovalsGate):
             for emergency in gate.emergencies.get(item.pk, []):
                 target = policy.states.get(emergency.to_state_id)
                 name = target.name if target else str(emergency.to_state_id)
-                found.append(Shortfall(UNAPPROVED, OWED.format(state=name)))
+                found.append(Shortfall(UNAPPROVED, gettext(OWED).format(state=name)))
         if (
             any(r.requires_qa_signoff for r in passed)
             and not item.needs_reapproval
             and item.pk not in self.signed_off
         ):
-            found.append(Shortfall(NO_QA_SIGNOFF, NEVER_SIGNED_OFF))
+            found.append(Shortfall(NO_QA_SIGNOFF, gettext(NEVER_SIGNED_OFF)))
         return found

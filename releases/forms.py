@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from releasemgmt.limits import COMMENT_MAX, at_most
 
@@ -8,5 +10,8 @@ class ReopenForm(forms.Form):
         max_length=COMMENT_MAX,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=f"Why it must change again; the journal keeps it. {at_most(COMMENT_MAX)}",
+        label=_("Reason"),
+        help_text=format_lazy(
+            "{} {}", _("Why it must change again; the journal keeps it."), at_most(COMMENT_MAX)
+        ),
     )

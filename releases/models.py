@@ -3,6 +3,9 @@ when the release went live (docs/GOVERNANCE.md, "Release notes")."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from items.models import ReleaseItem
@@ -23,10 +26,12 @@ class ReleaseNotes(models.Model):
         blank=True, max_length=NOTES_TEXT_MAX, help_text=at_most(NOTES_TEXT_MAX)
     )
     known_issues = models.TextField(
-        "known issues",
+        _("known issues"),
         blank=True,
         max_length=NOTES_TEXT_MAX,
-        help_text="Known issues that are not items of the release. " + at_most(NOTES_TEXT_MAX),
+        help_text=format_lazy(
+            "{} {}", _("Known issues that are not items of the release."), at_most(NOTES_TEXT_MAX)
+        ),
     )
     # Bumped by every save: a form rendered with an older revision is stale (409).
     revision = models.PositiveIntegerField(default=0, editable=False)
@@ -35,16 +40,16 @@ class ReleaseNotes(models.Model):
     history = HistoricalRecords(bases=[JournalFields])
 
     class Meta:
-        verbose_name = "release notes"
-        verbose_name_plural = "release notes"
+        verbose_name = _("release notes")
+        verbose_name_plural = _("release notes")
 
     def __str__(self) -> str:
-        return f"Release notes of {self.project_id}"
+        return gettext("Release notes of %(project)s") % {"project": self.project_id}
 
 
 class Placement(models.TextChoices):
-    HIDDEN = "hidden", "Hidden from the notes"
-    KNOWN_ISSUE = "known_issue", "Listed as a known issue"
+    HIDDEN = "hidden", _("Hidden from the notes")
+    KNOWN_ISSUE = "known_issue", _("Listed as a known issue")
 
 
 class NotesItemPlacement(models.Model):
@@ -91,8 +96,11 @@ class PublishedNotes(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "version"], name="unique_notes_version")
         ]
-        verbose_name = "published release notes"
-        verbose_name_plural = "published release notes"
+        verbose_name = _("published release notes")
+        verbose_name_plural = _("published release notes")
 
     def __str__(self) -> str:
-        return f"Release notes {self.project_id} v{self.version}"
+        return gettext("Release notes %(project)s v%(version)s") % {
+            "project": self.project_id,
+            "version": self.version,
+        }

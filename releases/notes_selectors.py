@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from items.models import Kind, ReleaseItem
 from items.workflow import workflow_current
@@ -20,11 +21,13 @@ from projects.models import ReleaseProject
 from releases.models import NotesItemPlacement, Placement, PublishedNotes, ReleaseNotes
 
 FEATURES, FIXES, CHANGES, KNOWN_ISSUES = "features", "fixes", "changes", "known_issues"
+# Translated when a snapshot is made: a draft in the reader's language, a published version
+# in English (releases.notes_services.release_notes_publish), kept so.
 SECTION_TITLES = {
-    FEATURES: "Features",
-    FIXES: "Fixes",
-    CHANGES: "Changes",
-    KNOWN_ISSUES: "Known issues",
+    FEATURES: gettext_noop("Features"),
+    FIXES: gettext_noop("Fixes"),
+    CHANGES: gettext_noop("Changes"),
+    KNOWN_ISSUES: gettext_noop("Known issues"),
 }
 SECTION_OF_KIND = {
     Kind.FEATURE: FEATURES,
@@ -86,7 +89,7 @@ def notes_lines(*, project: ReleaseProject) -> list[NotesLine]:
                 key=item.key,
                 title=" ".join(item.title.split()),
                 external_key=item.external_key,
-                kind=Kind(item.kind).label,
+                kind=str(Kind(item.kind).label),
                 section=section,
                 placement=placement,
                 state=state.name if state else "",
@@ -121,7 +124,7 @@ def notes_snapshot(
         "introduction": notes.introduction,
         "known_issues": notes.known_issues,
         "sections": [
-            {"name": name, "title": SECTION_TITLES[name], "items": found}
+            {"name": name, "title": gettext(SECTION_TITLES[name]), "items": found}
             for name, found in sections.items()
             if found or (name == KNOWN_ISSUES and notes.known_issues)
         ],
@@ -151,7 +154,10 @@ def _paragraphs(text: str) -> list[str]:
 
 def notes_markdown(*, snapshot: dict[str, Any], stamp: str) -> str:
     """The notes as a Markdown document; `stamp` says whether and when they were published."""
-    out = [f"# Release notes: {md_escape(snapshot['name'])} ({snapshot['code']})", "", f"_{stamp}_"]
+    heading = gettext("Release notes: {name} ({code})").format(
+        name=md_escape(snapshot["name"]), code=snapshot["code"]
+    )
+    out = [f"# {heading}", "", f"_{stamp}_"]
     for paragraph in _paragraphs(snapshot["introduction"]):
         out += ["", md_escape(paragraph)]
     for section in snapshot["sections"]:
@@ -163,12 +169,14 @@ def notes_markdown(*, snapshot: dict[str, Any], stamp: str) -> str:
             for paragraph in _paragraphs(snapshot["known_issues"]):
                 out += ["", md_escape(paragraph)]
     if not snapshot["sections"]:
-        out += ["", "No changes are listed in these notes."]
+        out += ["", gettext("No changes are listed in these notes.")]
     return "\n".join(out) + "\n"
 
 
-DRAFT_STAMP = "Draft, generated {at} from the release's items; published when it goes live."
-PUBLISHED_STAMP = "Published {at} by {by} (version {version})."
+DRAFT_STAMP = gettext_noop(
+    "Draft, generated {at} from the release's items; published when it goes live."
+)
+PUBLISHED_STAMP = gettext_noop("Published {at} by {by} (version {version}).")
 
 
 def _when(at: datetime) -> str:
@@ -176,11 +184,13 @@ def _when(at: datetime) -> str:
 
 
 def notes_draft_stamp(*, at: datetime) -> str:
-    return DRAFT_STAMP.format(at=_when(at))
+    return gettext(DRAFT_STAMP).format(at=_when(at))
 
 
 def notes_published_stamp(*, at: datetime, by: str, version: int) -> str:
-    return PUBLISHED_STAMP.format(at=_when(at), by=by or "the system", version=version)
+    return gettext(PUBLISHED_STAMP).format(
+        at=_when(at), by=by or gettext("the system"), version=version
+    )
 
 
 def notes_versions(*, project: ReleaseProject) -> QuerySet[PublishedNotes]:

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from items.models import ReleaseItem
 from projects.access import Access
@@ -21,17 +23,20 @@ from releases.notes_selectors import (
     notes_snapshot,
 )
 
-NOTES_FROZEN = (
+NOTES_FROZEN = gettext_noop(
     "The release notes of {code} were published when it went live and are kept as published; "
     "reopen the release to change them."
 )
-NOTES_STALE = (
+NOTES_STALE = gettext_noop(
     "The release notes of {code} were changed by someone else since you opened them; "
     "reload the page and make your change again."
 )
-UNKNOWN_ITEM = "Item {item} is not an item of {code}."
-UNKNOWN_PLACEMENT = "“{placement}” is not a place in the notes: choose one from the list."
-NOTES_SAVED = "Saved the release notes of {code}."
+UNKNOWN_ITEM = gettext_noop("Item {item} is not an item of {code}.")
+UNKNOWN_PLACEMENT = gettext_noop(
+    "“{placement}” is not a place in the notes: choose one from the list."
+)
+NOTES_SAVED = gettext_noop("Saved the release notes of {code}.")
+# Written into the journal as the row's reason: stays in English.
 PUBLISHED_REASON = "Published when the release went live"
 
 # Entering these stages from any other is going live (a release may be closed straight away).
@@ -62,21 +67,21 @@ def release_notes_update(
     # Under the project's lock: no go-live publishes the notes halfway through this change.
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
     if project.lifecycle in READ_ONLY_STAGES:
-        raise NotesFrozen(NOTES_FROZEN.format(code=project.code))
+        raise NotesFrozen(gettext(NOTES_FROZEN).format(code=project.code))
     notes = ReleaseNotes.objects.select_for_update().filter(project=project).first()
     if notes is None:
         notes = ReleaseNotes(project=project)
     if notes.revision != revision:
-        raise ProjectConflict(NOTES_STALE.format(code=project.code))
+        raise ProjectConflict(gettext(NOTES_STALE).format(code=project.code))
     for placement in placements.values():
         if placement and placement not in Placement.values:
-            raise NotesError(UNKNOWN_PLACEMENT.format(placement=placement))
+            raise NotesError(gettext(UNKNOWN_PLACEMENT).format(placement=placement))
     items = set(
         ReleaseItem.objects.filter(project=project, pk__in=placements).values_list("pk", flat=True)
     )
     for item_id in placements:
         if item_id not in items:
-            raise NotesError(UNKNOWN_ITEM.format(item=item_id, code=project.code))
+            raise NotesError(gettext(UNKNOWN_ITEM).format(item=item_id, code=project.code))
     changed = _placements_save(project=project, placements=placements, user=access.user)
     if (notes.introduction, notes.known_issues) != (introduction, known_issues):
         notes.introduction, notes.known_issues = introduction, known_issues
@@ -120,7 +125,15 @@ def release_notes_publish(
     *, project: ReleaseProject, user: AbstractBaseUser | None, at: datetime
 ) -> PublishedNotes:
     """Keep the notes as they are now as the next published version. Called inside the stage
-    change that makes the release go live (its project row is locked)."""
+    change that makes the release go live (its project row is locked). Written in English
+    whoever makes it go live: the published document is kept as it was published."""
+    with translation.override("en"):
+        return _notes_publish(project=project, user=user, at=at)
+
+
+def _notes_publish(
+    *, project: ReleaseProject, user: AbstractBaseUser | None, at: datetime
+) -> PublishedNotes:
     notes = notes_settings(project=project)
     snapshot: dict[str, Any] = notes_snapshot(
         project=project, notes=notes, lines=notes_lines(project=project)

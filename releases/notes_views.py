@@ -7,7 +7,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from projects.access import Access, project_access
@@ -26,9 +27,11 @@ from releases.notes_selectors import (
     notes_versions,
 )
 
-BAD_FORMAT = "Unknown format “{format}”: use format=md (Markdown) or format=html."
-BAD_VERSION = "“{version}” is not a version number: use a whole number such as version=1."
-NO_VERSION = "{code} has no published release notes version {version}."
+BAD_FORMAT = gettext_noop("Unknown format “{format}”: use format=md (Markdown) or format=html.")
+BAD_VERSION = gettext_noop(
+    "“{version}” is not a version number: use a whole number such as version=1."
+)
+NO_VERSION = gettext_noop("{code} has no published release notes version {version}.")
 FORMATS = {"md", "html"}
 
 
@@ -54,16 +57,16 @@ def release_notes(request: HttpRequest, code: str) -> HttpResponse:
     access = project_access(user=request.user, code=code)
     fmt = request.GET.get("format", "")
     if fmt and fmt not in FORMATS:
-        return _bad_request(request, BAD_FORMAT.format(format=fmt[:20]))
+        return _bad_request(request, gettext(BAD_FORMAT).format(format=fmt[:20]))
     raw_version = request.GET.get("version", "")
     if raw_version and not re.fullmatch(r"[0-9]{1,9}", raw_version):
-        return _bad_request(request, BAD_VERSION.format(version=raw_version[:20]))
+        return _bad_request(request, gettext(BAD_VERSION).format(version=raw_version[:20]))
     project = access.project
     published = None
     if raw_version:
         published = notes_published(project=project, version=int(raw_version))
         if published is None:
-            return _bad_request(request, NO_VERSION.format(code=code, version=raw_version))
+            return _bad_request(request, gettext(NO_VERSION).format(code=code, version=raw_version))
     elif project.lifecycle in READ_ONLY_STAGES:
         published = notes_published(project=project)
     if published is not None:
@@ -71,14 +74,20 @@ def release_notes(request: HttpRequest, code: str) -> HttpResponse:
             at=published.published_at, by=published.published_by_name, version=published.version
         )
         if fmt:
-            name = f"{code}-release-notes-v{published.version}"
-            return _download(
-                snapshot=published.snapshot,
-                markdown=published.markdown,
-                stamp=stamp,
-                fmt=fmt,
-                name=name,
-            )
+            # A published version's documents are as published: in English, like its
+            # Markdown kept in the database.
+            with translation.override("en"):
+                return _download(
+                    snapshot=published.snapshot,
+                    markdown=published.markdown,
+                    stamp=notes_published_stamp(
+                        at=published.published_at,
+                        by=published.published_by_name,
+                        version=published.version,
+                    ),
+                    fmt=fmt,
+                    name=f"{code}-release-notes-v{published.version}",
+                )
         return _render(request, access, snapshot=published.snapshot, stamp=stamp, shown=published)
     notes = notes_settings(project=project)
     lines = notes_lines(project=project)
@@ -143,7 +152,9 @@ def _notes_update(request: HttpRequest, access: Access) -> HttpResponse:
             form.add_error(None, error.message)
             status = error.status_code
         else:
-            messages.success(request, notes_services.NOTES_SAVED.format(code=access.project.code))
+            messages.success(
+                request, gettext(notes_services.NOTES_SAVED).format(code=access.project.code)
+            )
             return redirect("releases:notes", code=access.project.code)
     project = access.project
     lines = notes_lines(project=project)
@@ -151,7 +162,7 @@ def _notes_update(request: HttpRequest, access: Access) -> HttpResponse:
     stamp = notes_draft_stamp(at=timezone.now())
     if project.lifecycle in READ_ONLY_STAGES:
         form = None  # nothing to edit: the notes are published (the message says so)
-        messages.error(request, notes_services.NOTES_FROZEN.format(code=project.code))
+        messages.error(request, gettext(notes_services.NOTES_FROZEN).format(code=project.code))
     return _render(
         request, access, snapshot=snapshot, stamp=stamp, form=form, lines=lines, status=status
     )

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext, gettext_noop
 
 from items.models import ReleaseItem
 from items.policy import MovePolicy
@@ -13,9 +14,9 @@ from releases.checks import KINDS, ReadinessContext, Shortfall, registered_readi
 
 READINESS = "readiness"
 SHOWN_KEYS = 5  # the refusal names this many items per kind, then "and n more"
-NOT_READY = "{code} cannot be released yet: {shortfalls}."
-KIND_SUMMARY = "{count} item(s) {kind} ({keys})"
-AND_MORE = "{keys} and {more} more"
+NOT_READY = gettext_noop("{code} cannot be released yet: {shortfalls}.")
+KIND_SUMMARY = gettext_noop("{count} item(s) {kind} ({keys})")
+AND_MORE = gettext_noop("{keys} and {more} more")
 
 
 @dataclass(slots=True)
@@ -58,8 +59,10 @@ class Readiness:
         for kind, keys in self.by_kind():
             shown = ", ".join(keys[:SHOWN_KEYS])
             if len(keys) > SHOWN_KEYS:
-                shown = AND_MORE.format(keys=shown, more=len(keys) - SHOWN_KEYS)
-            parts.append(KIND_SUMMARY.format(count=len(keys), kind=kind, keys=shown))
+                shown = gettext(AND_MORE).format(keys=shown, more=len(keys) - SHOWN_KEYS)
+            parts.append(
+                gettext(KIND_SUMMARY).format(count=len(keys), kind=gettext(kind), keys=shown)
+            )
         return "; ".join(parts)
 
 
@@ -104,4 +107,4 @@ def release_stage_blockers(project: ReleaseProject, to_stage: str) -> list[str]:
     readiness = release_readiness(access=access)
     if readiness.ready:
         return []
-    return [NOT_READY.format(code=project.code, shortfalls=readiness.summary())]
+    return [gettext(NOT_READY).format(code=project.code, shortfalls=readiness.summary())]

@@ -1,15 +1,18 @@
 """Writes of the release level: reopening a released, closed or cancelled release."""
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from projects.access import Access
 from projects.models import READ_ONLY_STAGES, Lifecycle, ReleaseProject
 from projects.roles import MANAGE
 from projects.services import ProjectConflict, ProjectError
 
-REOPEN_NEEDS_REASON = "Say why: reopening {code} needs a reason, for the journal."
-NOT_REOPENABLE = "{code} is {stage}: only a released, closed or cancelled release can be reopened."
-REOPENED = "Reopened {code}: it is {stage} again, and its items can change."
+REOPEN_NEEDS_REASON = gettext_noop("Say why: reopening {code} needs a reason, for the journal.")
+NOT_REOPENABLE = gettext_noop(
+    "{code} is {stage}: only a released, closed or cancelled release can be reopened."
+)
+REOPENED = gettext_noop("Reopened {code}: it is {stage} again, and its items can change.")
 
 
 class ReopenError(ProjectError):
@@ -26,13 +29,13 @@ def release_reopen(*, access: Access, reason: str) -> ReleaseProject:
     access.require(MANAGE)
     reason = reason.strip()
     if not reason:
-        raise ReopenError(REOPEN_NEEDS_REASON.format(code=access.project.code))
+        raise ReopenError(gettext(REOPEN_NEEDS_REASON).format(code=access.project.code))
     # Under this lock, no item change of this release is half done (items.engine
     # release_lock_writable): the reopening and the changes it allows come strictly after.
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
     if project.lifecycle not in READ_ONLY_STAGES:
-        stage = Lifecycle(project.lifecycle).label.lower()
-        raise ProjectConflict(NOT_REOPENABLE.format(code=project.code, stage=stage))
+        stage = str(Lifecycle(project.lifecycle).label).lower()
+        raise ProjectConflict(gettext(NOT_REOPENABLE).format(code=project.code, stage=stage))
     project.lifecycle = (
         Lifecycle.PLANNING if project.lifecycle == Lifecycle.CANCELLED else Lifecycle.IN_PROGRESS
     )

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from projects.access import project_access
@@ -24,6 +25,6 @@ def release_reopen(request: HttpRequest, code: str) -> HttpResponse:
     except services.ProjectError as error:
         messages.error(request, error.message)
         return render_project_page(request, access, status=error.status_code, reopen_form=form)
-    stage = project.get_lifecycle_display().lower()
-    messages.success(request, services.REOPENED.format(code=code, stage=stage))
+    stage = str(project.get_lifecycle_display()).lower()
+    messages.success(request, gettext(services.REOPENED).format(code=code, stage=stage))
     return redirect(project)

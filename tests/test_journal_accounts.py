@@ -97,7 +97,7 @@ def test_granting_superuser_in_the_admin_is_journaled_with_who_and_where(
     row = UserHistory.objects.filter(id=nina.pk).latest()
     assert (row.history_user, row.ip_address, row.change_kind) == (team.admin, CLIENT_IP, "edited")
     line = global_journal(team, "?source=accounts")[0]
-    assert line.startswith(f"{row.history_date:%Y-%m-%d %H:%M:%S} root from {CLIENT_IP}")
+    assert line.startswith(f"{row.history_date:%Y-%m-%d %H:%M:%S} UTC root from {CLIENT_IP}")
     assert "Granted superuser User nina · Granted superuser, granted staff status" in line
     assert "email address : nina@example.com → nina@corp.example" in line
 

@@ -62,7 +62,7 @@ def test_item_journal_shows_the_move_with_states_user_comment_and_address(team: 
     assert response.status_code == 200
     newest, created = entries(response.text)
     assert newest == (
-        f"{newest[:19]} david from {CLIENT_IP} Moved "
+        f"{newest[:23]} david from {CLIENT_IP} Moved "
         "Moved from 0 - Developing to 1 - Ready for Review “Reviewed by Ann”"
     )
     assert created.endswith("Created Created in 0 - Developing: Fix rounding")
