@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from items.engine import item_content_edited
 from items.models import Change, ReleaseItem, ReleaseStatus, TransitionRule
@@ -28,10 +30,16 @@ from projects.admin import ReadOnlyHistoryAdmin
 from projects.models import READ_ONLY_STAGES, ReleaseProject
 from projects.roles import Role
 
-QUORUM_CANNOT_BE_MET = (
-    "This rule needs {required} approval(s), more than these projects have members who may "
-    "give one: {projects}. Add approvers there, or moves along it stay blocked."
-)
+
+def quorum_cannot_be_met(*, required: int, projects: str) -> str:
+    """The warning for a quorum some open projects cannot reach, in the reader's language."""
+    return ngettext(
+        "This rule needs {required} approval, more than these projects have members who may "
+        "give one: {projects}. Add approvers there, or moves along it stay blocked.",
+        "This rule needs {required} approvals, more than these projects have members who may "
+        "give one: {projects}. Add approvers there, or moves along it stay blocked.",
+        required,
+    ).format(required=required, projects=projects)
 
 
 def quorum_short_projects(*, rule: TransitionRule) -> list[tuple[str, int]]:
@@ -71,7 +79,7 @@ def _check_states(changes: dict[int, dict]) -> StatePlan:
     """Refuse a state edit that would break the rule set, as rule edits are refused."""
     plan = state_change_plan(after=_states_after(changes))
     if plan.problems:
-        raise ValidationError(STATE_EDIT_PROBLEMS.format(problems=" ".join(plan.problems)))
+        raise ValidationError(_(STATE_EDIT_PROBLEMS).format(problems=" ".join(plan.problems)))
     return plan
 
 
@@ -118,7 +126,7 @@ class ReleaseStatusAdmin(ReadOnlyHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(_item_count=Count("items"))
 
-    @admin.display(description="Items", ordering="_item_count")
+    @admin.display(description=gettext_lazy("Items"), ordering="_item_count")
     def item_count(self, obj: ReleaseStatus) -> int:
         return obj._item_count
 
@@ -160,11 +168,11 @@ class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
     search_fields = ("change__title", "change__external_key")
     readonly_fields = ("project", "change_link", "status", "position", "version", "created_by")
 
-    @admin.display(description="kind", ordering="change__kind")
+    @admin.display(description=gettext_lazy("kind"), ordering="change__kind")
     def kind_of_change(self, obj: ReleaseItem) -> str:
         return obj.get_kind_display()
 
-    @admin.display(description="change")
+    @admin.display(description=gettext_lazy("change"))
     def change_link(self, obj: ReleaseItem) -> str:
         url = reverse("admin:items_change_change", args=[obj.change_id])
         return format_html('<a href="{}">{}</a>', url, obj.change)
@@ -172,7 +180,7 @@ class ReleaseItemAdmin(ReadOnlyHistoryAdmin):
     raw_id_fields = ("assignee",)
 
     # Priority 1 is Critical: ascending goes from Low up, descending puts Critical first.
-    @admin.display(description="priority", ordering="-priority")
+    @admin.display(description=gettext_lazy("priority"), ordering="-priority")
     def priority_by_meaning(self, obj: ReleaseItem) -> str:
         return obj.get_priority_display()
 
@@ -224,7 +232,7 @@ class ChangeAdmin(ReadOnlyHistoryAdmin):
 
     @transaction.atomic
     def save_model(self, request: HttpRequest, obj: Change, form, change: bool) -> None:
-        _, inclusions = change_lock(change_id=obj.pk)
+        _change, inclusions = change_lock(change_id=obj.pk)
         shipped = change_shipped_reason(change=obj, inclusions=inclusions)
         if shipped:  # released since the form was shown
             raise PermissionDenied(shipped)
@@ -240,14 +248,16 @@ class TransitionRuleForm(forms.ModelForm):
         choices=Role.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Roles that may make this move (release managers always may).",
+        help_text=gettext_lazy("Roles that may make this move (release managers always may)."),
     )
     approver_roles = forms.MultipleChoiceField(
         # Viewers are read-only members: a vote is a change, so they never count.
         choices=[(role, label) for role, label in Role.choices if role != Role.VIEWER],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Roles whose approvals count (viewers are read-only and cannot approve).",
+        help_text=gettext_lazy(
+            "Roles whose approvals count (viewers are read-only and cannot approve)."
+        ),
     )
 
     class Meta:
@@ -272,19 +282,21 @@ class TransitionRuleForm(forms.ModelForm):
         if not source or not target:
             return data
         if source == target:
-            raise ValidationError("A rule must lead to another state.")
+            raise ValidationError(_("A rule must lead to another state."))
         for state in (source, target):
             if not state.enabled:
-                raise ValidationError(USES_DISABLED.format(source=source.name, target=target.name))
+                raise ValidationError(
+                    _(USES_DISABLED).format(source=source.name, target=target.name)
+                )
         if data.get("approvals_required") and not data.get("approver_roles"):
-            self.add_error("approver_roles", "Say whose approvals count.")
+            self.add_error("approver_roles", _("Say whose approvals count."))
         problems = rule_change_problems(
             states=list(ReleaseStatus.objects.order_by("position", "id")),
             remove=self.instance if self.instance.pk else None,
             add=Move(source.id, target.id),
         )
         if problems:
-            raise ValidationError(NEW_PROBLEMS.format(problems=" ".join(problems)))
+            raise ValidationError(_(NEW_PROBLEMS).format(problems=" ".join(problems)))
         return data
 
 
@@ -315,7 +327,7 @@ class TransitionRuleAdmin(ReadOnlyHistoryAdmin):
             projects = ", ".join(f"{code} ({n})" for code, n in short)
             messages.warning(
                 request,
-                QUORUM_CANNOT_BE_MET.format(required=obj.approvals_required, projects=projects),
+                quorum_cannot_be_met(required=obj.approvals_required, projects=projects),
             )
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
@@ -332,7 +344,7 @@ class TransitionRuleAdmin(ReadOnlyHistoryAdmin):
             states = list(ReleaseStatus.objects.order_by("position", "id"))
             problems = rule_change_problems(states=states, remove=rule)
             if problems:
-                messages.error(request, NEW_PROBLEMS.format(problems=" ".join(problems)))
+                messages.error(request, _(NEW_PROBLEMS).format(problems=" ".join(problems)))
                 return redirect(reverse("admin:items_transitionrule_change", args=[rule.pk]))
         return super().delete_view(request, object_id, extra_context)
 

@@ -10,7 +10,9 @@ from typing import Literal
 
 from django.db import OperationalError, connection, transaction
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from items.gates import emergency_move_made
 from items.models import ReleaseItem, ReleaseStatus
@@ -30,33 +32,33 @@ from projects.roles import MOVE, MOVE_ANY
 Direction = Literal["next", "prev"]
 Shift = Literal["up", "down", "top", "bottom"]
 
-COMMENT_REQUIRED = "Moving {key} from “{source}” to “{target}” needs a comment."
-EMERGENCY_ONLY_MANAGERS = "Only release managers may make an emergency move."
-EMERGENCY_NEEDS_JUSTIFICATION = "An emergency move needs a written justification."
-EMERGENCY_NOT_NEEDED = "Nothing blocks moving {key} to “{target}”; move it normally."
-ITEM_NOT_FOUND = "There is no such item in {code}."
-STALE = (
+COMMENT_REQUIRED = gettext_noop("Moving {key} from “{source}” to “{target}” needs a comment.")
+EMERGENCY_ONLY_MANAGERS = gettext_noop("Only release managers may make an emergency move.")
+EMERGENCY_NEEDS_JUSTIFICATION = gettext_noop("An emergency move needs a written justification.")
+EMERGENCY_NOT_NEEDED = gettext_noop("Nothing blocks moving {key} to “{target}”; move it normally.")
+ITEM_NOT_FOUND = gettext_noop("There is no such item in {code}.")
+STALE = gettext_noop(
     "{key} was changed by someone else after this page was loaded, so nothing was changed. "
     "Check its current state and try again."
 )
-PAST_LAST = "{key} is already in the last state, “{state}”."
-PAST_FIRST = "{key} is already in the first state, “{state}”."
-UNKNOWN_STATE = "There is no release state with id {state_id}."
-DISABLED_STATE = "“{state}” is disabled; items cannot be moved into it."
-CURRENT_STATE_DISABLED = (
+PAST_LAST = gettext_noop("{key} is already in the last state, “{state}”.")
+PAST_FIRST = gettext_noop("{key} is already in the first state, “{state}”.")
+UNKNOWN_STATE = gettext_noop("There is no release state with id {state_id}.")
+DISABLED_STATE = gettext_noop("“{state}” is disabled; items cannot be moved into it.")
+CURRENT_STATE_DISABLED = gettext_noop(
     "{key} is in the disabled state “{state}”; a release manager must set its state."
 )
-ALREADY_TOP = "{key} is already at the top of its column."
-ALREADY_BOTTOM = "{key} is already at the bottom of its column."
-BAD_DIRECTION = "Unknown direction “{direction}”."
-NOTHING_SELECTED = "Select at least one item."
-BULK_COLLIDED = (
+ALREADY_TOP = gettext_noop("{key} is already at the top of its column.")
+ALREADY_BOTTOM = gettext_noop("{key} is already at the bottom of its column.")
+BAD_DIRECTION = gettext_noop("Unknown direction “{direction}”.")
+NOTHING_SELECTED = gettext_noop("Select at least one item.")
+BULK_COLLIDED = gettext_noop(
     "Another bulk move locked some of the same items (or what they depend on) at the same "
     "moment; nothing was moved. Reload the list and try again."
 )
 # PostgreSQL's deadlock_detected: it rolled this transaction back to let the other one finish.
 _DEADLOCK_SQLSTATE = "40P01"
-NO_STATE_ENABLED = "No release state is enabled; an administrator must enable one."
+NO_STATE_ENABLED = gettext_noop("No release state is enabled; an administrator must enable one.")
 EDITED_AFTER_SIGNOFF = (
     "Edited after sign-off: the approvals and sign-offs it had passed no longer count; it needs "
     "re-approval and re-test before it moves on."
@@ -97,7 +99,7 @@ def states_in_order() -> list[ReleaseStatus]:
 def first_enabled_state() -> ReleaseStatus:
     state = ReleaseStatus.objects.filter(enabled=True).order_by("position", "id").first()
     if state is None:
-        raise EngineError(NO_STATE_ENABLED)
+        raise EngineError(_(NO_STATE_ENABLED))
     return state
 
 
@@ -157,10 +159,10 @@ def item_lock(
             .get(project=access.project, **named)
         )
     except ReleaseItem.DoesNotExist:
-        raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code)) from None
+        raise ItemNotFound(_(ITEM_NOT_FOUND).format(code=access.project.code)) from None
     item.project = access.project
     if expected_version is not None and item.version != expected_version:
-        raise StaleItem(STALE.format(key=item.key))
+        raise StaleItem(_(STALE).format(key=item.key))
     return item
 
 
@@ -200,25 +202,25 @@ def _target_state(
     """Where the request points, refused (400) when that is no state an item can be in."""
     if to_status_id is not None:
         if not access.can(MOVE_ANY):
-            raise MoveNotAllowed(NO_RIGHT_TO_SET_STATE)
+            raise MoveNotAllowed(_(NO_RIGHT_TO_SET_STATE))
         target = next((s for s in states if s.id == to_status_id), None)
         if target is None:
-            raise EngineError(UNKNOWN_STATE.format(state_id=to_status_id))
+            raise EngineError(_(UNKNOWN_STATE).format(state_id=to_status_id))
         if not target.enabled:
-            raise EngineError(DISABLED_STATE.format(state=target.name))
+            raise EngineError(_(DISABLED_STATE).format(state=target.name))
         return target
     if direction not in ("next", "prev"):
-        raise EngineError(BAD_DIRECTION.format(direction=direction))
+        raise EngineError(_(BAD_DIRECTION).format(direction=direction))
     current = next(s for s in states if s.id == item.status_id)
     if not current.enabled:
-        raise EngineError(CURRENT_STATE_DISABLED.format(key=item.key, state=current.name))
+        raise EngineError(_(CURRENT_STATE_DISABLED).format(key=item.key, state=current.name))
     previous, following = neighbour_states(state_id=item.status_id, states=states)
     if direction == "next":
         if following is None:
-            raise EngineError(PAST_LAST.format(key=item.key, state=current.name))
+            raise EngineError(_(PAST_LAST).format(key=item.key, state=current.name))
         return following
     if previous is None:
-        raise EngineError(PAST_FIRST.format(key=item.key, state=current.name))
+        raise EngineError(_(PAST_FIRST).format(key=item.key, state=current.name))
     return previous
 
 
@@ -245,12 +247,12 @@ def item_move(
     if access.read_only_reason:  # not even an emergency move: a closed release is no gate
         raise MoveNotAllowed(access.read_only_reason)
     if not access.can(MOVE):
-        raise MoveNotAllowed(NO_RIGHT_TO_MOVE.format(code=access.project.code))
+        raise MoveNotAllowed(_(NO_RIGHT_TO_MOVE).format(code=access.project.code))
     if emergency and not access.can(MOVE_ANY):
-        raise MoveNotAllowed(EMERGENCY_ONLY_MANAGERS)
+        raise MoveNotAllowed(_(EMERGENCY_ONLY_MANAGERS))
     comment = comment.strip()
     if emergency and not comment:
-        raise EngineError(EMERGENCY_NEEDS_JUSTIFICATION)
+        raise EngineError(_(EMERGENCY_NEEDS_JUSTIFICATION))
     item = item_lock(
         access=access, item_id=item_id, number=number, expected_version=expected_version
     )
@@ -273,10 +275,15 @@ def item_move(
     source = policy.states[item.status_id]
     if decision.rule and decision.rule.comment_required and not comment:
         raise EngineError(
-            COMMENT_REQUIRED.format(key=item.key, source=source.name, target=target.name)
+            _(COMMENT_REQUIRED).format(key=item.key, source=source.name, target=target.name)
         )
     if emergency and not decision.blockers:
-        raise EngineError(EMERGENCY_NOT_NEEDED.format(key=item.key, target=target.name))
+        raise EngineError(_(EMERGENCY_NOT_NEEDED).format(key=item.key, target=target.name))
+    skipped = decision.blockers
+    if emergency:  # stored with the emergency move: in English, as the journal is
+        with translation.override("en"):
+            english = policy.decide(item, target, chosen=to_status_id is not None, emergency=True)
+        skipped = english.blockers
     old_round = item.round
     fields = ["status", "position", "version", "round", "state_entered_by", "updated_at"]
     if item.needs_reapproval and (target.position, target.id) > (source.position, source.id):
@@ -304,7 +311,7 @@ def item_move(
             need=decision.need,
             round=old_round,
             justification=comment,
-            blockers=decision.blockers,
+            blockers=skipped,
         )
     # Observers (mails) act once this transaction commits: a refused or rolled-back move
     # sends nothing (items.signals).
@@ -360,7 +367,7 @@ def items_move_bulk(
         )
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == _DEADLOCK_SQLSTATE:
-            raise StaleItem(BULK_COLLIDED) from error
+            raise StaleItem(_(BULK_COLLIDED)) from error
         raise
 
 
@@ -369,7 +376,7 @@ def _items_move_bulk(
     *, access: Access, versions: dict[int, int], to_status_id: int, comment: str
 ) -> list[ReleaseItem]:
     if not versions:
-        raise EngineError(NOTHING_SELECTED)
+        raise EngineError(_(NOTHING_SELECTED))
     # One lock order for everyone: every item row (by primary key) before the target column
     # (column_bottom_position), as a single move does, so two bulk moves cannot deadlock.
     list(
@@ -400,16 +407,16 @@ def item_reorder(
         raise MoveNotAllowed(access.read_only_reason)
     release_lock_writable(access=access)
     if not access.can(MOVE):
-        raise MoveNotAllowed(NO_RIGHT_TO_MOVE.format(code=access.project.code))
+        raise MoveNotAllowed(_(NO_RIGHT_TO_MOVE).format(code=access.project.code))
     if shift not in ("up", "down", "top", "bottom"):
-        raise EngineError(BAD_DIRECTION.format(direction=shift))
+        raise EngineError(_(BAD_DIRECTION).format(direction=shift))
     status_id = (
         ReleaseItem.objects.filter(pk=item_id, project=access.project)
         .values_list("status_id", flat=True)
         .first()
     )
     if status_id is None:
-        raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code))
+        raise ItemNotFound(_(ITEM_NOT_FOUND).format(code=access.project.code))
     # Lock the whole column in primary-key order: concurrent reorders cannot deadlock.
     column = list(
         ReleaseItem.objects.select_for_update(of=("self",))
@@ -420,14 +427,14 @@ def item_reorder(
     item = next((i for i in column if i.pk == item_id), None)
     if item is None or item.version != expected_version:
         # It left the column (or changed) between the read and the lock.
-        key = item.key if item else f"{access.project.code} item"
-        raise StaleItem(STALE.format(key=key))
+        key = item.key if item else _("{code} item").format(code=access.project.code)
+        raise StaleItem(_(STALE).format(key=key))
     column.sort(key=lambda i: (i.position, i.number))
     index = column.index(item)
     if shift in ("up", "top") and index == 0:
-        raise EngineError(ALREADY_TOP.format(key=item.key))
+        raise EngineError(_(ALREADY_TOP).format(key=item.key))
     if shift in ("down", "bottom") and index == len(column) - 1:
-        raise EngineError(ALREADY_BOTTOM.format(key=item.key))
+        raise EngineError(_(ALREADY_BOTTOM).format(key=item.key))
     if shift in ("top", "bottom"):
         edge = column[0].position - POSITION_STEP if shift == "top" else None
         item.position = edge if edge is not None else column[-1].position + POSITION_STEP

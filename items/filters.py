@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
 from items.selectors import project_member_users
@@ -12,10 +13,17 @@ from projects.models import ReleaseProject
 
 class BoardFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
-        field_name="change__kind", choices=Kind.choices, empty_label="Any kind"
+        field_name="change__kind",
+        choices=Kind.choices,
+        empty_label=_("Any kind"),
+        label=_("Change kind"),
     )
-    priority = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
-    assignee = django_filters.ModelChoiceFilter(queryset=None, empty_label="Anyone")
+    priority = django_filters.ChoiceFilter(
+        choices=Priority.choices, empty_label=_("Any priority"), label=_("Priority")
+    )
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=None, empty_label=_("Anyone"), label=_("Assignee")
+    )
 
     class Meta:
         model = ReleaseItem
@@ -28,10 +36,10 @@ class BoardFilter(django_filters.FilterSet):
 
 class ItemFilter(BoardFilter):
     status = django_filters.ModelChoiceFilter(
-        queryset=ReleaseStatus.objects.all(), empty_label="Any state", label="State"
+        queryset=ReleaseStatus.objects.all(), empty_label=_("Any state"), label=_("State")
     )
     q = django_filters.CharFilter(
-        field_name="change__title", lookup_expr="icontains", label="Title"
+        field_name="change__title", lookup_expr="icontains", label=_("Title")
     )
 
     class Meta:
@@ -42,21 +50,26 @@ class ItemFilter(BoardFilter):
 # "Hide done after N days": the last state's cards untouched for longer leave the board.
 DONE_DAYS_DEFAULT = 30
 # The default first: the select shows what the board does when the user has chosen nothing.
-DONE_CHOICES = [("30", "30 days"), ("7", "7 days"), ("90", "90 days"), ("never", "never")]
+DONE_CHOICES = [
+    ("30", _("30 days")),
+    ("7", _("7 days")),
+    ("90", _("90 days")),
+    ("never", _("never")),
+]
 
 
 class BoardQuickFilter(BoardFilter):
     """The board's quick filter: mine, text and kind (Jira's), and when done cards hide."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Text")
+    q = django_filters.CharFilter(method="filter_text", label=_("Text"))
     mine = django_filters.BooleanFilter(
-        method="filter_mine", label="Only mine", widget=forms.CheckboxInput
+        method="filter_mine", label=_("Only mine"), widget=forms.CheckboxInput
     )
     done = django_filters.ChoiceFilter(
         method="filter_done",
         choices=DONE_CHOICES,
         empty_label=None,
-        label="Hide done after",
+        label=_("Hide done after"),
     )
 
     class Meta:

@@ -1,6 +1,8 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from items.models import CONTENT_FIELDS, Change, ReleaseItem
 from items.selectors import project_member_users
@@ -8,7 +10,7 @@ from projects.models import ReleaseProject
 from releasemgmt.limits import COMMENT_MAX
 
 INT_MAX = 2**31 - 1  # the database's integer range: larger numbers are bad input, not a 500
-SHARED_CONTENT_HELP = (
+SHARED_CONTENT_HELP = gettext_lazy(
     "This change ships in several releases: its kind, title, description and external "
     "reference change in all of them."
 )
@@ -24,6 +26,17 @@ ITEM_FORM_FIELDS = (
     "external_url",
     "description",
 )
+# The fields' labels, translatable: the models name most of them only by their field names
+# (a verbose_name there would be a migration).
+ITEM_FORM_LABELS = {
+    "kind": gettext_lazy("Kind"),
+    "title": gettext_lazy("Title"),
+    "priority": gettext_lazy("Priority"),
+    "assignee": gettext_lazy("Assignee"),
+    "external_key": gettext_lazy("External key"),
+    "external_url": gettext_lazy("External URL"),
+    "description": gettext_lazy("Description"),
+}
 
 
 class ItemForm(forms.Form):
@@ -47,6 +60,8 @@ class ItemForm(forms.Form):
         release = forms.fields_for_model(ReleaseItem, fields=["priority", "assignee"])
         fields = content | release
         self.fields.update({name: fields[name] for name in ITEM_FORM_FIELDS})
+        for name, label in ITEM_FORM_LABELS.items():
+            self.fields[name].label = label
         self.fields["description"].widget.attrs["rows"] = 6
         # Only members of the release can be assigned.
         self.fields["assignee"].queryset = project_member_users(project=project)
@@ -59,7 +74,9 @@ class IncludeForm(forms.Form):
     change id (CH-7)."""
 
     change = forms.CharField(
-        label="Existing change", max_length=40, help_text="Its key, e.g. PAY-12, or CH-7."
+        label=gettext_lazy("Existing change"),
+        max_length=40,
+        help_text=gettext_lazy("Its key, e.g. PAY-12, or CH-7."),
     )
 
 
@@ -70,7 +87,10 @@ class VersionedForm(forms.Form):
 
 
 class MoveForm(VersionedForm):
-    direction = forms.ChoiceField(choices=[("next", "next"), ("prev", "previous")], required=False)
+    direction = forms.ChoiceField(
+        choices=[("next", gettext_lazy("next")), ("prev", gettext_lazy("previous"))],
+        required=False,
+    )
     to_status = forms.IntegerField(required=False, min_value=0, max_value=INT_MAX)
     comment = forms.CharField(required=False, max_length=COMMENT_MAX)
     emergency = forms.BooleanField(required=False)
@@ -78,15 +98,20 @@ class MoveForm(VersionedForm):
     def clean(self) -> dict:
         data = super().clean()
         if not data.get("direction") and data.get("to_status") is None:
-            raise forms.ValidationError("Say where to move the item: a direction or a state.")
+            raise forms.ValidationError(_("Say where to move the item: a direction or a state."))
         if data.get("direction") and data.get("to_status") is not None:
-            raise forms.ValidationError("Give either a direction or a state, not both.")
+            raise forms.ValidationError(_("Give either a direction or a state, not both."))
         return data
 
 
 class ReorderForm(VersionedForm):
     shift = forms.ChoiceField(
-        choices=[("up", "up"), ("down", "down"), ("top", "top"), ("bottom", "bottom")]
+        choices=[
+            ("up", gettext_lazy("up")),
+            ("down", gettext_lazy("down")),
+            ("top", gettext_lazy("top")),
+            ("bottom", gettext_lazy("bottom")),
+        ]
     )
     comment = forms.CharField(required=False, max_length=COMMENT_MAX)
 
@@ -101,7 +126,9 @@ class BulkMoveForm(forms.Form):
     to_status = forms.IntegerField(
         min_value=0,
         max_value=INT_MAX,
-        error_messages={"required": "Choose the state to move the selected items to."},
+        error_messages={
+            "required": gettext_lazy("Choose the state to move the selected items to.")
+        },
     )
     comment = forms.CharField(required=False, max_length=COMMENT_MAX)
 
@@ -111,9 +138,11 @@ class BulkMoveForm(forms.Form):
         for value in self.data.getlist("selected"):
             match = SELECTION.fullmatch(value)
             if match is None:
-                raise forms.ValidationError(f"“{value[:40]}” is not a valid item selection.")
+                raise forms.ValidationError(
+                    _("“{value}” is not a valid item selection.").format(value=value[:40])
+                )
             versions[int(match[1])] = int(match[2])
         if not versions:
-            raise forms.ValidationError("Select at least one item.")
+            raise forms.ValidationError(_("Select at least one item."))
         data["versions"] = versions
         return data

@@ -3,49 +3,60 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from journal.models import JournalFields
 from projects.models import ReleaseProject
 from releasemgmt.limits import DESCRIPTION_MAX, at_most
 
-STATE_STILL_HOLDS_ITEMS = (
-    "“{name}” still holds {count} item(s); move them to another state before disabling it."
-)
+
+def state_still_holds_items(*, name: str, count: int) -> str:
+    """Why a state holding items may not be disabled, in the reader's language."""
+    return ngettext(
+        "“{name}” still holds {count} item; move it to another state before disabling it.",
+        "“{name}” still holds {count} items; move them to another state before disabling it.",
+        count,
+    ).format(name=name, count=count)
 
 
 class ReleaseStatus(models.Model):
     """One entry of the "Intranet Release Status" category table; ordered, may be disabled."""
 
     id = models.PositiveIntegerField(
-        primary_key=True, help_text="The category id, e.g. 4500 for 0 - Developing."
+        primary_key=True, help_text=_("The category id, e.g. 4500 for 0 - Developing.")
     )
     name = models.CharField(max_length=100, unique=True)
     position = models.IntegerField(default=0, db_index=True)
     enabled = models.BooleanField(default=True)
     description = models.TextField(blank=True)
     production = models.BooleanField(
-        "production state",
+        _("production state"),
         default=False,
         db_default=False,  # raw inserts (imports, SQL) get a non-production state
-        help_text="Moving an item into this state ships it: freeze windows, dependencies "
-        "and release gates guard these states.",
+        help_text=_(
+            "Moving an item into this state ships it: freeze windows, dependencies "
+            "and release gates guard these states."
+        ),
     )
     # Shown on the board's column; over it the count is flagged, nothing is refused.
     wip_limit = models.PositiveIntegerField(
-        "WIP limit",
+        _("WIP limit"),
         null=True,
         blank=True,
-        help_text="How many items this state's column should hold at most (work in progress); "
-        "the board flags a column over it. Empty: no limit.",
+        help_text=_(
+            "How many items this state's column should hold at most (work in progress); "
+            "the board flags a column over it. Empty: no limit."
+        ),
     )
 
     history = HistoricalRecords(bases=[JournalFields])
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = "release state"
-        verbose_name_plural = "release states"
+        verbose_name = _("release state")
+        verbose_name_plural = _("release states")
 
     def __str__(self) -> str:
         return self.name
@@ -56,24 +67,24 @@ class ReleaseStatus(models.Model):
             count = self.items.count()
             if count:
                 raise ValidationError(
-                    {"enabled": STATE_STILL_HOLDS_ITEMS.format(name=self.name, count=count)}
+                    {"enabled": state_still_holds_items(name=self.name, count=count)}
                 )
 
 
 class Kind(models.TextChoices):
-    CHANGE_REQUEST = "change_request", "Change request"
-    BUG = "bug", "Bug"
-    INCIDENT = "incident", "Incident"
-    PROBLEM = "problem", "Problem"
-    TASK = "task", "Task"
-    FEATURE = "feature", "Feature"
+    CHANGE_REQUEST = "change_request", _("Change request")
+    BUG = "bug", _("Bug")
+    INCIDENT = "incident", _("Incident")
+    PROBLEM = "problem", _("Problem")
+    TASK = "task", _("Task")
+    FEATURE = "feature", _("Feature")
 
 
 class Priority(models.IntegerChoices):
-    CRITICAL = 1, "Critical"
-    HIGH = 2, "High"
-    MEDIUM = 3, "Medium"
-    LOW = 4, "Low"
+    CRITICAL = 1, _("Critical")
+    HIGH = 2, _("High")
+    MEDIUM = 3, _("Medium")
+    LOW = 4, _("Low")
 
 
 class ItemJournalFields(JournalFields):
@@ -103,9 +114,12 @@ class Change(models.Model):
         blank=True, max_length=DESCRIPTION_MAX, help_text=at_most(DESCRIPTION_MAX)
     )
     external_key = models.CharField(
-        "external key", max_length=50, blank=True, help_text="Key in the tracker, e.g. JIRA-123."
+        _("external key"),
+        max_length=50,
+        blank=True,
+        help_text=_("Key in the tracker, e.g. JIRA-123."),
     )
-    external_url = models.URLField("external URL", blank=True)
+    external_url = models.URLField(_("external URL"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -243,8 +257,8 @@ class ReleaseItem(models.Model):
 
 
 class Direction(models.TextChoices):
-    FORWARD = "forward", "Forward"
-    BACK = "back", "Back"
+    FORWARD = "forward", _("Forward")
+    BACK = "back", _("Back")
 
 
 class TransitionRule(models.Model):
@@ -260,28 +274,28 @@ class TransitionRule(models.Model):
     to_state = models.ForeignKey(ReleaseStatus, on_delete=models.CASCADE, related_name="rules_in")
     direction = models.CharField(max_length=8, choices=Direction.choices, editable=False)
     roles = models.JSONField(
-        default=list, help_text="Roles that may make this move (release managers always may)."
+        default=list, help_text=_("Roles that may make this move (release managers always may).")
     )
     comment_required = models.BooleanField(default=False)
     approvals_required = models.PositiveSmallIntegerField(
-        default=0, help_text="How many approvals the move needs first (0: none)."
+        default=0, help_text=_("How many approvals the move needs first (0: none).")
     )
     approver_roles = models.JSONField(
-        default=list, blank=True, help_text="Roles whose approvals count."
+        default=list, blank=True, help_text=_("Roles whose approvals count.")
     )
     rejection_blocks = models.BooleanField(
-        default=True, help_text="One rejection blocks the move until it is withdrawn."
+        default=True, help_text=_("One rejection blocks the move until it is withdrawn.")
     )
     requires_passing_tests = models.BooleanField(
-        default=False, help_text="Every test case of the item has a passing latest run."
+        default=False, help_text=_("Every test case of the item has a passing latest run.")
     )
     requires_qa_signoff = models.BooleanField(default=False)
     requires_acceptance = models.BooleanField(
-        default=False, help_text="An acceptance decision 'accepted' for this round."
+        default=False, help_text=_("An acceptance decision 'accepted' for this round.")
     )
     segregation_of_duties = models.BooleanField(
         default=True,
-        help_text="Approvers and QA are not the item's author, assignee or requester.",
+        help_text=_("Approvers and QA are not the item's author, assignee or requester."),
     )
 
     history = HistoricalRecords(bases=[JournalFields])

@@ -12,6 +12,9 @@ Once rules exist, a move without a rule does not exist, and a rule's roles and g
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from items.gates import Gate, Requirements, registered_gates
 from items.models import Direction, ReleaseItem, ReleaseStatus, TransitionRule
 from items.workflow import Workflow
@@ -19,12 +22,12 @@ from projects.access import Access
 from projects.models import ReleaseMember
 from projects.roles import MOVE, MOVE_ANY, Role
 
-NO_RIGHT_TO_MOVE = "Your role in {code} does not allow moving items."
-NO_RIGHT_TO_SET_STATE = "Only release managers may set an item to any state."
-NO_SUCH_TRANSITION = "There is no transition from “{source}” to “{target}”."
-ROLE_MAY_NOT = "Your role may not move items from “{source}” to “{target}”."
-BLOCKED = "{key} cannot move to “{target}” yet: {reasons}."
-REOPENED = "edited after sign-off: needs re-approval and re-test"
+NO_RIGHT_TO_MOVE = gettext_noop("Your role in {code} does not allow moving items.")
+NO_RIGHT_TO_SET_STATE = gettext_noop("Only release managers may set an item to any state.")
+NO_SUCH_TRANSITION = gettext_noop("There is no transition from “{source}” to “{target}”.")
+ROLE_MAY_NOT = gettext_noop("Your role may not move items from “{source}” to “{target}”.")
+BLOCKED = gettext_noop("{key} cannot move to “{target}” yet: {reasons}.")
+REOPENED = gettext_noop("edited after sign-off: needs re-approval and re-test")
 
 
 def _every_move(gate: Gate) -> bool:
@@ -178,7 +181,7 @@ class MovePolicy:
         need = self.requirements(item, rule)
         reasons = self._gate_blockers(item, need, every_move=False)
         if reasons and item.needs_reapproval and rule.direction == Direction.FORWARD:
-            reasons.insert(0, REOPENED)
+            reasons.insert(0, _(REOPENED))
         return reasons + self._gate_blockers(item, need, every_move=True)
 
     def _gate_blockers(
@@ -226,22 +229,22 @@ class MovePolicy:
                 reasons = tuple(self._gate_blockers(item, need, every_move=True))
                 return self._gated(item, target, need, reasons, emergency=emergency)
             if not self.access.can(MOVE):
-                return Decision(allowed=False, reason=NO_RIGHT_TO_MOVE.format(code=code))
-            return Decision(allowed=False, reason=NO_RIGHT_TO_SET_STATE)
+                return Decision(allowed=False, reason=_(NO_RIGHT_TO_MOVE).format(code=code))
+            return Decision(allowed=False, reason=_(NO_RIGHT_TO_SET_STATE))
         if not self.access.can(MOVE):
-            return Decision(allowed=False, reason=NO_RIGHT_TO_MOVE.format(code=code))
+            return Decision(allowed=False, reason=_(NO_RIGHT_TO_MOVE).format(code=code))
         source = self.states[item.status_id]
         rule = self.rule_for(item, target)
         if rule is None:
             return Decision(
                 allowed=False,
-                reason=NO_SUCH_TRANSITION.format(source=source.name, target=target.name),
+                reason=_(NO_SUCH_TRANSITION).format(source=source.name, target=target.name),
             )
         if not self._role_may(rule) and not emergency:
             return Decision(
                 allowed=False,
                 rule=rule,
-                reason=ROLE_MAY_NOT.format(source=source.name, target=target.name),
+                reason=_(ROLE_MAY_NOT).format(source=source.name, target=target.name),
             )
         need = self.requirements(item, rule)
         return self._gated(
@@ -266,6 +269,8 @@ class MovePolicy:
                 rule=rule,
                 blockers=reasons,
                 need=need,
-                reason=BLOCKED.format(key=item.key, target=target.name, reasons="; ".join(reasons)),
+                reason=_(BLOCKED).format(
+                    key=item.key, target=target.name, reasons="; ".join(reasons)
+                ),
             )
         return Decision(allowed=True, rule=rule, blockers=reasons, need=need)

@@ -10,26 +10,28 @@ from itertools import pairwise
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from items.defaults import DEFAULT_RULES
 from items.models import Direction, ReleaseStatus, TransitionRule
 
-USES_DISABLED = "The rule “{source}” → “{target}” uses a disabled state."
-UNREACHABLE = "“{state}” can never be reached from “{first}”."
-DEAD_END = "“{state}” has no way out (only the last state may be a dead end)."
-NO_FORWARD_ARROW = (
+USES_DISABLED = gettext_noop("The rule “{source}” → “{target}” uses a disabled state.")
+UNREACHABLE = gettext_noop("“{state}” can never be reached from “{first}”.")
+DEAD_END = gettext_noop("“{state}” has no way out (only the last state may be a dead end).")
+NO_FORWARD_ARROW = gettext_noop(
     "“{state}” has no rule to the next state, “{following}”: its cards would lose their "
     "forward arrow on the board."
 )
-NEW_PROBLEMS = "This change would break the rule set: {problems}"
-STATE_EDIT_PROBLEMS = (
+NEW_PROBLEMS = gettext_noop("This change would break the rule set: {problems}")
+STATE_EDIT_PROBLEMS = gettext_noop(
     "This change to the release states would break the transition rules: {problems} "
     "Add or change the rules first (Transition rules), or change the states differently."
 )
-RULES_ADDED = (
+RULES_ADDED = gettext_noop(
     "Added the transition rules {rules}, copied from {templates}, to keep “{state}” in the flow."
 )
-TEMPLATE_KEPT = "{rule} is kept: delete it if items must not skip “{state}”."
+TEMPLATE_KEPT = gettext_noop("{rule} is kept: delete it if items must not skip “{state}”.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ def _problems(
             problems.append(
                 (
                     ("disabled", move.from_state_id, move.to_state_id),
-                    USES_DISABLED.format(source=source, target=target),
+                    _(USES_DISABLED).format(source=source, target=target),
                 )
             )
             continue
@@ -69,18 +71,18 @@ def _problems(
             reached.add(target)
             frontier.append(target)
     problems += [
-        (("unreachable", s.id), UNREACHABLE.format(state=s.name, first=first.name))
+        (("unreachable", s.id), _(UNREACHABLE).format(state=s.name, first=first.name))
         for s in enabled
         if s.id not in reached
     ]
     problems += [
-        (("dead end", s.id), DEAD_END.format(state=s.name))
+        (("dead end", s.id), _(DEAD_END).format(state=s.name))
         for s in enabled
         if s.id != last.id and not graph[s.id]
     ]
     if arrows:
         problems += [
-            (("arrow", s.id, t.id), NO_FORWARD_ARROW.format(state=s.name, following=t.name))
+            (("arrow", s.id, t.id), _(NO_FORWARD_ARROW).format(state=s.name, following=t.name))
             for s, t in pairwise(enabled)
             if t.id not in graph[s.id]
         ]
@@ -223,13 +225,13 @@ def state_change_plan(*, after: list[ReleaseStatus]) -> StatePlan:
                 added.append(f"“{source.name}” → “{target.name}”")
         if added:
             plan.messages.append(
-                RULES_ADDED.format(
-                    rules=", ".join(added), templates=" and ".join(templates), state=state.name
+                _(RULES_ADDED).format(
+                    rules=", ".join(added), templates=_both(templates), state=state.name
                 )
             )
             if previous and following and (previous.id, following.id) in by_move:
                 plan.messages.append(
-                    TEMPLATE_KEPT.format(
+                    _(TEMPLATE_KEPT).format(
                         rule=f"“{previous.name}” → “{following.name}”", state=state.name
                     )
                 )
@@ -238,6 +240,13 @@ def state_change_plan(*, after: list[ReleaseStatus]) -> StatePlan:
         # its loss does to the flow (unreachable, dead end, no arrow) is refused.
         (plan.messages if key[0] == "disabled" else plan.problems).append(message)
     return plan
+
+
+def _both(names: list[str]) -> str:
+    """One or two rule names as a phrase: "“A” → “B” and “B” → “A”"."""
+    if len(names) == 2:
+        return _("{first} and {second}").format(first=names[0], second=names[1])
+    return ", ".join(names)
 
 
 def rule_direction(*, from_state: ReleaseStatus, to_state: ReleaseStatus) -> str:

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from items.defaults import DEFAULT_STATES, PRODUCTION_STATES
 from items.engine import (
@@ -36,12 +38,12 @@ from projects.roles import EDIT_ITEMS, MANAGE
 RELEASE_FIELDS = ("priority", "assignee")
 ITEM_FIELDS = (*CONTENT_FIELDS, *RELEASE_FIELDS)
 
-NO_SUCH_CHANGE = (
+NO_SUCH_CHANGE = gettext_noop(
     "There is no change “{ref}” in a release you can see. Give its key in a release "
     "(e.g. PAY-12) or its change id (e.g. CH-7)."
 )
-ALREADY_INCLUDED = "{change} is already in {code} as {key}."
-CONTENT_SHIPPED = (
+ALREADY_INCLUDED = gettext_noop("{change} is already in {code} as {key}.")
+CONTENT_SHIPPED = gettext_noop(
     "{change} is part of {code}, which is no longer open: its kind, title, description and "
     "external reference stay as they shipped. Add a new item for further work."
 )
@@ -128,7 +130,7 @@ def item_include(*, access: Access, ref: str, at: datetime | None = None) -> Rel
     access.require(MANAGE)
     change = change_for_ref(user=access.user, ref=ref)
     if change is None:
-        raise NoSuchChange(NO_SUCH_CHANGE.format(ref=ref.strip()[:40]))
+        raise NoSuchChange(_(NO_SUCH_CHANGE).format(ref=ref.strip()[:40]))
     existing = (
         ReleaseItem.objects.filter(project=access.project, change=change)
         .values_list("number", flat=True)
@@ -137,7 +139,7 @@ def item_include(*, access: Access, ref: str, at: datetime | None = None) -> Rel
     code = access.project.code
     if existing is not None:
         raise AlreadyIncluded(
-            ALREADY_INCLUDED.format(change=change.key, code=code, key=f"{code}-{existing}")
+            _(ALREADY_INCLUDED).format(change=change.key, code=code, key=f"{code}-{existing}")
         )
     try:
         with transaction.atomic():
@@ -149,7 +151,7 @@ def item_include(*, access: Access, ref: str, at: datetime | None = None) -> Rel
             )
     except IntegrityError:
         raise AlreadyIncluded(
-            ALREADY_INCLUDED.format(change=change.key, code=code, key="another item")
+            _(ALREADY_INCLUDED).format(change=change.key, code=code, key=_("another item"))
         ) from None
 
 
@@ -212,7 +214,7 @@ def change_shipped_reason(*, change: Change, inclusions: list[ReleaseItem]) -> s
         stages = cursor.fetchall()
     for code, stage in stages:
         if ReleaseProject(code=code, lifecycle=stage).read_only_reason:
-            return CONTENT_SHIPPED.format(change=change.key, code=code)
+            return _(CONTENT_SHIPPED).format(change=change.key, code=code)
     return ""
 
 
@@ -235,14 +237,14 @@ def item_update(
         .first()
     )
     if change_id is None:
-        raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code))
+        raise ItemNotFound(_(ITEM_NOT_FOUND).format(code=access.project.code))
     change, inclusions = change_lock(change_id=change_id)
     item = next((i for i in inclusions if i.pk == item_id), None)
     if item is None:  # removed between the read and the lock
-        raise ItemNotFound(ITEM_NOT_FOUND.format(code=access.project.code))
+        raise ItemNotFound(_(ITEM_NOT_FOUND).format(code=access.project.code))
     item.project = access.project
     if item.version != expected_version:
-        raise StaleItem(STALE.format(key=item.key))
+        raise StaleItem(_(STALE).format(key=item.key))
     item.change = change
     content = [
         name for name in CONTENT_FIELDS if name in fields and getattr(change, name) != fields[name]

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from items.models import Kind, Priority, ReleaseItem
 from releasemgmt.pagination import TABLE_ATTRS
@@ -16,16 +18,19 @@ class SelectColumn(tables.Column):
 
     def __init__(self) -> None:
         super().__init__(
-            accessor="pk", verbose_name="Select", orderable=False, exclude_from_export=True
+            accessor="pk",
+            verbose_name=gettext_lazy("Select"),
+            orderable=False,
+            exclude_from_export=True,
         )
 
     def render(self, record: ReleaseItem) -> str:
         return format_html(
             '<input type="checkbox" name="selected" value="{}:{}" form="bulk-move" '
-            'aria-label="Select {}">',
+            'aria-label="{}">',
             record.pk,
             record.version,
-            record.key,
+            _("Select {key}").format(key=record.key),
         )
 
 
@@ -45,34 +50,48 @@ ROW_FIELDS = (
     "change__external_key",
     "updated_at",
 )
-KINDS = {value: escape(label) for value, label in Kind.choices}
-PRIORITIES = {value: escape(label) for value, label in Priority.choices}
+
+
+def _labels(choices: list) -> dict:
+    """A choice's label by its value, escaped, in the reader's language."""
+    return {value: escape(str(label)) for value, label in choices}
+
 
 # The items list's page sizes: up to a whole 1,000-item release on one page.
 PAGE_SIZES = (25, 50, 100, 250, 500, 1000)
 
 
 class ItemTable(tables.Table):
-    caption = "Release items"
+    caption = gettext_lazy("Release items")
     page_sizes = PAGE_SIZES
     select = SelectColumn()
     key = tables.Column(
         accessor="number",
-        verbose_name="Key",
+        verbose_name=gettext_lazy("Key"),
         order_by=("number",),
         linkify=lambda record: record.get_absolute_url(),
     )
-    title = tables.Column(accessor="change__title", order_by=("change__title", "number"))
+    title = tables.Column(
+        accessor="change__title",
+        order_by=("change__title", "number"),
+        verbose_name=gettext_lazy("Title"),
+    )
     kind = tables.Column(
-        accessor="change__kind", order_by=("change__kind", "number"), verbose_name="Kind"
+        accessor="change__kind",
+        order_by=("change__kind", "number"),
+        verbose_name=gettext_lazy("Kind"),
     )
-    priority = tables.Column()
-    status = tables.Column(verbose_name="State", order_by=("status__position", "position"))
-    assignee = tables.Column(order_by=("assignee__username",), default="—")
+    priority = tables.Column(verbose_name=gettext_lazy("Priority"))
+    status = tables.Column(
+        verbose_name=gettext_lazy("State"), order_by=("status__position", "position")
+    )
+    assignee = tables.Column(
+        verbose_name=gettext_lazy("Assignee"), order_by=("assignee__username",), default="—"
+    )
     external_key = tables.Column(
-        accessor="change__external_key", verbose_name="External", default=""
+        accessor="change__external_key", verbose_name=gettext_lazy("External"), default=""
     )
-    updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
+    updated_at = tables.DateTimeColumn(verbose_name=gettext_lazy("Updated"), format="Y-m-d H:i")
 
     class Meta:
         model = ReleaseItem
@@ -131,7 +150,11 @@ class ItemTable(tables.Table):
                 *ROW_FIELDS
             )
         if not rows:
-            return format_html('<tr><td colspan="{}">No items.</td></tr>', len(self.columns))
+            return format_html(
+                '<tr><td colspan="{}">{}</td></tr>', len(self.columns), _("No items.")
+            )
+        kinds, priorities = _labels(Kind.choices), _labels(Priority.choices)
+        select = escape(_("Select {key}"))
         out = []
         base = ""
         for row in rows:
@@ -142,14 +165,14 @@ class ItemTable(tables.Table):
             key = f"{code}-{number}"
             picked = (
                 f'<td><input type="checkbox" name="selected" value="{pk}:{version}" '
-                f'form="bulk-move" aria-label="Select {key}"></td>'
+                f'form="bulk-move" aria-label="{select.format(key=key)}"></td>'
                 if self.selectable
                 else ""
             )
             name = f"{first} {last}".strip() or user or "—"
             out.append(
                 f'<tr>{picked}<td><a href="{base}{number}/">{key}</a></td><td>{escape(title)}</td>'
-                f"<td>{KINDS.get(kind, kind)}</td><td>{PRIORITIES.get(priority, priority)}</td>"
+                f"<td>{kinds.get(kind, kind)}</td><td>{priorities.get(priority, priority)}</td>"
                 f"<td>{escape(state)}</td><td>{escape(name)}</td><td>{escape(ext)}</td>"
                 f"<td>{timezone.localtime(at):%Y-%m-%d %H:%M}</td></tr>"
             )

@@ -5,6 +5,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import approvals_panel
@@ -40,17 +43,17 @@ from planning.gates import FREEZE
 from projects.access import Access, project_access
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
 from qa.selectors import qa_panel
-from releasemgmt.exports import table_export_response
+from releasemgmt.exports import EXPORT_FORMATS, EXPORT_PARAMETER, table_export_response
 from releasemgmt.pagination import table_configure
 
 ITEMS_PER_PAGE = 25
 ITEMS_PER_PAGE_MAX = PAGE_SIZES[-1]
 ORIGINS = ("board", "item", "list")
 REORDERED = {
-    "up": "Moved {key} up.",
-    "down": "Moved {key} down.",
-    "top": "Sent {key} to the top of its column.",
-    "bottom": "Sent {key} to the bottom of its column.",
+    "up": gettext_lazy("Moved {key} up."),
+    "down": gettext_lazy("Moved {key} down."),
+    "top": gettext_lazy("Sent {key} to the top of its column."),
+    "bottom": gettext_lazy("Sent {key} to the bottom of its column."),
 }
 
 
@@ -58,7 +61,7 @@ def item_or_404(access: Access, number: int, *, to_change: bool = False) -> Rele
     find = item_to_change if to_change else item_for_project
     item = find(project=access.project, number=number)
     if item is None:
-        raise Http404(engine.ITEM_NOT_FOUND.format(code=access.project.code))
+        raise Http404(_(engine.ITEM_NOT_FOUND).format(code=access.project.code))
     return item
 
 
@@ -313,7 +316,12 @@ def item_include(request: HttpRequest, code: str) -> HttpResponse:
     except EngineError as error:
         messages.error(request, error.message)
         return render_page(request, access, status=error.status_code)
-    messages.success(request, f"Added {item.change.key} “{item.title}” to {code} as {item.key}.")
+    messages.success(
+        request,
+        _("Added {change} “{title}” to {code} as {key}.").format(
+            change=item.change.key, title=item.title, code=code, key=item.key
+        ),
+    )
     return redirect(reverse(f"items:{origin}", kwargs={"code": code}))
 
 
@@ -328,16 +336,18 @@ def _render_list(request: HttpRequest, access: Access, *, status: int = 200) -> 
     page_error = table_configure(
         request=request, table=table, per_page=ITEMS_PER_PAGE, per_page_max=ITEMS_PER_PAGE_MAX
     )
-    export = (
-        table_export_response(
-            request=request,
-            table=table,
-            filename_stem=f"{access.project.code}-items",
-            exclude_columns=("select",),
-        )
-        if status == 200
-        else None
-    )
+    export = None
+    if status == 200:
+        # Machines read exports (imports read them back): their headers and labels in English;
+        # a refused format's page in the reader's language.
+        exporting = request.GET.get(EXPORT_PARAMETER) in EXPORT_FORMATS
+        with translation.override("en" if exporting else translation.get_language()):
+            export = table_export_response(
+                request=request,
+                table=table,
+                filename_stem=f"{access.project.code}-items",
+                exclude_columns=("select",),
+            )
     if export is not None:
         return export
     context = {
@@ -378,7 +388,7 @@ def _item_context(access: Access, item: ReleaseItem) -> dict:
     previous, following = policy.neighbours(item.status_id)
     enabled = [s for s in workflow.states if s.enabled and s.id != item.status_id]
     chosen = {s.id: policy.decide(item, s, chosen=True) for s in enabled}
-    return {
+    context = {
         "access": access,
         "project": access.project,
         "item": item,
@@ -402,6 +412,8 @@ def _item_context(access: Access, item: ReleaseItem) -> dict:
         "item_panels": item_panels(access=access, item=item),
         "also_in": other_inclusions(item=item, user=access.user),
     }
+    context["also_in_keys"] = ", ".join(other.key for other in context["also_in"])
+    return context
 
 
 @require_GET
@@ -422,7 +434,7 @@ def item_create(request: HttpRequest, code: str) -> HttpResponse:
             except EngineError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, f"Added {item.key}.")
+                messages.success(request, _("Added {key}.").format(key=item.key))
                 return redirect(item.get_absolute_url())
         status = 400
     else:
@@ -452,7 +464,7 @@ def item_edit(request: HttpRequest, code: str, number: int) -> HttpResponse:
                 messages.error(request, error.message)
                 status = error.status_code
             else:
-                messages.success(request, f"Saved {item.key}.")
+                messages.success(request, _("Saved {key}.").format(key=item.key))
                 return redirect("items:detail", code=code, number=number)
         elif not version_form.is_valid():
             messages.error(request, form_error(version_form))
@@ -486,7 +498,7 @@ def item_delete(request: HttpRequest, code: str, number: int) -> HttpResponse:
         return render(
             request, "items/item_detail.html", _item_context(access, item), status=error.status_code
         )
-    messages.success(request, f"Removed {key}; its journal is kept.")
+    messages.success(request, _("Removed {key}; its journal is kept.").format(key=key))
     return redirect("items:list", code=code)
 
 

@@ -21,7 +21,7 @@ from approvals.services import (
     approval_withdraw,
 )
 from items import services as item_services
-from items.admin import QUORUM_CANNOT_BE_MET
+from items.admin import quorum_cannot_be_met
 from items.engine import EngineError, MoveNotAllowed
 from items.models import ReleaseItem, TransitionRule
 from journal.models import ChangeKind
@@ -618,7 +618,7 @@ def test_the_rule_admin_warns_of_projects_where_a_quorum_cannot_be_met(team: Tea
     assert response.status_code == 200
     rule.refresh_from_db()
     assert rule.approvals_required == 2
-    warning = QUORUM_CANNOT_BE_MET.format(required=2, projects="PAY (1)")
+    warning = quorum_cannot_be_met(required=2, projects="PAY (1)")
     assert escape(warning) in response.text
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from items.models import STATE_STILL_HOLDS_ITEMS, ReleaseItem, ReleaseStatus
+from items.models import ReleaseItem, ReleaseStatus, state_still_holds_items
 from projects.admin import HISTORY_READ_ONLY
 from projects.models import ReleaseMember, ReleaseProject
 from tests.conftest import Team
@@ -342,7 +342,7 @@ def test_disabling_a_state_that_holds_items_is_refused_with_the_message(
     )
 
     assert response.status_code == 200
-    message = STATE_STILL_HOLDS_ITEMS.format(name="0 - Developing", count=2)
+    message = state_still_holds_items(name="0 - Developing", count=2)
     assert escape(message) in response.text
     assert ReleaseStatus.objects.get(pk=4500).enabled is True
     assert ReleaseStatus.objects.get(pk=4595).position != -5  # nothing of the batch is saved
@@ -359,7 +359,7 @@ def test_a_state_holding_items_cannot_be_disabled_on_its_change_page_either(
     )
 
     assert response.status_code == 200
-    assert escape(STATE_STILL_HOLDS_ITEMS.format(name="0 - Developing", count=1)) in response.text
+    assert escape(state_still_holds_items(name="0 - Developing", count=1)) in response.text
     assert ReleaseStatus.objects.get(pk=4500).enabled is True
 
 

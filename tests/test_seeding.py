@@ -22,7 +22,7 @@ from pytest_django import DjangoDbBlocker
 from approvals.models import EmergencyMove
 from items.defaults import DEFAULT_STATES, PRODUCTION_STATES
 from items.management.demo_history import RELEASES
-from items.models import STATE_STILL_HOLDS_ITEMS, ReleaseItem, ReleaseStatus
+from items.models import ReleaseItem, ReleaseStatus, state_still_holds_items
 from journal.models import ChangeKind
 from projects.models import ReleaseMember, ReleaseProject
 from projects.roles import Role
@@ -187,7 +187,7 @@ def test_disabling_a_state_that_holds_items_is_refused(team: Team, states):
     with pytest.raises(ValidationError) as excinfo:
         review.full_clean()
     assert excinfo.value.message_dict == {
-        "enabled": [STATE_STILL_HOLDS_ITEMS.format(name="1 - Ready for Review", count=2)]
+        "enabled": [state_still_holds_items(name="1 - Ready for Review", count=2)]
     }
 
 

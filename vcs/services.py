@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
+from django.utils import translation
 
 from items import engine
 from items.models import ReleaseItem
@@ -271,13 +272,14 @@ def _move_request(
             by=by,
         )
         try:
-            moved = engine.item_move(
-                access=access,
-                item_id=item.pk,
-                expected_version=current["version"],
-                direction="next",
-                comment=comment[:2000],
-            )
+            with translation.override("en"):  # its refusal is stored, in English
+                moved = engine.item_move(
+                    access=access,
+                    item_id=item.pk,
+                    expected_version=current["version"],
+                    direction="next",
+                    comment=comment[:2000],
+                )
         except engine.EngineError as error:
             outcome, reason = MoveOutcome.REFUSED, error.message
         else:
