@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from api.forms import TokenForm
 from api.models import ApiToken, ServiceAccount
@@ -20,7 +22,7 @@ from projects.admin import ReadOnlyHistoryAdmin
 
 class ServiceAccountForm(forms.ModelForm):
     username = forms.CharField(
-        max_length=150, help_text="The machine's account name, e.g. “ci-payments”."
+        max_length=150, help_text=_("The machine's account name, e.g. “ci-payments”.")
     )
 
     class Meta:
@@ -77,7 +79,7 @@ class ApiTokenAddForm(TokenForm):
 
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-        help_text="Who the token acts as: a person, or a service account.",
+        help_text=_("Who the token acts as: a person, or a service account."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -139,7 +141,7 @@ class ApiTokenAdmin(ReadOnlyHistoryAdmin):
         # The secret on this answer only: never in a message, the session or a redirect.
         context = {
             **self.admin_site.each_context(request),
-            "title": "API token made",
+            "title": gettext("API token made"),
             "token": obj,
             "secret": request.api_token_secret,
             "opts": self.model._meta,
@@ -152,10 +154,15 @@ class ApiTokenAdmin(ReadOnlyHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # revoke instead: the row names the token in its journal of uses
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset) -> None:
         revoked = 0
         for token in queryset.filter(revoked_at__isnull=True):
             token_revoke(actor=request.user, token_id=token.pk)
             revoked += 1
-        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Revoked %(count)d token(s).", "Revoked %(count)d token(s).", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )

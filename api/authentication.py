@@ -3,6 +3,7 @@
 import hmac
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -10,11 +11,11 @@ from rest_framework.request import Request
 from api.models import ApiToken
 from api.services import PREFIX_LENGTH, TOKEN_START, token_digest
 
-BAD_HEADER = "Send the token as “Authorization: Bearer <token>”."
-BAD_TOKEN = "The token is not valid."  # noqa: S105  (a message)
-REVOKED = "The token was revoked."
-EXPIRED = "The token expired."
-INACTIVE = "The token's account is disabled."
+BAD_HEADER = _("Send the token as “Authorization: Bearer <token>”.")
+BAD_TOKEN = _("The token is not valid.")
+REVOKED = _("The token was revoked.")
+EXPIRED = _("The token expired.")
+INACTIVE = _("The token's account is disabled.")
 TOKEN_MAX = 200
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from drf_spectacular.generators import SchemaGenerator
 
@@ -17,7 +18,7 @@ from api.selectors import token_uses_of, tokens_of
 from api.services import token_create, token_revoke
 from projects.converters import ItemNumberConverter
 
-TOKEN_REVOKED = "The token {label} was revoked: it is refused from now on."  # noqa: S105  (a message)
+TOKEN_REVOKED = _("The token {label} was revoked: it is refused from now on.")
 
 
 def _tokens_page(request: HttpRequest, form: TokenForm, *, secret: str = "", status=200):

@@ -3,12 +3,13 @@ database error."""
 
 import re
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 from projects.converters import ItemNumberConverter, ProjectCodeConverter
 
-BAD_CURSOR = "That cursor is not valid; start again from the first page."
+BAD_CURSOR = _("That cursor is not valid; start again from the first page.")
 PAGE_MAX = 100
 
 

@@ -4,11 +4,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE check, and a deeply nested document exhausts the rec
 import io
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
-TOO_LARGE = "The request body is larger than {limit:,} bytes."
-TOO_DEEP = "JSON parse error - the document is nested too deeply."
+TOO_LARGE = _("The request body is larger than {limit:,} bytes.")
+TOO_DEEP = _("JSON parse error - the document is nested too deeply.")
 
 
 class PayloadTooLarge(exceptions.APIException):

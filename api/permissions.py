@@ -1,11 +1,12 @@
 """Who may call the API at all, and how often: a token's scope and its rate."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, throttling
 
 from api.models import ApiToken, Scope
 
-READ_ONLY_TOKEN = "This token's scope is read: it may not change anything."  # noqa: S105  (a message)
+READ_ONLY_TOKEN = _("This token's scope is read: it may not change anything.")
 
 
 class TokenScope(permissions.BasePermission):

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -33,11 +35,26 @@ SLUGS = {
     428: "precondition-required",
     429: "rate-limited",
 }
-IF_MATCH_REQUIRED = (
+# `title` is for humans (RFC 9457 §3.1.3): the status's reason phrase, in the reader's language.
+TITLES = {
+    400: gettext_lazy("Bad Request"),
+    401: gettext_lazy("Unauthorized"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not Found"),
+    405: gettext_lazy("Method Not Allowed"),
+    406: gettext_lazy("Not Acceptable"),
+    409: gettext_lazy("Conflict"),
+    412: gettext_lazy("Precondition Failed"),
+    413: gettext_lazy("Content Too Large"),
+    415: gettext_lazy("Unsupported Media Type"),
+    428: gettext_lazy("Precondition Required"),
+    429: gettext_lazy("Too Many Requests"),
+}
+IF_MATCH_REQUIRED = gettext_lazy(
     'Send the version you are changing as “If-Match: "<version>"” (the item\'s ETag).'
 )
-NO_SUCH_ENDPOINT = "No such API endpoint."
-IF_MATCH_ONE = "Send one ETag in If-Match: the version you read."
+NO_SUCH_ENDPOINT = gettext_lazy("No such API endpoint.")
+IF_MATCH_ONE = gettext_lazy("Send one ETag in If-Match: the version you read.")
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -48,7 +65,7 @@ class PreconditionRequired(exceptions.APIException):
 
 class PreconditionFailed(exceptions.APIException):
     status_code = 412
-    default_detail = "The item changed since you read it."
+    default_detail = gettext_lazy("The item changed since you read it.")
     default_code = "precondition_failed"
 
 
@@ -78,7 +95,7 @@ def _sentence(errors: dict[str, list[str]]) -> str:
         " ".join(messages) if field == "non_field_errors" else f"{field}: {' '.join(messages)}"
         for field, messages in errors.items()
     ]
-    return " ".join(parts) or "The request is not valid."
+    return " ".join(parts) or _("The request is not valid.")
 
 
 def problem_body(
@@ -86,9 +103,9 @@ def problem_body(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": problem_type(status),
-        "title": HTTPStatus(status).phrase,
+        "title": str(TITLES.get(status) or HTTPStatus(status).phrase),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
     }
     if instance:
         body["instance"] = instance
@@ -124,11 +141,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, EngineError):  # the services' refusals, with the board's words
         status, detail = exc.status_code, exc.message
     elif isinstance(exc, Http404):
-        status, detail = 404, str(exc) or "Not found."
+        status, detail = 404, str(exc) or _("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
-        status, detail = 403, str(exc) or "You may not do that."
+        status, detail = 403, str(exc) or _("You may not do that.")
     elif isinstance(exc, RequestDataTooBig):  # Django's own limit, when it read the body
-        status, detail = 413, str(exc) or "The request body is too large."
+        status, detail = 413, str(exc) or _("The request body is too large.")
     elif isinstance(exc, DjangoValidationError):
         status = 400
         errors = {"non_field_errors": [str(m) for m in exc.messages]}

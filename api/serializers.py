@@ -2,6 +2,7 @@
 services the views call)."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from approvals.models import Vote
@@ -262,9 +263,11 @@ class MoveSerializer(serializers.Serializer):
 
     def validate(self, data: dict) -> dict:
         if "direction" not in data and "to_state" not in data:
-            raise serializers.ValidationError("Say where to move the item: a direction or a state.")
+            raise serializers.ValidationError(
+                _("Say where to move the item: a direction or a state.")
+            )
         if "direction" in data and "to_state" in data:
-            raise serializers.ValidationError("Give either a direction or a state, not both.")
+            raise serializers.ValidationError(_("Give either a direction or a state, not both."))
         return data
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiToken, ApiTokenUse, Scope, ServiceAccount
 from journal.models import ChangeKind
@@ -16,13 +17,13 @@ from journal.models import ChangeKind
 TOKEN_START = "rmt_"  # noqa: S105  (names the string for secret scanners)
 PREFIX_LENGTH = len(TOKEN_START) + 8
 MAX_DAYS = 366
-NAME_REQUIRED = "Give the token a name that says what it is for."
-BAD_SCOPE = "A token's scope is “read” or “write”."
-BAD_EXPIRY = "A token expires between tomorrow and {days} days from now."
-NOT_YOURS = "That token is not yours to revoke."
-ALREADY_REVOKED = "That token was revoked already."
-USERNAME_TAKEN = "The username “{username}” is taken."
-ONLY_ADMINISTRATORS = "Only administrators create service accounts and tokens for others."
+NAME_REQUIRED = _("Give the token a name that says what it is for.")
+BAD_SCOPE = _("A token's scope is “read” or “write”.")
+BAD_EXPIRY = _("A token expires between tomorrow and {days} days from now.")
+NOT_YOURS = _("That token is not yours to revoke.")
+ALREADY_REVOKED = _("That token was revoked already.")
+USERNAME_TAKEN = _("The username “{username}” is taken.")
+ONLY_ADMINISTRATORS = _("Only administrators create service accounts and tokens for others.")
 REVOKED_REASON = "Revoked"
 PATH_MAX = 300
 
@@ -56,7 +57,7 @@ def token_create(
     if scope not in Scope.values:
         raise ValidationError(BAD_SCOPE)
     _token_expiry_check(expires_at, now=timezone.now())
-    for _ in range(3):  # a prefix taken already (2^-48 per pair) gets another secret
+    for _attempt in range(3):  # a prefix taken already (2^-48 per pair) gets another secret
         secret = TOKEN_START + secrets.token_urlsafe(32)
         token = ApiToken(
             user=user,

@@ -13,6 +13,9 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
 from helpdesk.imports import MAX_TICKETS, ImportRefused, tickets_import
@@ -22,12 +25,15 @@ from helpdesk.services import ORIGIN_HELP_DESK
 # A thousand tickets of ordinary size fit; more is refused before it is read.
 BODY_MAX_BYTES = 1024 * 1024
 
-UNAUTHORISED = "Missing or wrong token: send Authorization: Bearer <token>."
-ONLY_POST = "POST a ticket object or a list of them."
-TOO_LARGE = f"The body is larger than {BODY_MAX_BYTES // 1024} KB; post fewer tickets at once."
-BAD_JSON = "The body is not JSON: {error}"
-NOT_TICKETS = "Post a ticket object or a list of ticket objects."
-NOT_AN_OBJECT = "Each ticket is a JSON object."
+UNAUTHORISED = _("Missing or wrong token: send Authorization: Bearer <token>.")
+ONLY_POST = _("POST a ticket object or a list of them.")
+TOO_LARGE = format_lazy(
+    _("The body is larger than {size} KB; post fewer tickets at once."),
+    size=BODY_MAX_BYTES // 1024,
+)
+BAD_JSON = _("The body is not JSON: {error}")
+NOT_TICKETS = _("Post a ticket object or a list of ticket objects.")
+NOT_AN_OBJECT = _("Each ticket is a JSON object.")
 
 
 def _refused(message: str, status: int, *, field: str = "", errors: list | None = None):
@@ -62,7 +68,7 @@ def _body(request: HttpRequest) -> bytes | None:
 def tickets_post(request: HttpRequest) -> JsonResponse:
     token = settings.HELPDESK_TOKEN
     if not token:
-        raise Http404("No help-desk endpoint is configured.")
+        raise Http404(gettext("No help-desk endpoint is configured."))
     if not _token_ok(request, token):
         response = _refused(UNAUTHORISED, 401)
         response["WWW-Authenticate"] = 'Bearer realm="helpdesk"'

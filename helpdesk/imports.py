@@ -14,6 +14,9 @@ from datetime import UTC, datetime, time
 import tablib
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.selectors import ITEM_KEY, Actor, Resolved, key_normal, refs_resolve
 from helpdesk.services import TicketError, TicketValues, ticket_upsert
@@ -37,22 +40,24 @@ REQUIRED = ("reference", "title", "opened_at")
 CSV_MAX_BYTES = 2 * 1024 * 1024
 MAX_TICKETS = 5_000
 
-MISSING = "Required."
-BAD_DATE = "Not a date and time; write it as ISO 8601, e.g. 2026-11-03T14:05:00+01:00."
-NOT_TEXT = "Must be a string."
-NUL_CHARACTER = "Contains a NUL character."
-UNKNOWN_FIELD = "Unknown field; the fields are: " + ", ".join(COLUMNS) + "."
-MISSING_COLUMNS = "The file lacks the column(s) {columns}; the first line names the columns."
-NO_RELEASE = "No release {code} you can see."
-NO_ITEM = "No item {key} in a release you can see."
-BAD_ITEM = "Write an item key such as PAY-12 (or a change id such as CH-7)."
-ITEM_NOT_IN_RELEASE = "{key} is in {actual}, not in the release {code} named on this line."
-DUPLICATE = "Reference {reference} appears again on this batch (first at {first})."
-TOO_MANY = f"At most {MAX_TICKETS:,} tickets at once."
-TOO_BIG = f"The file is larger than {CSV_MAX_BYTES // (1024 * 1024)} MB."
-NOT_UTF8 = "The file is not UTF-8 text."
-NOT_CSV = "The file could not be read as CSV: {error}"
-EMPTY = "The batch holds no tickets."
+MISSING = _("Required.")
+BAD_DATE = _("Not a date and time; write it as ISO 8601, e.g. 2026-11-03T14:05:00+01:00.")
+NOT_TEXT = _("Must be a string.")
+NUL_CHARACTER = _("Contains a NUL character.")
+UNKNOWN_FIELD = format_lazy(
+    _("Unknown field; the fields are: {fields}."), fields=", ".join(COLUMNS)
+)
+MISSING_COLUMNS = _("The file lacks the column(s) {columns}; the first line names the columns.")
+NO_RELEASE = _("No release {code} you can see.")
+NO_ITEM = _("No item {key} in a release you can see.")
+BAD_ITEM = _("Write an item key such as PAY-12 (or a change id such as CH-7).")
+ITEM_NOT_IN_RELEASE = _("{key} is in {actual}, not in the release {code} named on this line.")
+DUPLICATE = _("Reference {reference} appears again on this batch (first at {first}).")
+TOO_MANY = format_lazy(_("At most {count} tickets at once."), count=f"{MAX_TICKETS:,}")
+TOO_BIG = format_lazy(_("The file is larger than {size} MB."), size=CSV_MAX_BYTES // (1024 * 1024))
+NOT_UTF8 = _("The file is not UTF-8 text.")
+NOT_CSV = _("The file could not be read as CSV: {error}")
+EMPTY = _("The batch holds no tickets.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +68,16 @@ class LineError:
     status: int = 400  # 403 when the author lacks the right the line needs
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "the file"
-        return (
-            f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+        # Column names stay as the file names them; the words around them are the reader's.
+        if self.line and self.field:
+            text = gettext("line {line}, {field}: {message}")
+        elif self.line:
+            text = gettext("line {line}: {message}")
+        elif self.field:
+            text = gettext("the file, {field}: {message}")
+        else:
+            text = gettext("the file: {message}")
+        return text.format(line=self.line, field=self.field, message=self.message)
 
 
 class ImportRefused(Exception):
@@ -85,10 +96,11 @@ class ImportResult:
     references: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (
-            f"{self.created} ticket(s) recorded, {self.updated} updated, "
-            f"{self.unchanged} already up to date."
-        )
+        return ngettext(
+            "{created} ticket(s) recorded, {updated} updated, {unchanged} already up to date.",
+            "{created} ticket(s) recorded, {updated} updated, {unchanged} already up to date.",
+            self.created,
+        ).format(created=self.created, updated=self.updated, unchanged=self.unchanged)
 
 
 def _text(value: object) -> str:

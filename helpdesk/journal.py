@@ -14,6 +14,8 @@ from django.db.models import Model, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
 from helpdesk.models import Ticket, TicketKind
@@ -25,7 +27,7 @@ from projects.models import ReleaseProject
 from projects.selectors import project_visible_flag
 
 TicketHistory = Ticket.history.model
-ANOTHER_RELEASE = "another release"
+ANOTHER_RELEASE = _("another release")
 
 
 def _of_release(project_id: int) -> Q:
@@ -46,8 +48,10 @@ def _change(names: Any, change_id: int) -> str:
 def _cause(names: Any, row: Model) -> str:
     code = names_project_code(names, row.caused_by_release_id) or ANOTHER_RELEASE
     if row.caused_by_change_id is None:
-        return f"caused by {code}"
-    return f"caused by {code}, change {_change(names, row.caused_by_change_id)}"
+        return gettext("caused by {code}").format(code=code)
+    return gettext("caused by {code}, change {change}").format(
+        code=code, change=_change(names, row.caused_by_change_id)
+    )
 
 
 def _events(row: Model, names: Any, previous: Model | None) -> list[tuple[str, str]]:
@@ -58,35 +62,61 @@ def _events(row: Model, names: Any, previous: Model | None) -> list[tuple[str, s
     )
     if (row.caused_by_release_id, row.caused_by_change_id) != before:
         if row.caused_by_release_id is None:
-            events.append(("Cause unlinked", f"No longer {_cause(names, previous)}"))
+            events.append(
+                (
+                    gettext("Cause unlinked"),
+                    gettext("No longer {cause}").format(cause=_cause(names, previous)),
+                )
+            )
         else:
             cause = _cause(names, row)
-            events.append(("Cause linked", cause[:1].upper() + cause[1:]))
+            events.append((gettext("Cause linked"), cause[:1].upper() + cause[1:]))
     before_fix = previous.fixed_by_change_id if previous else None
     if row.fixed_by_change_id != before_fix:
         if row.fixed_by_change_id is None:
-            events.append(("Fix unlinked", f"No longer fixed by {_change(names, before_fix)}"))
+            events.append(
+                (
+                    gettext("Fix unlinked"),
+                    gettext("No longer fixed by {change}").format(
+                        change=_change(names, before_fix)
+                    ),
+                )
+            )
         else:
-            events.append(("Fix linked", f"Fixed by {_change(names, row.fixed_by_change_id)}"))
+            events.append(
+                (
+                    gettext("Fix linked"),
+                    gettext("Fixed by {change}").format(
+                        change=_change(names, row.fixed_by_change_id)
+                    ),
+                )
+            )
     return events
 
 
 def ticket_row_said(row: Model, kind: str, names: Any, previous: Model | None) -> Said:
     """What one row of a ticket's journal says: recorded, a link made or removed, edited."""
-    subject = f"Ticket {row.reference}"
+    subject = gettext("Ticket {reference}").format(reference=row.reference)
     url = reverse("helpdesk:detail", kwargs={"pk": row.id})
     if kind == ChangeKind.CREATED:
         links = [_cause(names, row)] if row.caused_by_release_id else []
         if row.fixed_by_change_id:
-            links.append(f"fixed by {_change(names, row.fixed_by_change_id)}")
+            links.append(
+                gettext("fixed by {change}").format(change=_change(names, row.fixed_by_change_id))
+            )
         label = TicketKind(row.kind).label if row.kind in TicketKind.values else row.kind
-        summary = f"{label} recorded: {row.title}" + (f" ({'; '.join(links)})" if links else "")
-        return Said(subject, "Ticket recorded", summary, url)
+        if links:
+            summary = gettext("{kind} recorded: {title} ({links})").format(
+                kind=label, title=row.title, links="; ".join(links)
+            )
+        else:
+            summary = gettext("{kind} recorded: {title}").format(kind=label, title=row.title)
+        return Said(subject, gettext("Ticket recorded"), summary, url)
     if kind == ChangeKind.REMOVED:
-        return Said(subject, "Deleted", "Ticket deleted", url)
+        return Said(subject, gettext("Deleted"), gettext("Ticket deleted"), url)
     events = _events(row, names, previous)
     if not events:
-        return Said(subject, "Edited", "Ticket edited", url)
+        return Said(subject, gettext("Edited"), gettext("Ticket edited"), url)
     return Said(subject, events[0][0], "; ".join(words for _, words in events), url)
 
 
@@ -135,7 +165,7 @@ def journal_source_register() -> None:
     source_register(
         Source(
             "tickets",
-            "Help-desk tickets",
+            _("Help-desk tickets"),
             40,
             TicketHistory,
             _of_release,

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from items.models import Change
@@ -15,8 +16,8 @@ from projects.models import ReleaseProject
 
 
 class TicketKind(models.TextChoices):
-    INCIDENT = "incident", "Incident"
-    PROBLEM = "problem", "Problem"
+    INCIDENT = "incident", _("Incident")
+    PROBLEM = "problem", _("Problem")
 
 
 class Ticket(models.Model):
@@ -28,7 +29,7 @@ class Ticket(models.Model):
     """
 
     reference = models.CharField(
-        max_length=50, unique=True, help_text="The help desk's own id, e.g. INC-1042."
+        max_length=50, unique=True, help_text=_("The help desk's own id, e.g. INC-1042.")
     )
     kind = models.CharField(max_length=12, choices=TicketKind.choices, default=TicketKind.INCIDENT)
     title = models.CharField(max_length=200)

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.models import Ticket, TicketKind
 from helpdesk.selectors import (
@@ -25,23 +27,23 @@ from helpdesk.selectors import (
 from items.models import Change, ReleaseItem, change_key
 from projects.models import ReleaseProject
 
-CAUSE_NEEDS_RELEASE = (
+CAUSE_NEEDS_RELEASE = _(
     "Name the release that shipped {change}: a change may ship in several releases, and the "
     "ticket is caused by one of them."
 )
-CHANGE_NOT_IN_RELEASE = "{change} is not included in {code}; name a change the release shipped."
-NOT_MANAGER_OF = "Only a release manager of {code} may link tickets to it or unlink them."
-NOT_MANAGER_OF_FIX = (
+CHANGE_NOT_IN_RELEASE = _("{change} is not included in {code}; name a change the release shipped.")
+NOT_MANAGER_OF = _("Only a release manager of {code} may link tickets to it or unlink them.")
+NOT_MANAGER_OF_FIX = _(
     "Only a release manager of a release that includes {change} may link it as a fix or unlink it."
 )
-NOT_A_MANAGER = "Only release managers may record tickets that are linked to no release yet."
-MAY_NOT_CHANGE = "Only a release manager of a release this ticket is linked to may change it."
-REFERENCE_TAKEN = "Reference {reference} is already used by another ticket."
-RESOLVED_BEFORE_OPENED = "A ticket cannot be resolved before it was opened."
-REFERENCE_REQUIRED = "Give the help desk's reference of the ticket, e.g. INC-1042."
-TITLE_REQUIRED = "Give the ticket a title."
-TOO_LONG = "At most {limit} characters."
-BAD_KIND = "Choose one of: {choices}."
+NOT_A_MANAGER = _("Only release managers may record tickets that are linked to no release yet.")
+MAY_NOT_CHANGE = _("Only a release manager of a release this ticket is linked to may change it.")
+REFERENCE_TAKEN = _("Reference {reference} is already used by another ticket.")
+RESOLVED_BEFORE_OPENED = _("A ticket cannot be resolved before it was opened.")
+REFERENCE_REQUIRED = _("Give the help desk's reference of the ticket, e.g. INC-1042.")
+TITLE_REQUIRED = _("Give the ticket a title.")
+TOO_LONG = _("At most {limit} characters.")
+BAD_KIND = _("Choose one of: {choices}.")
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -73,7 +75,7 @@ class TicketStale(TicketError):
     status_code = 409
 
 
-STALE = "The ticket changed since this page was shown; look at it again and retry."
+STALE = _("The ticket changed since this page was shown; look at it again and retry.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,7 @@ def _ticket_lock(ticket_id: int, seen: datetime | None = None) -> Ticket:
             .get(pk=ticket_id)
         )
     except Ticket.DoesNotExist:
-        raise TicketError("No such ticket.") from None
+        raise TicketError(gettext("No such ticket.")) from None
     if seen is not None and ticket.updated_at != seen:
         raise TicketStale(STALE)
     return ticket

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk import services
@@ -36,8 +38,7 @@ from projects.access import Access, project_access
 from projects.roles import MANAGE
 
 PAGE_SIZE = 50
-ONLY_ADMINISTRATORS = "Only administrators import tickets for the whole installation."
-IMPORT_REFUSED = "Nothing was imported: the file has {count} error(s)."
+ONLY_ADMINISTRATORS = _("Only administrators import tickets for the whole installation.")
 
 # Errors about a batch's columns, shown on the form's fields of the same name.
 _FORM_FIELD = {"caused_by_change": "caused_by_item", "fixed_by_change": "fixes_item"}
@@ -160,7 +161,9 @@ def _create(request: HttpRequest, form: TicketForm) -> tuple[object | None, int]
         field = _FORM_FIELD.get(error.field, error.field)
         form.add_error(field if field in form.fields else None, error.message)
         return None, error.status_code
-    messages.success(request, f"Ticket {ticket.reference} recorded.")
+    messages.success(
+        request, gettext("Ticket {reference} recorded.").format(reference=ticket.reference)
+    )
     return ticket, 200
 
 
@@ -174,11 +177,19 @@ def _import(request: HttpRequest) -> tuple[list, int]:
         records = csv_records(data=upload.read(CSV_MAX_BYTES + 1))
         result = tickets_import(user=request.user, records=records, origin=services.ORIGIN_IMPORT)
     except ImportRefused as refused:
-        messages.error(request, IMPORT_REFUSED.format(count=len(refused.errors)))
+        count = len(refused.errors)
+        messages.error(
+            request,
+            ngettext(
+                "Nothing was imported: the file has {count} error(s).",
+                "Nothing was imported: the file has {count} error(s).",
+                count,
+            ).format(count=count),
+        )
         # Refused only for want of a right: 403; for anything wrong in the file: 400.
         forbidden = all(e.status == 403 for e in refused.errors)
         return [str(e) for e in refused.errors], 403 if forbidden else 400
-    messages.success(request, f"Imported: {result}")
+    messages.success(request, gettext("Imported: {result}").format(result=result))
     return [], 200
 
 
@@ -266,7 +277,7 @@ def _write(request: HttpRequest, pk: int, name: str, form, write) -> HttpRespons
 def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
     def write(data: dict, seen: datetime | None) -> str:
         services.ticket_update(user=request.user, ticket_id=pk, seen=seen, **data)
-        return "Ticket saved."
+        return gettext("Ticket saved.")
 
     return _write(request, pk, "edit", TicketFieldsForm(request.POST, prefix="edit"), write)
 
@@ -278,7 +289,7 @@ def ticket_cause(request: HttpRequest, pk: int) -> HttpResponse:
         services.ticket_link_cause(
             user=request.user, ticket_id=pk, release=release, change=change, seen=seen
         )
-        return "Cause linked."
+        return gettext("Cause linked.")
 
     return _write(request, pk, "cause", CauseForm(request.POST, prefix="cause"), write)
 
@@ -287,7 +298,7 @@ def ticket_cause(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_cause_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     def write(data: dict, seen: datetime | None) -> str:
         services.ticket_link_cause(user=request.user, ticket_id=pk, release=None, seen=seen)
-        return "Cause unlinked."
+        return gettext("Cause unlinked.")
 
     return _write(request, pk, "", None, write)
 
@@ -297,7 +308,7 @@ def ticket_fix(request: HttpRequest, pk: int) -> HttpResponse:
     def write(data: dict, seen: datetime | None) -> str:
         _, _, fix = links_resolve(user=request.user, **data)
         services.ticket_link_fix(user=request.user, ticket_id=pk, change=fix, seen=seen)
-        return "Fix linked."
+        return gettext("Fix linked.")
 
     return _write(request, pk, "fix", FixForm(request.POST, prefix="fix"), write)
 
@@ -306,6 +317,6 @@ def ticket_fix(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_fix_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     def write(data: dict, seen: datetime | None) -> str:
         services.ticket_link_fix(user=request.user, ticket_id=pk, change=None, seen=seen)
-        return "Fix unlinked."
+        return gettext("Fix unlinked.")
 
     return _write(request, pk, "", None, write)

@@ -1,15 +1,20 @@
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from imports.uploads import MAX_ROWS, MAX_UPLOAD_BYTES
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV or XLSX file",
-        help_text=(
-            f"At most {MAX_UPLOAD_BYTES // 1024} KB and {MAX_ROWS:,} rows. The first row names "
-            "the columns: key, title, kind, priority, state, assignee, external key, "
-            "external URL, description."
+        label=_("CSV or XLSX file"),
+        help_text=format_lazy(
+            _(
+                "At most {size} KB and {rows} rows. The first row names the columns: key, title, "
+                "kind, priority, state, assignee, external key, external URL, description."
+            ),
+            size=MAX_UPLOAD_BYTES // 1024,
+            rows=f"{MAX_ROWS:,}",
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )

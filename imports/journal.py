@@ -5,6 +5,8 @@ and as a section of the release's evidence pack (evidence.pack_sections)."""
 from typing import Any
 
 from django.db.models import Model, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
 from imports.models import ItemImport
@@ -19,10 +21,10 @@ def _of_release(project_id: int) -> Q:
 
 def import_row_said(row: Model, kind: str, names: object, previous: Model | None) -> Said:
     return Said(
-        subject=f"Import #{row.id}",
-        action="Imported",
-        summary=(
-            f"{row.file_name}: {row.created} created, {row.updated} changed, {row.moved} moved"
+        subject=gettext("Import #{number}").format(number=row.id),
+        action=gettext("Imported"),
+        summary=gettext("{file}: {created} created, {updated} changed, {moved} moved").format(
+            file=row.file_name, created=row.created, updated=row.updated, moved=row.moved
         ),
     )
 
@@ -56,7 +58,7 @@ def journal_source_register() -> None:
     source_register(
         Source(
             name="imports",
-            label="Imports",
+            label=_("Imports"),
             rank=50,  # unique among the sources: it orders rows written at the same instant
             model=ImportHistory,
             of_project=_of_release,

@@ -4,6 +4,7 @@ did. The items' own journal rows name the receipt in their reason ("Import #7 (x
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from journal.models import JournalFields
@@ -17,7 +18,7 @@ class ItemImport(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     file_name = models.CharField(max_length=200)
-    sha256 = models.CharField("SHA-256 of the file", max_length=64)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
     # The preview's token: a confirm of the same preview twice imports once (409 the second time).
     nonce = models.CharField(max_length=32, unique=True)
     created = models.PositiveIntegerField(default=0)

@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from imports.uploads import Sheet
 from items.models import Change, Kind, Priority, ReleaseItem, ReleaseStatus
@@ -47,32 +49,38 @@ COLUMNS = {
 # Our export's columns that an import cannot set: read past without a word.
 IGNORED_QUIETLY = frozenset({"updated", "select"})
 
-NO_COLUMNS = (
+NO_COLUMNS = _(
     "The header row names none of the columns an import reads: key, title, kind, priority, "
     "state, assignee, external key, external URL, description."
 )
-DUPLICATE_COLUMN = "The column “{name}” appears twice in the header row."
-IGNORED_COLUMNS = "Ignored columns: {names}."
-BAD_KEY = "“{value}” is not an item key of {code} (e.g. {code}-12)."
-NO_SUCH_KEY = "There is no item {value} in {code}."
-AMBIGUOUS_EXTERNAL = "{count} items of {code} have the external key “{value}”; give the key."
-DUPLICATE_ROW = "The same item as line {line}: one row per item."
-TITLE_MISSING = "A new item needs a title."
-TOO_LONG = "{label} is longer than {limit:,} characters."
-UNKNOWN_KIND = "Unknown kind “{value}”: use one of {choices}."
-UNKNOWN_PRIORITY = "Unknown priority “{value}”: use one of {choices}."
-UNKNOWN_STATE = "Unknown state “{value}”."
-DISABLED_STATE = "The state “{value}” is disabled."
-STATE_NEEDS_MANAGER = "Only release managers may set states; leave the state column empty."
-UNKNOWN_ASSIGNEE = "“{value}” is not a member of {code} (give a username or an e-mail)."
-BAD_URL = "“{value}” is not a valid URL."
-ROW_TOO_LONG = "The row has more cells than the header has columns."
+DUPLICATE_COLUMN = _("The column “{name}” appears twice in the header row.")
+IGNORED_COLUMNS = _("Ignored columns: {names}.")
+BAD_KEY = _("“{value}” is not an item key of {code} (e.g. {code}-12).")
+NO_SUCH_KEY = _("There is no item {value} in {code}.")
+AMBIGUOUS_EXTERNAL = _("{count} items of {code} have the external key “{value}”; give the key.")
+DUPLICATE_ROW = _("The same item as line {line}: one row per item.")
+TITLE_MISSING = _("A new item needs a title.")
+TOO_LONG = _("{label} is longer than {limit:,} characters.")
+UNKNOWN_KIND = _("Unknown kind “{value}”: use one of {choices}.")
+UNKNOWN_PRIORITY = _("Unknown priority “{value}”: use one of {choices}.")
+UNKNOWN_STATE = _("Unknown state “{value}”.")
+DISABLED_STATE = _("The state “{value}” is disabled.")
+STATE_NEEDS_MANAGER = _("Only release managers may set states; leave the state column empty.")
+UNKNOWN_ASSIGNEE = _("“{value}” is not a member of {code} (give a username or an e-mail).")
+BAD_URL = _("“{value}” is not a valid URL.")
+ROW_TOO_LONG = _("The row has more cells than the header has columns.")
 
 TITLE_MAX = Change._meta.get_field("title").max_length
 EXTERNAL_KEY_MAX = Change._meta.get_field("external_key").max_length
 EXTERNAL_URL_MAX = Change._meta.get_field("external_url").max_length
 KEY = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-([1-9][0-9]{0,8})")
 ECHO = 60  # a user's value quoted back in a message, cut short
+# How the preview's "changes" name the other fields.
+FIELD_WORDS = {
+    "title": _("title"),
+    "external_key": _("external key"),
+    "external_url": _("external url"),
+}
 
 
 class Action:
@@ -141,7 +149,8 @@ class ImportPlan:
                 r.action,
                 r.item_id,
                 r.version,
-                sorted(r.changes),
+                # The fields' values, not `changes` (words in the reader's language).
+                sorted(f"{name}={getattr(value, 'pk', value)}" for name, value in r.fields.items()),
                 r.to_state.pk if r.to_state else None,
             ]
             for r in self.rows
@@ -269,10 +278,10 @@ def _row_fields(
     values: dict[str, Any] = {}
     code = access.project.code
     for name, label, limit in (
-        ("title", "The title", TITLE_MAX),
-        ("description", "The description", DESCRIPTION_MAX),
-        ("external_key", "The external key", EXTERNAL_KEY_MAX),
-        ("external_url", "The external URL", EXTERNAL_URL_MAX),
+        ("title", _("The title"), TITLE_MAX),
+        ("description", _("The description"), DESCRIPTION_MAX),
+        ("external_key", _("The external key"), EXTERNAL_KEY_MAX),
+        ("external_url", _("The external URL"), EXTERNAL_URL_MAX),
     ):
         value = row.get(name, "")
         if not value:
@@ -289,14 +298,14 @@ def _row_fields(
     if row.get("kind"):
         kind = _choice(row["kind"], Kind.choices)
         if kind is None:
-            choices = ", ".join(label for _, label in Kind.choices)
+            choices = ", ".join(str(label) for _, label in Kind.choices)
             planned.errors.append(UNKNOWN_KIND.format(value=row["kind"][:ECHO], choices=choices))
         else:
             values["kind"] = kind
     if row.get("priority"):
         priority = _choice(row["priority"], Priority.choices)
         if priority is None:
-            choices = ", ".join(label for _, label in Priority.choices)
+            choices = ", ".join(str(label) for _, label in Priority.choices)
             planned.errors.append(
                 UNKNOWN_PRIORITY.format(value=row["priority"][:ECHO], choices=choices)
             )
@@ -326,13 +335,15 @@ def _state(*, value: str, lookups: _Lookups, planned: PlannedRow) -> ReleaseStat
 
 def _describe(name: str, value: Any) -> str:
     if name == "kind":
-        return f"kind: {Kind(value).label}"
+        return gettext("kind: {kind}").format(kind=Kind(value).label)
     if name == "priority":
-        return f"priority: {Priority(value).label}"
+        return gettext("priority: {priority}").format(priority=Priority(value).label)
     if name == "assignee":
-        return f"assignee: {value.get_username()}"
+        return gettext("assignee: {username}").format(username=value.get_username())
     if name == "description":
-        return "description"
+        return gettext("description")
+    if name in FIELD_WORDS:
+        return gettext("{field}: {value}").format(field=FIELD_WORDS[name], value=value)
     return f"{name.replace('_', ' ')}: {value}"
 
 
@@ -382,7 +393,7 @@ def _plan_row(
             planned.to_state = state
     planned.changes = [_describe(n, v) for n, v in planned.fields.items()]
     if planned.to_state is not None:
-        planned.changes.append(f"state: {planned.to_state.name}")
+        planned.changes.append(gettext("state: {state}").format(state=planned.to_state.name))
     return planned
 
 
@@ -450,4 +461,6 @@ def _check_moves(
     for row, item in zip(moving, items, strict=True):
         decision = policy.decide(item, row.to_state, chosen=True)
         if not decision.allowed:
-            row.errors.append(decision.reason.replace(f"{access.project.code}-0 ", "The item "))
+            row.errors.append(
+                decision.reason.replace(f"{access.project.code}-0 ", gettext("The item "))
+            )

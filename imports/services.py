@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from imports.models import ItemImport
 from imports.selectors import Action, ImportPlan, import_plan
@@ -15,15 +16,15 @@ from items.engine import EngineError
 from projects.access import Access
 from projects.roles import EDIT_ITEMS
 
-PLAN_HAS_ERRORS = "The file has errors; nothing was imported."
-PLAN_CHANGED = (
+PLAN_HAS_ERRORS = _("The file has errors; nothing was imported.")
+PLAN_CHANGED = _(
     "The release changed since the preview (an item was edited, moved or added), so nothing "
     "was imported. Check the new preview and confirm again."
 )
-ALREADY_IMPORTED = (
+ALREADY_IMPORTED = _(
     "This preview was already imported (import #{number}); nothing was imported again."
 )
-ROW_REFUSED = "Line {line}: {reason} Nothing was imported."
+ROW_REFUSED = _("Line {line}: {reason} Nothing was imported.")
 
 
 class ImportRefused(Exception):

@@ -11,12 +11,15 @@ import zlib
 from dataclasses import dataclass
 
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 SALT = "imports.item-upload"
 MAX_AGE_SECONDS = 30 * 60
 
-EXPIRED = "This preview is more than 30 minutes old; upload the file again. Nothing was imported."
-FORGED = "This import could not be verified; upload the file again. Nothing was imported."
+EXPIRED = _(
+    "This preview is more than 30 minutes old; upload the file again. Nothing was imported."
+)
+FORGED = _("This import could not be verified; upload the file again. Nothing was imported.")
 
 
 class TokenError(Exception):

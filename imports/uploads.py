@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 
 import openpyxl
+from django.utils.translation import gettext_lazy as _
 
 MAX_UPLOAD_BYTES = 512 * 1024
 MAX_ROWS = 1000
@@ -21,14 +22,14 @@ MAX_COLUMNS = 50
 MAX_XLSX_UNPACKED_BYTES = 20 * 1024 * 1024
 FORMATS = ("csv", "xlsx")
 
-TOO_BIG = "The file is larger than {limit} KB; split it into smaller files."
-TOO_MANY_ROWS = "The file has more than {limit} rows; split it into smaller files."
-UNKNOWN_FORMAT = "Upload a .csv or .xlsx file."
-NOT_UTF8 = "The CSV file is not UTF-8 text; save it as “CSV UTF-8” and upload it again."
-UNREADABLE_CSV = "The CSV file could not be read: {error}."
-UNREADABLE_XLSX = "The XLSX file could not be read; save it again as an Excel workbook."
-EMPTY = "The file has no header row."
-NUL_BYTES = "The CSV file contains NUL characters: it is not a text file."
+TOO_BIG = _("The file is larger than {limit} KB; split it into smaller files.")
+TOO_MANY_ROWS = _("The file has more than {limit} rows; split it into smaller files.")
+UNKNOWN_FORMAT = _("Upload a .csv or .xlsx file.")
+NOT_UTF8 = _("The CSV file is not UTF-8 text; save it as “CSV UTF-8” and upload it again.")
+UNREADABLE_CSV = _("The CSV file could not be read: {error}.")
+UNREADABLE_XLSX = _("The XLSX file could not be read; save it again as an Excel workbook.")
+EMPTY = _("The file has no header row.")
+NUL_BYTES = _("The CSV file contains NUL characters: it is not a text file.")
 
 
 class UploadError(Exception):

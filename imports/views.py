@@ -4,6 +4,7 @@ service, render."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from imports.forms import ConfirmForm, UploadForm
@@ -82,7 +83,7 @@ def item_import_confirm(request: HttpRequest, code: str) -> HttpResponse:
     access = project_access(user=request.user, code=code, right=EDIT_ITEMS)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Nothing to import: upload a file first.")
+        messages.error(request, gettext("Nothing to import: upload a file first."))
         return _page(request, access, status=400)
     try:
         upload = upload_from_token(
@@ -97,7 +98,15 @@ def item_import_confirm(request: HttpRequest, code: str) -> HttpResponse:
         return _page(request, access, plan=refusal.plan, upload=upload, status=refusal.status_code)
     messages.success(
         request,
-        f"Imported {result.receipt.file_name} (import #{result.receipt.pk}): "
-        f"{result.created} created, {result.updated} updated, {result.moved} moved.",
+        gettext(
+            "Imported {file} (import #{number}): {created} created, {updated} updated, "
+            "{moved} moved."
+        ).format(
+            file=result.receipt.file_name,
+            number=result.receipt.pk,
+            created=result.created,
+            updated=result.updated,
+            moved=result.moved,
+        ),
     )
     return redirect("items:list", code=code)

@@ -326,3 +326,20 @@ def test_each_use_of_a_token_is_sealed_with_the_journal(postgres: None, team: Te
     use = ApiTokenUse.objects.get()
     assert SealedRow.objects.filter(table="api_apitokenuse", row_id=use.history_id).exists()
     assert "api_apitokenuse" in {table.table for table in journal_tables()}
+
+
+def test_a_german_user_reads_the_tokens_page_and_the_api_refusals_in_german(team: Team) -> None:
+    team.item(number=1)
+    page = team.client(team.developer).get("/account/tokens/", HTTP_ACCEPT_LANGUAGE="de").text
+    client = ApiClient(make_token(team.developer, scope=Scope.READ))
+    german = {"Accept-Language": "de"}
+
+    refused = client.post("/api/v1/releases/PAY/items/1/move/", {"direction": "next"}, **german)
+
+    assert "<h1>Ihre API-Tokens</h1>" in page
+    assert "Ein Token erstellen" in page
+    body = assert_problem(
+        refused, 403, "Der Umfang dieses Tokens ist „Lesen“: Es darf nichts ändern."
+    )
+    assert body["title"] == "Verboten"
+    assert body["type"] == "/api/docs/#problem-forbidden"  # machines read the same type

@@ -3,10 +3,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from vcs.models import SECRET_MIN, Delivery, Webhook
 
-SECRET_KEPT = "Leave empty to keep the current secret."  # noqa: S105
+SECRET_KEPT = _("Leave empty to keep the current secret.")
 
 
 class WebhookForm(forms.ModelForm):
@@ -17,7 +19,10 @@ class WebhookForm(forms.ModelForm):
         required=False,
         min_length=SECRET_MIN,
         max_length=200,
-        help_text=f"At least {SECRET_MIN} characters; paste the same value into GitHub or GitLab.",
+        help_text=format_lazy(
+            _("At least {count} characters; paste the same value into GitHub or GitLab."),
+            count=SECRET_MIN,
+        ),
     )
 
     class Meta:
@@ -27,7 +32,7 @@ class WebhookForm(forms.ModelForm):
     def clean_secret(self) -> str:
         secret = self.cleaned_data.get("secret", "")
         if not secret and self.instance.pk is None:
-            raise forms.ValidationError("A new webhook needs a secret.")
+            raise forms.ValidationError(_("A new webhook needs a secret."))
         return secret or self.instance.secret
 
     def __init__(self, *args, **kwargs) -> None:
@@ -44,7 +49,7 @@ class WebhookAdmin(admin.ModelAdmin):
     list_select_related = ("service_account",)
     raw_id_fields = ("service_account",)
 
-    @admin.display(description="Payload URL (path)")
+    @admin.display(description=_("Payload URL (path)"))
     def endpoint(self, webhook: Webhook) -> str:
         if webhook.pk is None:
             return ""

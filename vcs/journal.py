@@ -4,6 +4,8 @@ evidence pack (evidence.pack_sections); both registered from VcsConfig.ready()."
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
 from journal.selectors import register_item_evidence_source
@@ -12,27 +14,37 @@ from vcs.models import LinkKind, MoveOutcome, Provider, VcsLink
 
 def _named(row: Model) -> str:
     if row.kind == LinkKind.COMMIT:
-        return f"Commit {row.ref[:7]}"
+        return gettext("Commit {ref}").format(ref=row.ref[:7])
     if row.provider == Provider.GITLAB:
-        return f"Merge request !{row.ref}"
-    return f"Pull request #{row.ref}"
+        return gettext("Merge request !{ref}").format(ref=row.ref)
+    return gettext("Pull request #{ref}").format(ref=row.ref)
 
 
 def describe_link(row: Model, kind: str, names: Any) -> tuple[str, str]:
     """The badge and summary: "Commit linked" / "Commit abc1234 in octo/pay: Round fees (by
     Mona)"; a closing reference's request: "Move requested: refused" / "“Fixes” in Commit
     abc1234 in octo/pay: refused", the engine's reason as the entry's reason."""
-    subject = f"{_named(row)} in {row.repository}"
+    subject = gettext("{link} in {repository}").format(link=_named(row), repository=row.repository)
     if kind == "removed":
-        return "Link removed", f"{subject} no longer linked"
+        return gettext("Link removed"), gettext("{subject} no longer linked").format(
+            subject=subject
+        )
     if kind == "created":
-        by = f" (by {row.author})" if row.author else ""
-        return f"{LinkKind(row.kind).label} linked", f"{subject}: {row.title}{by}"
+        badge = gettext("{kind} linked").format(kind=LinkKind(row.kind).label)
+        if row.author:
+            summary = gettext("{subject}: {title} (by {author})").format(
+                subject=subject, title=row.title, author=row.author
+            )
+        else:
+            summary = f"{subject}: {row.title}"
+        return badge, summary
     if row.move_outcome and row.history_change_reason:  # the row the move request wrote
         outcome = MoveOutcome(row.move_outcome).label.lower()
-        return f"Move requested: {outcome}", f"“{row.move_verb}” in {subject}: {outcome}"
+        return gettext("Move requested: {outcome}").format(outcome=outcome), gettext(
+            "“{verb}” in {subject}: {outcome}"
+        ).format(verb=row.move_verb, subject=subject, outcome=outcome)
     state = f" ({row.state})" if row.state else ""
-    return "Link updated", f"{subject}{state}: {row.title}"
+    return gettext("Link updated"), f"{subject}{state}: {row.title}"
 
 
 def _pack_names(row: dict[str, Any], names: PackNames) -> dict[str, Any]:
@@ -70,7 +82,7 @@ PACK_SECTION = PackSection(
 def journal_source_register() -> None:
     register_item_evidence_source(
         name="vcs",
-        label="Commits and merge requests",
+        label=_("Commits and merge requests"),
         rank=30,
         model=VcsLink.history.model,
         describe=describe_link,

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from items.models import ReleaseItem
@@ -23,24 +25,31 @@ class Webhook(models.Model):
     administrators. Deliveries are authenticated by `secret`; moves are made as
     `service_account`, with that account's role in each release."""
 
-    name = models.CharField(max_length=100, unique=True, help_text="E.g. payments-service.")
+    name = models.CharField(max_length=100, unique=True, help_text=_("E.g. payments-service."))
     provider = models.CharField(max_length=10, choices=Provider.choices)
     # GitHub: the HMAC key of X-Hub-Signature-256; GitLab: the X-Gitlab-Token value. Both
     # providers need it as typed, so it is stored as is (and never shown again in the admin).
     secret = models.CharField(
         max_length=200,
         validators=[MinLengthValidator(SECRET_MIN)],
-        help_text=f"The webhook's secret (GitHub) or secret token (GitLab), at least "
-        f"{SECRET_MIN} characters.",
+        help_text=format_lazy(
+            _(
+                "The webhook's secret (GitHub) or secret token (GitLab), at least {count} "
+                "characters."
+            ),
+            count=SECRET_MIN,
+        ),
     )
     service_account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Links are made in the releases this account is a member of; “Fixes” moves "
-        "are made as this account, with its role there.",
+        help_text=_(
+            "Links are made in the releases this account is a member of; “Fixes” moves "
+            "are made as this account, with its role there."
+        ),
     )
-    active = models.BooleanField(default=True, help_text="An inactive webhook answers 404.")
+    active = models.BooleanField(default=True, help_text=_("An inactive webhook answers 404."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -51,8 +60,8 @@ class Webhook(models.Model):
 
 
 class Outcome(models.TextChoices):
-    PROCESSED = "processed", "Processed"
-    IGNORED = "ignored", "Ignored (event not used)"
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored (event not used)")
 
 
 class Delivery(models.Model):
@@ -69,7 +78,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["webhook", "delivery_id"], name="unique_delivery")
         ]
@@ -79,14 +88,14 @@ class Delivery(models.Model):
 
 
 class LinkKind(models.TextChoices):
-    COMMIT = "commit", "Commit"
-    MERGE_REQUEST = "merge_request", "Merge request"
+    COMMIT = "commit", _("Commit")
+    MERGE_REQUEST = "merge_request", _("Merge request")
 
 
 class MoveOutcome(models.TextChoices):
-    MOVED = "moved", "Moved"
-    REFUSED = "refused", "Refused"
-    ALREADY = "already", "Already moved"
+    MOVED = "moved", _("Moved")
+    REFUSED = "refused", _("Refused")
+    ALREADY = "already", _("Already moved")
 
 
 class VcsLink(models.Model):
@@ -97,16 +106,16 @@ class VcsLink(models.Model):
     provider = models.CharField(max_length=10, choices=Provider.choices)
     kind = models.CharField(max_length=15, choices=LinkKind.choices)
     repository = models.CharField(max_length=200)
-    ref = models.CharField("commit id or number", max_length=64)
+    ref = models.CharField(_("commit id or number"), max_length=64)
     title = models.CharField(max_length=200)
     message = models.TextField(blank=True)
     author = models.CharField(max_length=200, blank=True)
-    url = models.URLField("URL", max_length=500, blank=True)
-    happened_at = models.DateTimeField("when", null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    happened_at = models.DateTimeField(_("when"), null=True, blank=True)
     branch = models.CharField(max_length=200, blank=True)
-    state = models.CharField(max_length=20, blank=True, help_text="Merge requests: its state.")
+    state = models.CharField(max_length=20, blank=True, help_text=_("Merge requests: its state."))
     # A closing reference ("Fixes PAY-12") on the default branch requests one move forward.
-    move_verb = models.CharField("closing verb", max_length=20, blank=True)
+    move_verb = models.CharField(_("closing verb"), max_length=20, blank=True)
     move_outcome = models.CharField(max_length=10, choices=MoveOutcome.choices, blank=True)
     move_reason = models.TextField(blank=True)
     # The item's approval round after the move: a later closing reference while the item is
@@ -123,7 +132,7 @@ class VcsLink(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "commit or merge request link"
+        verbose_name = _("commit or merge request link")
         constraints = [
             models.UniqueConstraint(
                 fields=["item", "provider", "repository", "kind", "ref"], name="unique_vcs_link"
