@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from conversation.markdown import markdown_render
 from conversation.models import COMMENT_MAX, Attachment, Comment
 from conversation.rules import conversation_require_write
+from conversation.signals import comment_added
 from conversation.uploads import upload_check
 from items.engine import EngineError, item_lock
 from projects.access import Access
@@ -34,7 +35,8 @@ class AttachmentNotFound(ConversationError):
 
 
 def comment_add(*, access: Access, number: int, body: str) -> Comment:
-    """Add a comment to item `number`; its Markdown is rendered now, once."""
+    """Add a comment to item `number`; its Markdown is rendered now, once. The item's assignee
+    and watchers are mailed once it commits (notifications.receivers)."""
     conversation_require_write(access=access)
     body = body.strip()
     if not body:
@@ -51,6 +53,7 @@ def comment_add(*, access: Access, number: int, body: str) -> Comment:
         )
         comment._history_user = access.user
         comment.save()
+        comment_added.send(sender=Comment, access=access, comment=comment)
     return comment
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_noop
 
 from approvals.models import Approval, ReleaseApproval, Vote
+from conversation.models import Comment
 from items.models import ReleaseItem, ReleaseStatus
 from notifications.models import RELEASE_LIVE, Event, ReleaseMailing
 from notifications.selectors import (
@@ -288,10 +289,45 @@ def release_live_letters(payload: dict[str, Any]) -> list[Letter]:
     ]
 
 
+def comment_quote(body: str) -> str:
+    """The comment's Markdown as the mail quotes it: the text as written, each line after "> "
+    (plain text: never the rendered HTML)."""
+    return "\n".join(f"> {line}".rstrip() for line in body.strip().splitlines())
+
+
+def comment_added_letters(payload: dict[str, Any]) -> list[Letter]:
+    comment = (
+        Comment.objects.select_related("item__project", "item__change", "author")
+        .filter(pk=payload["comment_id"])
+        .first()
+    )
+    if comment is None:  # removed with its item since: nothing to tell
+        return []
+    item = comment.item
+    return _to_users(
+        item_followers(item=item, exclude=payload["actor_id"]),
+        event=Event.COMMENT_ADDED,
+        subject=gettext_noop("[{code}] {actor} commented on {key}: {title}")
+        if comment.author
+        else gettext_noop("[{code}] New comment on {key}: {title}"),
+        template="notifications/mail/comment_added.txt",
+        context={
+            "code": item.project.code,
+            "key": item.key,
+            "title": item.title,
+            "project": str(item.project),
+            "actor": name_of(comment.author),
+            "quote": comment_quote(comment.body),
+            "url": absolute(f"{item.get_absolute_url()}#conversation"),
+        },
+    )
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any]], list[Letter]]] = {
     Event.ITEM_MOVED: item_moved_letters,
     Event.APPROVAL_DECIDED: approval_decided_letters,
     Event.RELEASE_DUE: release_due_letters,
     Event.RELEASE_FREEZE: release_freeze_letters,
     RELEASE_LIVE: release_live_letters,
+    Event.COMMENT_ADDED: comment_added_letters,
 }

@@ -24,6 +24,7 @@ class Event(models.TextChoices):
     APPROVAL_DECIDED = "approval_decided", _("A request of mine is approved or rejected")
     RELEASE_FREEZE = "release_freeze", _("A release I am a member of enters a freeze")
     RELEASE_DUE = "release_due", _("A release I am a member of is due to go live soon")
+    COMMENT_ADDED = "comment_added", _("An item I am assigned to or watch is commented on")
 
 
 # Sent to a release's distribution list, not to users: no preference.

@@ -12,6 +12,8 @@ from django.db.models.signals import post_save, pre_save
 
 from approvals.models import Approval, ReleaseApproval
 from approvals.signals import item_vote_cast, release_vote_cast
+from conversation.models import Comment
+from conversation.signals import comment_added
 from items.models import ReleaseItem
 from items.signals import item_moved
 from notifications.models import RELEASE_LIVE, Event
@@ -72,6 +74,14 @@ def on_release_vote(
     )
 
 
+def on_comment_added(sender: object, *, access: Access, comment: Comment, **kwargs: object) -> None:
+    # Who is told is worked out by the worker: the request pays one INSERT, however many watch.
+    event_queue(
+        event=Event.COMMENT_ADDED,
+        payload={"comment_id": comment.pk, "actor_id": access.user.pk},
+    )
+
+
 def remember_lifecycle(sender: object, instance: ReleaseProject, **kwargs: object) -> None:
     """pre_save: note whether a project saved as released was released before (one query,
     only when it is saved as released)."""
@@ -96,6 +106,7 @@ def connect() -> None:
     item_moved.connect(on_item_moved, dispatch_uid="notifications.item_moved")
     item_vote_cast.connect(on_item_vote, dispatch_uid="notifications.item_vote")
     release_vote_cast.connect(on_release_vote, dispatch_uid="notifications.release_vote")
+    comment_added.connect(on_comment_added, dispatch_uid="notifications.comment_added")
     pre_save.connect(
         remember_lifecycle, sender=ReleaseProject, dispatch_uid="notifications.lifecycle"
     )

@@ -14,11 +14,14 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.tasks import TaskResultStatus
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from conversation.services import ConversationError, comment_add
 from items import engine
 from notifications.models import Event, Preference, ReleaseMailing, SentReminder, Watch
 from notifications.services import preference_update
@@ -511,3 +514,110 @@ def test_a_freeze_mail_gives_its_times_in_the_recipients_zone(team: Team) -> Non
     assert f"until {tokyo:%Y-%m-%d %H:%M} JST" in to_quinn.body
     to_david = next(m for m in mail.outbox if m.to == ["david@example.com"])
     assert f"until {window.ends_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" in to_david.subject
+
+
+# --- Comments ---------------------------------------------------------------------------------
+
+
+def comment(team: Team, user, body: str = "Looks **good** <b>now</b>"):
+    url = reverse("conversation:comment_add", kwargs={"code": "PAY", "number": 1})
+    return team.client(user).post(url, {"body": body})
+
+
+def test_the_assignee_and_watchers_but_not_the_author_are_mailed_of_a_comment(team: Team) -> None:
+    item = item_in(team, DEVELOPING, assignee=team.approver)
+    for user in (team.qa, team.viewer, team.developer):
+        Watch.objects.create(user=user, item=item)
+
+    assert comment(team, team.developer).status_code == 302
+    drain()
+
+    assert sent_to("commented on") == [
+        "april@example.com",
+        "quinn@example.com",
+        "victor@example.com",
+    ]
+    message = mail.outbox[0]
+    author = team.developer.get_full_name()
+    assert message.subject == f"[PAY] {author} commented on {item.key}: {item.title}"
+    assert f'{author} commented on {item.key} "{item.title}":' in message.body
+    assert f"http://127.0.0.1:8000/projects/PAY/items/{item.number}/#conversation" in message.body
+
+
+def test_the_mail_quotes_the_comment_as_plain_text_never_as_html(team: Team) -> None:
+    item_in(team, DEVELOPING, assignee=team.qa)
+
+    comment(team, team.developer, "First **line** <script>alert(1)</script>\n\n- a & b")
+    drain()
+
+    (message,) = mail.outbox
+    assert "> First **line** <script>alert(1)</script>\n>\n> - a & b\n" in message.body
+    assert "<strong>" not in message.body
+    assert "&lt;" not in message.body
+    assert "&amp;" not in message.body
+
+
+def test_a_user_who_turned_comments_off_is_not_mailed_of_them(team: Team, rules: dict) -> None:
+    item = item_in(team, DEVELOPING, assignee=team.approver)
+    Watch.objects.create(user=team.qa, item=item)
+    preference_update(user=team.qa, enabled=[e for e in Event.values if e != Event.COMMENT_ADDED])
+
+    comment(team, team.developer)
+    move(team, team.developer, item, direction="next")
+    drain()
+
+    assert sent_to("commented on") == ["april@example.com"]
+    assert "quinn@example.com" in sent_to("moved to")  # only comments are off
+
+
+def test_the_preferences_page_offers_turning_comments_off(team: Team) -> None:
+    response = team.client(team.qa).get(reverse("notifications:preferences"))
+
+    assert "An item I am assigned to or watch is commented on" in response.text
+    assert f'value="{Event.COMMENT_ADDED}"' in response.text
+
+
+def test_a_comment_is_queued_only_once_it_commits(team: Team) -> None:
+    item_in(team, DEVELOPING, assignee=team.qa)
+
+    with transaction.atomic():
+        comment_add(access=team.access(team.developer), number=1, body="ready")
+        assert queued() == 0
+
+    assert queued() == 1  # one task for the comment; the worker works out who gets it
+    assert mail.outbox == []
+    drain()
+    assert sent_to("commented on") == ["quinn@example.com"]
+
+
+def test_a_rolled_back_or_refused_comment_sends_nothing(team: Team) -> None:
+    item_in(team, DEVELOPING, assignee=team.qa)
+
+    @transaction.atomic
+    def comment_then_fail() -> None:
+        comment_add(access=team.access(team.developer), number=1, body="ready")
+        raise RuntimeError("something after the comment failed")
+
+    with pytest.raises(RuntimeError):
+        comment_then_fail()
+    with pytest.raises(ConversationError):
+        comment_add(access=team.access(team.developer), number=1, body="  ")
+    assert comment(team, team.viewer).status_code == 403
+    drain()
+
+    assert queued() == 0
+    assert mail.outbox == []
+
+
+def test_posting_a_comment_costs_the_same_queries_however_many_watch(team: Team) -> None:
+    item = item_in(team, DEVELOPING, assignee=team.qa)
+    counts = []
+    for watchers in (1, 8):
+        for n in range(watchers - Watch.objects.filter(item=item).count()):
+            Watch.objects.create(user=UserFactory(username=f"watcher{watchers}-{n}"), item=item)
+        with CaptureQueriesContext(connection) as queries:
+            assert comment(team, team.developer).status_code == 302
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert queued() == 2  # one task per comment, whatever the number of watchers
