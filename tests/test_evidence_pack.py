@@ -389,3 +389,19 @@ def test_downloading_the_pack_takes_a_constant_number_of_queries(
     sealed_story(team, 3)
     with django_assert_num_queries(25):
         client.get(PACK)
+
+
+# --- Languages ---------------------------------------------------------------------------------
+
+
+def test_a_german_reader_reads_the_journal_in_german_and_gets_the_same_pack(story: Team) -> None:
+    german = Client(HTTP_ACCEPT_LANGUAGE="de")
+    german.force_login(story.manager)
+
+    journal = german.get("/projects/PAY/journal/").text
+
+    # The journal's words follow the reader; state names are data and stay as they are.
+    assert "Verschoben von 1 - Ready for Review nach 2 - Ready for Integration" in journal
+    assert "Notfallverschiebung" in journal
+    assert "Moved from" not in journal
+    assert german.get(PACK).content == story.client(story.manager).get(PACK).content
