@@ -9,6 +9,8 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from items.models import ReleaseStatus
 from items.workflow import workflow_current
@@ -33,6 +35,33 @@ from projects.models import ReleaseProject
 DAY, HOUR = 86400, 3600
 # The cumulative flow diagram samples at most this many days (its table lists the same days).
 FLOW_POINTS_MAX = 60
+
+# The texts naming a grain (year, quarter, month), each written out: German inflects the noun.
+GRAIN_COLUMN = {
+    "year": gettext_noop("Year"),
+    "quarter": gettext_noop("Quarter"),
+    "month": gettext_noop("Month"),
+}
+GRAIN_COUNT = {  # the trend's span, in the DORA table
+    "year": gettext_noop("{n} years"),
+    "quarter": gettext_noop("{n} quarters"),
+    "month": gettext_noop("{n} months"),
+}
+DEPLOYMENTS_SUMMARY = {
+    "year": gettext_noop("{deployments} release(s) went live in {n} year(s)"),
+    "quarter": gettext_noop("{deployments} release(s) went live in {n} quarter(s)"),
+    "month": gettext_noop("{deployments} release(s) went live in {n} month(s)"),
+}
+
+
+def _grain(grain: str) -> str:
+    """The grain's name inside a sentence ("per {grain}")."""
+    names = {
+        "year": pgettext("in a sentence", "year"),
+        "quarter": pgettext("in a sentence", "quarter"),
+        "month": pgettext("in a sentence", "month"),
+    }
+    return names.get(grain, grain)
 
 
 @dataclass
@@ -85,12 +114,11 @@ def _day(release: ReleaseKpis) -> str:
     return timezone.localdate(release.went_live).isoformat() if release.went_live else ""
 
 
-def _describe(spread: Spread, unit: str, convert: Callable[[float | None], float | None]) -> str:
+def _describe_days(spread: Spread, convert: Callable[[float | None], float | None]) -> str:
     if not spread.n:
-        return "no values yet"
-    return (
-        f"median {convert(spread.median)} {unit}, 85th percentile {convert(spread.p85)} {unit}"
-        f" (over {spread.n})"
+        return _("no values yet")
+    return _("median {median} days, 85th percentile {p85} days (over {n})").format(
+        median=convert(spread.median), p85=convert(spread.p85), n=spread.n
     )
 
 
@@ -144,28 +172,36 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
     labels = [row[0] for row in per_period]
     dashboard = Dashboard()
     deployments = sum(row[1] for row in per_period)
+    spelled = _grain(grain)
+    went_live = _(DEPLOYMENTS_SUMMARY.get(grain, DEPLOYMENTS_SUMMARY["month"])).format(
+        deployments=deployments, n=len(periods)
+    )
+    if live:
+        most = max(per_period, key=lambda r: r[1])[0]
+        went_live = _("{went_live}, most in {period}.").format(went_live=went_live, period=most)
+    else:
+        went_live = _("{went_live}.").format(went_live=went_live)
     dashboard.panels.append(
         Panel(
             chart=charts.chart_lines(
                 id="chart-deployments",
-                title=f"Releases gone live per {grain}",
-                summary=(
-                    f"{deployments} release(s) went live in {len(periods)} {grain}(s)"
-                    + (f", most in {max(per_period, key=lambda r: r[1])[0]}." if live else ".")
-                ),
+                title=_("Releases gone live per {grain}").format(grain=spelled),
+                summary=went_live,
                 labels=labels,
-                series=[("Releases gone live", [row[1] for row in per_period])],
+                series=[(_("Releases gone live"), [row[1] for row in per_period])],
             ),
             table=KpiTable(
                 name="periods",
-                caption=f"Per {grain}: releases gone live, their change items and the tickets "
-                f"they caused within {window} days",
+                caption=_(
+                    "Per {grain}: releases gone live, their change items and the tickets "
+                    "they caused within {window} days"
+                ).format(grain=spelled, window=window),
                 columns=[
-                    grain.capitalize(),
-                    "Releases gone live",
-                    "Change items shipped",
-                    "Tickets caused",
-                    "Incidents caused",
+                    _(GRAIN_COLUMN.get(grain, grain)),
+                    _("Releases gone live"),
+                    _("Change items shipped"),
+                    _("Tickets caused"),
+                    _("Incidents caused"),
                 ],
                 rows=per_period,
             ),
@@ -176,20 +212,32 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
         Panel(
             chart=charts.chart_lines(
                 id="chart-caused",
-                title=f"Help-desk tickets caused per {grain}",
-                summary=f"{caused_total} ticket(s) caused within {window} days of a go-live, "
-                f"{sum(row[4] for row in per_period)} of them incidents; by the {grain} the "
-                "release went live.",
+                title=_("Help-desk tickets caused per {grain}").format(grain=spelled),
+                summary=_(
+                    "{caused} ticket(s) caused within {window} days of a go-live, "
+                    "{incidents} of them incidents; by the {grain} the release went live."
+                ).format(
+                    caused=caused_total,
+                    window=window,
+                    incidents=sum(row[4] for row in per_period),
+                    grain=spelled,
+                ),
                 labels=labels,
                 series=[
-                    ("Tickets caused", [row[3] for row in per_period]),
-                    ("Incidents caused", [row[4] for row in per_period]),
+                    (_("Tickets caused"), [row[3] for row in per_period]),
+                    (_("Incidents caused"), [row[4] for row in per_period]),
                 ],
             ),
             table=KpiTable(
                 name="caused",
-                caption=f"Tickets caused within {window} days of go-live, per {grain}",
-                columns=[grain.capitalize(), "Tickets caused", "Incidents caused"],
+                caption=_("Tickets caused within {window} days of go-live, per {grain}").format(
+                    window=window, grain=spelled
+                ),
+                columns=[
+                    _(GRAIN_COLUMN.get(grain, grain)),
+                    _("Tickets caused"),
+                    _("Incidents caused"),
+                ],
                 rows=[[row[0], row[3], row[4]] for row in per_period],
             ),
         )
@@ -199,15 +247,15 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
         Panel(
             chart=charts.chart_bars(
                 id="chart-items",
-                title="Change items per release",
+                title=_("Change items per release"),
                 summary=_items_summary(releases),
                 labels=codes,
                 values=[r.items for r in releases],
             ),
             table=KpiTable(
                 name="items",
-                caption="Change items per release",
-                columns=["Release", "Went live", "Change items"],
+                caption=_("Change items per release"),
+                columns=[_("Release"), _("Went live"), _("Change items")],
                 rows=[[r.code, _day(r), r.items] for r in releases],
             ),
         )
@@ -216,15 +264,17 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
         Panel(
             chart=charts.chart_bars(
                 id="chart-issues",
-                title="Help-desk tickets caused per release",
+                title=_("Help-desk tickets caused per release"),
                 summary=_issues_summary(live, window),
                 labels=[r.code for r in live],
                 values=[r.caused for r in live],
             ),
             table=KpiTable(
                 name="issues",
-                caption=f"Tickets caused within {window} days of go-live, per release gone live",
-                columns=["Release", "Went live", "Tickets caused", "Incidents caused"],
+                caption=_(
+                    "Tickets caused within {window} days of go-live, per release gone live"
+                ).format(window=window),
+                columns=[_("Release"), _("Went live"), _("Tickets caused"), _("Incidents caused")],
                 rows=[[r.code, _day(r), r.caused, r.caused_incidents] for r in live],
             ),
         )
@@ -233,16 +283,23 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
         Panel(
             chart=charts.chart_bars(
                 id="chart-ratio",
-                title="New versus fixed tickets per release",
+                title=_("New versus fixed tickets per release"),
                 summary=_ratio_summary(live),
                 labels=[r.code for r in live],
                 values=[_ratio(r) for r in live],
             ),
             table=KpiTable(
                 name="ratio",
-                caption=f"Tickets caused (within {window} days) versus tickets fixed, per "
-                "release gone live; no ratio where it fixed none",
-                columns=["Release", "Tickets caused", "Tickets fixed", "New/fixed ratio"],
+                caption=_(
+                    "Tickets caused (within {window} days) versus tickets fixed, per "
+                    "release gone live; no ratio where it fixed none"
+                ).format(window=window),
+                columns=[
+                    _("Release"),
+                    _("Tickets caused"),
+                    _("Tickets fixed"),
+                    _("New/fixed ratio"),
+                ],
                 rows=[[r.code, r.caused, r.fixed, _ratio(r)] for r in live],
             ),
         )
@@ -251,17 +308,23 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
         Panel(
             chart=charts.chart_bars(
                 id="chart-lead",
-                title="Lead time per release (median, days)",
-                summary="Lead time, created to first production state: "
-                + _describe(numbers.lead.overall, "days", days)
-                + " over all releases shown.",
+                title=_("Lead time per release (median, days)"),
+                summary=_(
+                    "Lead time, created to first production state: {spread} over all releases "
+                    "shown."
+                ).format(spread=_describe_days(numbers.lead.overall, days)),
                 labels=codes,
                 values=[days(numbers.lead.of(r.id).median) for r in releases],
             ),
             table=KpiTable(
                 name="lead",
-                caption="Lead time per release, created to first production state (days)",
-                columns=["Release", "Items shipped", "Median (days)", "85th percentile (days)"],
+                caption=_("Lead time per release, created to first production state (days)"),
+                columns=[
+                    _("Release"),
+                    _("Items shipped"),
+                    _("Median (days)"),
+                    _("85th percentile (days)"),
+                ],
                 rows=[
                     [
                         r.code,
@@ -285,35 +348,45 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
 
 def _items_summary(releases: Sequence[ReleaseKpis]) -> str:
     if not releases:
-        return "No release to show."
+        return _("No release to show.")
     most = max(releases, key=lambda r: r.items)
     total = sum(r.items for r in releases)
-    return (
-        f"{total} change item(s) in {len(releases)} release(s), "
-        f"{total / len(releases):.1f} per release; most in {most.code} ({most.items})."
+    return _(
+        "{total} change item(s) in {releases} release(s), {mean} per release; most in {code} "
+        "({most})."
+    ).format(
+        total=total,
+        releases=len(releases),
+        mean=f"{total / len(releases):.1f}",
+        code=most.code,
+        most=most.items,
     )
 
 
 def _issues_summary(live: Sequence[ReleaseKpis], window: int) -> str:
     if not live:
-        return "No release has gone live yet."
+        return _("No release has gone live yet.")
     most = max(live, key=lambda r: r.caused or 0)
     total = sum(r.caused or 0 for r in live)
-    return (
-        f"{total} ticket(s) caused within {window} days of go-live by {len(live)} live "
-        f"release(s); most by {most.code} ({most.caused})."
-    )
+    return _(
+        "{total} ticket(s) caused within {window} days of go-live by {live} live release(s); "
+        "most by {code} ({most})."
+    ).format(total=total, window=window, live=len(live), code=most.code, most=most.caused)
 
 
 def _ratio_summary(live: Sequence[ReleaseKpis]) -> str:
     if not live:
-        return "No release has gone live yet."
+        return _("No release has gone live yet.")
     defined = [r for r in live if r.ratio is not None]
     worst = max(defined, key=lambda r: r.ratio, default=None)
-    text = f"{len(defined)} of {len(live)} live release(s) fixed tickets (a ratio exists)."
-    if worst is not None:
-        text += f" Highest ratio: {worst.code}, {_ratio(worst)} new per fixed ticket."
-    return text
+    if worst is None:
+        return _("{defined} of {live} live release(s) fixed tickets (a ratio exists).").format(
+            defined=len(defined), live=len(live)
+        )
+    return _(
+        "{defined} of {live} live release(s) fixed tickets (a ratio exists). Highest ratio: "
+        "{code}, {ratio} new per fixed ticket."
+    ).format(defined=len(defined), live=len(live), code=worst.code, ratio=_ratio(worst))
 
 
 def states_panel(
@@ -330,13 +403,24 @@ def states_panel(
         key=lambda s: moves.by_state[s.pk].backward,
         default=None,
     )
-    summary = "No item has left a state yet."
+    summary = _("No item has left a state yet.")
     if slowest is not None:
-        summary = (
-            f"Longest median stay: {slowest.name}, {days(in_state[slowest.pk].median)} days. "
-            f"{moves.total.backward} backward move(s) (rework) of {moves.total.moves} moves"
-            + (f", most from {rework.name}." if rework else ".")
-        )
+        values = {
+            "state": slowest.name,
+            "days": days(in_state[slowest.pk].median),
+            "backward": moves.total.backward,
+            "moves": moves.total.moves,
+        }
+        if rework is not None:
+            summary = _(
+                "Longest median stay: {state}, {days} days. {backward} backward move(s) "
+                "(rework) of {moves} moves, most from {rework}."
+            ).format(rework=rework.name, **values)
+        else:
+            summary = _(
+                "Longest median stay: {state}, {days} days. {backward} backward move(s) "
+                "(rework) of {moves} moves."
+            ).format(**values)
     rows = []
     for state in shown:
         spread = in_state.get(state.pk, Spread())
@@ -354,21 +438,21 @@ def states_panel(
     return Panel(
         chart=charts.chart_bars(
             id="chart-states",
-            title="Time in each state (median, days)",
+            title=_("Time in each state (median, days)"),
             summary=summary,
             labels=[s.name.split(" - ")[0] for s in shown],
             values=[days(in_state[s.pk].median) if s.pk in in_state else None for s in shown],
         ),
         table=KpiTable(
             name="states",
-            caption="Time in each state (completed stays) and the moves out of it",
+            caption=_("Time in each state (completed stays) and the moves out of it"),
             columns=[
-                "State",
-                "Stays",
-                "Median (days)",
-                "85th percentile (days)",
-                "Backward moves from it",
-                "Emergency moves from it",
+                _("State"),
+                _("Stays"),
+                _("Median (days)"),
+                _("85th percentile (days)"),
+                _("Backward moves from it"),
+                _("Emergency moves from it"),
             ],
             rows=rows,
         ),
@@ -399,23 +483,24 @@ def _releases_table(numbers: InstallationNumbers) -> KpiTable:
         )
     return KpiTable(
         name="releases",
-        caption=f"The KPIs of each release (tickets: caused within {numbers.window_days} days "
-        "of its go-live)",
+        caption=_(
+            "The KPIs of each release (tickets: caused within {window} days of its go-live)"
+        ).format(window=numbers.window_days),
         columns=[
-            "Release",
-            "Name",
-            "Went live",
-            "Change items",
-            "Tickets caused",
-            "Incidents caused",
-            "Tickets fixed",
-            "New/fixed ratio",
-            "Lead time median (days)",
-            "Lead time 85th percentile (days)",
-            "Backward moves",
-            "Emergency moves",
-            "Approval wait median (hours)",
-            "Time to restore median (hours)",
+            _("Release"),
+            _("Name"),
+            _("Went live"),
+            _("Change items"),
+            _("Tickets caused"),
+            _("Incidents caused"),
+            _("Tickets fixed"),
+            _("New/fixed ratio"),
+            _("Lead time median (days)"),
+            _("Lead time 85th percentile (days)"),
+            _("Backward moves"),
+            _("Emergency moves"),
+            _("Approval wait median (hours)"),
+            _("Time to restore median (hours)"),
         ],
         rows=rows,
     )
@@ -439,8 +524,14 @@ def _release_states_table(numbers: InstallationNumbers) -> KpiTable:
                 )
     return KpiTable(
         name="release_states",
-        caption="Time in each state per release (completed stays, days)",
-        columns=["Release", "State", "Stays", "Median (days)", "85th percentile (days)"],
+        caption=_("Time in each state per release (completed stays, days)"),
+        columns=[
+            _("Release"),
+            _("State"),
+            _("Stays"),
+            _("Median (days)"),
+            _("85th percentile (days)"),
+        ],
         rows=rows,
     )
 
@@ -455,38 +546,46 @@ def _dora_table(
     failure_rate = round(100 * len(failed) / len(live), 1) if live else None
     return KpiTable(
         name="dora",
-        caption="The four DORA measures and the flow totals over the releases shown",
-        columns=["Measure", "Value", "Over"],
+        caption=_("The four DORA measures and the flow totals over the releases shown"),
+        columns=[_("Measure"), _("Value"), _("Over")],
         rows=[
-            [f"Deployment frequency (releases per {grain})", frequency, f"{len(periods)} {grain}s"],
             [
-                "Lead time for changes, median (days)",
+                _("Deployment frequency (releases per {grain})").format(grain=_grain(grain)),
+                frequency,
+                _(GRAIN_COUNT.get(grain, GRAIN_COUNT["month"])).format(n=len(periods)),
+            ],
+            [
+                _("Lead time for changes, median (days)"),
                 days(numbers.lead.overall.median),
-                f"{numbers.lead.overall.n} items",
+                _("{n} items").format(n=numbers.lead.overall.n),
             ],
-            ["Change failure rate (%)", failure_rate, f"{len(failed)} of {len(live)} releases"],
             [
-                "Time to restore, median (hours)",
+                _("Change failure rate (%)"),
+                failure_rate,
+                _("{failed} of {live} releases").format(failed=len(failed), live=len(live)),
+            ],
+            [
+                _("Time to restore, median (hours)"),
                 hours(numbers.restore.overall.median),
-                f"{numbers.restore.overall.n} resolved incidents",
+                _("{n} resolved incidents").format(n=numbers.restore.overall.n),
             ],
             [
-                "Lead time, 85th percentile (days)",
+                _("Lead time, 85th percentile (days)"),
                 days(numbers.lead.overall.p85),
-                f"{numbers.lead.overall.n} items",
+                _("{n} items").format(n=numbers.lead.overall.n),
             ],
             [
-                "Approval wait, median (hours)",
+                _("Approval wait, median (hours)"),
                 hours(numbers.waits.overall.median),
-                f"{numbers.waits.overall.n} votes",
+                _("{n} votes").format(n=numbers.waits.overall.n),
             ],
             [
-                "Approval wait, 85th percentile (hours)",
+                _("Approval wait, 85th percentile (hours)"),
                 hours(numbers.waits.overall.p85),
-                f"{numbers.waits.overall.n} votes",
+                _("{n} votes").format(n=numbers.waits.overall.n),
             ],
-            ["Backward moves (rework)", numbers.moves.total.backward, "all moves"],
-            ["Emergency moves", numbers.moves.total.emergency, "all moves"],
+            [_("Backward moves (rework)"), numbers.moves.total.backward, _("all moves")],
+            [_("Emergency moves"), numbers.moves.total.emergency, _("all moves")],
         ],
     )
 
@@ -524,19 +623,21 @@ def release_dashboard(*, numbers: ReleaseNumbers) -> Dashboard:
     sampled = _sample(numbers.flow)
     dashboard = Dashboard()
     last = sampled[-1] if sampled else None
-    summary = "No journal rows yet."
+    summary = _("No journal rows yet.")
     if last is not None:
         holding = [f"{s.name}: {last.counts.get(s.pk, 0)}" for s in states if last.counts.get(s.pk)]
-        summary = (
-            f"From {sampled[0].day.isoformat()} to {last.day.isoformat()}; at the end "
-            + (", ".join(holding) if holding else "no items")
-            + "."
-        )
+        span = {"first": sampled[0].day.isoformat(), "last": last.day.isoformat()}
+        if holding:
+            summary = _("From {first} to {last}; at the end {holding}.").format(
+                holding=", ".join(holding), **span
+            )
+        else:
+            summary = _("From {first} to {last}; at the end no items.").format(**span)
     dashboard.panels.append(
         Panel(
             chart=charts.chart_cumulative_flow(
                 id="chart-flow",
-                title=f"Cumulative flow of {r.code}",
+                title=_("Cumulative flow of {code}").format(code=r.code),
                 summary=summary,
                 labels=[d.day.isoformat() for d in sampled],
                 states=[(s.pk, s.name) for s in states],
@@ -544,8 +645,10 @@ def release_dashboard(*, numbers: ReleaseNumbers) -> Dashboard:
             ),
             table=KpiTable(
                 name="flow",
-                caption=f"Items of {r.code} in each state at the end of each day (UTC)",
-                columns=["Day", *[s.name for s in states]],
+                caption=_("Items of {code} in each state at the end of each day (UTC)").format(
+                    code=r.code
+                ),
+                columns=[_("Day"), *[s.name for s in states]],
                 rows=[
                     [d.day.isoformat(), *[d.counts.get(s.pk, 0) for s in states]] for d in sampled
                 ],
@@ -565,26 +668,32 @@ def release_dashboard(*, numbers: ReleaseNumbers) -> Dashboard:
     dashboard.tables.append(
         KpiTable(
             name="release",
-            caption=f"The KPIs of {r.code}",
-            columns=["Measure", "Value"],
+            caption=_("The KPIs of {code}").format(code=r.code),
+            columns=[_("Measure"), _("Value")],
             rows=[
-                ["Went live", _day(r) or "not yet"],
-                ["Change items", r.items],
-                [f"Tickets caused within {window} days of go-live", r.caused],
-                [f"Incidents caused within {window} days of go-live", r.caused_incidents],
-                ["Tickets fixed by its changes", r.fixed],
-                ["New/fixed ratio", _ratio(r)],
-                ["Items shipped (reached a production state)", lead.n],
-                ["Lead time median (days)", days(lead.median)],
-                ["Lead time 85th percentile (days)", days(lead.p85)],
-                ["Moves", counts.moves],
-                ["Backward moves (rework)", counts.backward],
-                ["Emergency moves", counts.emergency],
-                ["Approval wait median (hours)", hours(waits.median)],
-                ["Approval wait 85th percentile (hours)", hours(waits.p85)],
-                ["Resolved caused incidents", restore.n],
-                ["Time to restore median (hours)", hours(restore.median)],
-                ["Time to restore 85th percentile (hours)", hours(restore.p85)],
+                [_("Went live"), _day(r) or _("not yet")],
+                [_("Change items"), r.items],
+                [
+                    _("Tickets caused within {window} days of go-live").format(window=window),
+                    r.caused,
+                ],
+                [
+                    _("Incidents caused within {window} days of go-live").format(window=window),
+                    r.caused_incidents,
+                ],
+                [_("Tickets fixed by its changes"), r.fixed],
+                [_("New/fixed ratio"), _ratio(r)],
+                [_("Items shipped (reached a production state)"), lead.n],
+                [_("Lead time median (days)"), days(lead.median)],
+                [_("Lead time 85th percentile (days)"), days(lead.p85)],
+                [_("Moves"), counts.moves],
+                [_("Backward moves (rework)"), counts.backward],
+                [_("Emergency moves"), counts.emergency],
+                [_("Approval wait median (hours)"), hours(waits.median)],
+                [_("Approval wait 85th percentile (hours)"), hours(waits.p85)],
+                [_("Resolved caused incidents"), restore.n],
+                [_("Time to restore median (hours)"), hours(restore.median)],
+                [_("Time to restore 85th percentile (hours)"), hours(restore.p85)],
             ],
         )
     )

@@ -8,6 +8,7 @@ mistyped filter would pass for the filtered one.
 from dataclasses import dataclass
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from items.models import Kind
 from measurement.kpi_selectors import WINDOW_DEFAULT
@@ -18,10 +19,10 @@ from releasemgmt.pagination import BAD_PER_PAGE, PER_PAGE_MAX, WHOLE_NUMBER
 PER_PAGE = 100
 # The user's own input is echoed cut short.
 ECHOED = 20
-BAD_KIND = 'Unknown kind "{value}": choose one of {choices}.'
-BAD_ASSIGNEE = 'Unknown assignee "{value}": choose a member of a release shown.'
-BAD_RELEASE = 'No open release "{value}" that you may see: choose one of the releases shown.'
-BAD_SORT = 'Cannot sort by "{value}": sort by {choices} (a leading "-" sorts descending).'
+BAD_KIND = _('Unknown kind "{value}": choose one of {choices}.')
+BAD_ASSIGNEE = _('Unknown assignee "{value}": choose a member of a release shown.')
+BAD_RELEASE = _('No open release "{value}" that you may see: choose one of the releases shown.')
+BAD_SORT = _('Cannot sort by "{value}": sort by {choices} (a leading "-" sorts descending).')
 
 
 class OverviewInputError(ValueError):
@@ -85,16 +86,16 @@ def overview_sort_links(*, current: str) -> dict[str, dict[str, str | None]]:
 # --- The KPI dashboards ------------------------------------------------------------------------
 
 WINDOW_MAX = 365
-BAD_PERIOD = (
+BAD_PERIOD = _(
     'Unknown period "{value}": give a year (2026), a quarter (2026-Q2) or a month (2026-05), '
-    f"years {YEARS[0]} to {YEARS[1]}."
+    "years {first} to {last}."
 )
-BAD_GRAIN = 'Cannot group by "{value}": choose one of {choices}.'
-BAD_WINDOW = (
+BAD_GRAIN = _('Cannot group by "{value}": choose one of {choices}.')
+BAD_WINDOW = _(
     'Unknown window "{value}": the days after go-live in which a ticket counts as caused by the '
-    f"release are a whole number from 1 to {WINDOW_MAX}."
+    "release are a whole number from 1 to {max}."
 )
-BAD_TABLE = 'No table "{value}" to export here: choose one of {choices}.'
+BAD_TABLE = _('No table "{value}" to export here: choose one of {choices}.')
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ def kpi_filters_parse(*, params: QueryDict) -> KpiFilters:
     if asked:
         period = period_parse(asked)
         if period is None:
-            raise OverviewInputError(BAD_PERIOD.format(value=asked[:ECHOED]))
+            raise OverviewInputError(
+                BAD_PERIOD.format(value=asked[:ECHOED], first=YEARS[0], last=YEARS[1])
+            )
     by = params.get("by", "") or "quarter"
     if by not in GRAINS:
         raise OverviewInputError(BAD_GRAIN.format(value=by[:ECHOED], choices=", ".join(GRAINS)))
@@ -119,7 +122,7 @@ def kpi_filters_parse(*, params: QueryDict) -> KpiFilters:
     asked = params.get("window")
     if asked is not None:
         if not (WHOLE_NUMBER.fullmatch(asked) and 1 <= int(asked) <= WINDOW_MAX):
-            raise OverviewInputError(BAD_WINDOW.format(value=asked[:ECHOED]))
+            raise OverviewInputError(BAD_WINDOW.format(value=asked[:ECHOED], max=WINDOW_MAX))
         window_days = int(asked)
     return KpiFilters(period=period, by=by, window_days=window_days)
 

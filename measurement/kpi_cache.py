@@ -6,17 +6,19 @@ releases the reader may see. So each view first reads, in one cheap query, the j
 marks (the largest row id of each table the dashboards read: primary keys, an index's last entry)
 and the ids of the releases the reader sees. Any new journal row, ticket, vote or stay raises a
 mark, so the key changes and the next view recomputes: never stale. Readers who see the same
-releases share an entry; an entry is never served for another visible set (the set's digest is
-in the key). The cache is settings' default (per process unless CACHES says otherwise).
+releases in the same language share an entry; an entry is never served for another visible set
+(the set's digest is in the key) nor in another language (its titles and headers are words).
+The cache is settings' default (per process unless CACHES says otherwise).
 """
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from approvals.models import Approval
 from helpdesk.models import Ticket
@@ -39,7 +41,7 @@ MARKED = (
 )
 PROJECTS = ReleaseProject._meta.db_table
 # Bump when the Dashboard's shape changes, so a running process never serves an old shape.
-VERSION = 1
+VERSION = 2
 TIMEOUT = 3600
 
 
@@ -72,6 +74,7 @@ class KpiReading:
             seen,
             *map(str, self.marks),
             timezone.localdate().isoformat(),
+            translation.get_language() or "",
         ]
         return "kpis:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -98,7 +101,7 @@ def kpi_reading(*, user: AbstractBaseUser | None) -> KpiReading:
 @dataclass(frozen=True)
 class CachedDashboard:
     dashboard: Dashboard
-    computed_at: str  # HH:MM, local time
+    computed_at: dt.datetime  # shown in each reader's own time zone
     journal_row: int
 
 
@@ -110,7 +113,7 @@ def kpi_dashboard_cached(
     if entry is None:
         entry = CachedDashboard(
             dashboard=compute(),
-            computed_at=timezone.localtime().strftime("%H:%M"),
+            computed_at=timezone.now(),
             journal_row=reading.journal_row,
         )
         cache.set(key, entry, TIMEOUT)

@@ -3,6 +3,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from items.models import Kind
@@ -85,10 +86,8 @@ def overview_page(request: HttpRequest) -> HttpResponse:
 # --- The KPI dashboards ------------------------------------------------------------------------
 
 
-def _kpi_export(request: HttpRequest, dashboard: Dashboard, stem: str) -> HttpResponse | None:
+def _kpi_export(request: HttpRequest, dashboard: Dashboard, stem: str) -> HttpResponse:
     """The CSV (or XLSX) of the dashboard table `table` names, through the one export path."""
-    if EXPORT_PARAMETER not in request.GET:
-        return None
     names = [table.name for table in dashboard.all_tables]
     try:
         name = kpi_export_table_parse(params=request.GET, names=names)
@@ -115,11 +114,12 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         chosen = kpi_filters_parse(params=request.GET)
     except OverviewInputError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
+    if EXPORT_PARAMETER in request.GET:
+        with translation.override("en"):  # an export's headers are English: machines read them
+            cached = kpi_dashboard_installation_cached(user=request.user, filters=chosen)
+            return _kpi_export(request, cached.dashboard, "kpis")
     cached = kpi_dashboard_installation_cached(user=request.user, filters=chosen)
     dashboard = cached.dashboard
-    export = _kpi_export(request, dashboard, "kpis")
-    if export is not None:
-        return export
     context = {
         "dashboard": dashboard,
         "computed": cached,
@@ -140,11 +140,14 @@ def release_kpi_page(request: HttpRequest, code: str) -> HttpResponse:
     except OverviewInputError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
     project = access.project
+    if EXPORT_PARAMETER in request.GET:
+        with translation.override("en"):  # an export's headers are English: machines read them
+            cached = kpi_dashboard_release_cached(
+                user=request.user, project=project, filters=chosen
+            )
+            return _kpi_export(request, cached.dashboard, f"kpis-{project.code}")
     cached = kpi_dashboard_release_cached(user=request.user, project=project, filters=chosen)
     dashboard = cached.dashboard
-    export = _kpi_export(request, dashboard, f"kpis-{project.code}")
-    if export is not None:
-        return export
     context = {
         "project": project,
         "access": access,

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext, gettext_noop
 
 from planning.freezes import FreezeOccurrence, freeze_occurrences_of
 from planning.models import ACTUAL_FIELDS, FreezeWindow, Milestone, ReleaseSchedule
@@ -19,8 +21,8 @@ from projects.selectors import projects_visible_filter, projects_visible_to
 # The domain part of every event's UID: a constant, so UIDs survive a change of host name.
 UID_DOMAIN = "releasemgmt"
 
-BAD_MONTH = "“{value}” is not a month: use the form 2026-12 (year-month)."
-BAD_VIEW = "“{value}” is not a calendar view: use month or list."
+BAD_MONTH = gettext_noop("“{value}” is not a month: use the form 2026-12 (year-month).")
+BAD_VIEW = gettext_noop("“{value}” is not a calendar view: use month or list.")
 
 EventKind = Literal["milestone", "go_live", "freeze"]
 
@@ -105,7 +107,7 @@ def schedule_events(schedule: ReleaseSchedule) -> list[CalendarEvent]:
             CalendarEvent(
                 uid=f"release-{project.pk}-go-live@{UID_DOMAIN}",
                 kind="go_live",
-                title=f"{project.code} Go-live window",
+                title=gettext("{code} Go-live window").format(code=project.code),
                 start=schedule.go_live_start,
                 end=schedule.go_live_end,
                 project=project,
@@ -125,8 +127,11 @@ def freeze_event(occurrence: FreezeOccurrence, project: ReleaseProject | None) -
     return CalendarEvent(
         uid=f"freeze-{occurrence.window_id}-{day:%Y%m%d}@{UID_DOMAIN}",
         kind="freeze",
-        title=f"Freeze: {occurrence.name}"
-        + (f" ({occurrence.scope})" if project is not None else ""),
+        title=(
+            gettext("Freeze: {name} ({scope})").format(name=occurrence.name, scope=occurrence.scope)
+            if project is not None
+            else gettext("Freeze: {name}").format(name=occurrence.name)
+        ),
         start=occurrence.start,
         end=occurrence.end,
         project=project,
@@ -178,7 +183,7 @@ class CalendarMonth:
 
     @property
     def weekday_names(self) -> list[str]:
-        return list(stdlib_calendar.day_name)
+        return [WEEKDAYS[day] for day in range(7)]  # Monday first, in the active language
 
 
 def month_parse(value: str | None, *, today: dt.date) -> dt.date:
@@ -192,9 +197,9 @@ def month_parse(value: str | None, *, today: dt.date) -> dt.date:
             raise ValueError(value)
         first = dt.date(int(year), int(month), 1)
     except ValueError:
-        raise ValueError(BAD_MONTH.format(value=value[:20])) from None
+        raise ValueError(gettext(BAD_MONTH).format(value=value[:20])) from None
     if first.year < 1970 or first.year > 9998:
-        raise ValueError(BAD_MONTH.format(value=value[:20]))
+        raise ValueError(gettext(BAD_MONTH).format(value=value[:20]))
     return first
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from planning.models import Milestone
 from planning.schedule import schedule_problems
@@ -17,7 +18,7 @@ class ScheduleForm(forms.Form):
             self.fields[milestone.value] = forms.DateTimeField(
                 label=milestone.label,
                 required=False,
-                help_text=f"Date and time in {zone}.",
+                help_text=_("Date and time in {zone}.").format(zone=zone),
                 widget=forms.DateTimeInput(
                     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
                 ),

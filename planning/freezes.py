@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from planning.models import FreezeKind, FreezeWindow
 from projects.models import ReleaseProject
@@ -25,8 +26,8 @@ WEEK = dt.timedelta(days=7)
 # How far ahead the banner looks for the next freeze (a weekly window always occurs sooner).
 NEXT_FREEZE_HORIZON = dt.timedelta(days=400)
 
-IN_FORCE = "Freeze “{name}” in force until {until}: no moves into production states."
-NEXT_STARTS = "Next freeze “{name}” starts {start} (until {until})."
+IN_FORCE = gettext_noop("Freeze “{name}” in force until {until}: no moves into production states.")
+NEXT_STARTS = gettext_noop("Next freeze “{name}” starts {start} (until {until}).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +167,13 @@ class FreezeBanner:
 
     @property
     def messages(self) -> list[str]:
-        said = [IN_FORCE.format(name=o.name, until=o.local(o.end)) for o in self.open]
+        said = [gettext(IN_FORCE).format(name=o.name, until=o.local(o.end)) for o in self.open]
         if self.next is not None:
             o = self.next
             said.append(
-                NEXT_STARTS.format(name=o.name, start=o.local(o.start), until=o.local(o.end))
+                gettext(NEXT_STARTS).format(
+                    name=o.name, start=o.local(o.start), until=o.local(o.end)
+                )
             )
         return said
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from items.gates import Requirements
 from items.models import ReleaseItem
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 FREEZE = "freeze"
 
-FROZEN = "Freeze “{name}” until {until}: no moves into production states"
+FROZEN = gettext_noop("Freeze “{name}” until {until}: no moves into production states")
 
 
 class FreezeGate:
@@ -44,7 +45,8 @@ class FreezeGate:
         target = policy.states.get(need.to_state_id)
         if target is None or not target.production:
             return []
-        return [FROZEN.format(name=o.name, until=o.local(o.end)) for o in self.in_force()]
+        frozen = gettext(FROZEN)
+        return [frozen.format(name=o.name, until=o.local(o.end)) for o in self.in_force()]
 
     def satisfied_by(self, item: ReleaseItem, need: Requirements) -> list[str]:
         return []

@@ -13,7 +13,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar, Event, vDuration
 
 from planning.calendar_events import CalendarEvent, calendar_events
@@ -109,11 +109,17 @@ def _vevent(event: CalendarEvent, *, stamp: dt.datetime, base_url: str) -> Event
 
 def calendar_feed_ics(*, user: AbstractBaseUser, base_url: str) -> bytes:
     """The feed of `user`: every planned milestone and go-live window of the releases they may
-    see, and the freeze windows (occurrences from a month back to a year ahead). Two queries."""
+    see, and the freeze windows (occurrences from a month back to a year ahead). Two queries.
+    Always in English, whatever language the calendar client asks in: machines read it too."""
     now = timezone.now()
-    events = calendar_events(
-        user=user, start=now - FREEZES_BACK, end=now + FREEZES_AHEAD, all_milestones=True
-    )
+    with translation.override("en"):
+        events = calendar_events(
+            user=user, start=now - FREEZES_BACK, end=now + FREEZES_AHEAD, all_milestones=True
+        )
+        return _calendar(events, now=now, base_url=base_url)
+
+
+def _calendar(events: list[CalendarEvent], *, now: dt.datetime, base_url: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

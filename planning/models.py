@@ -6,6 +6,8 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from journal.models import JournalFields
@@ -16,11 +18,11 @@ from releasemgmt.limits import COMMENT_MAX, at_most
 class Milestone(models.TextChoices):
     """A release's milestones, in the order they must come (the planned field has its name)."""
 
-    DEVELOPMENT_START = "development_start", "Development start"
-    CODE_FREEZE = "code_freeze", "Code freeze"
-    QA_START = "qa_start", "QA start"
-    GO_LIVE_START = "go_live_start", "Go-live window start"
-    GO_LIVE_END = "go_live_end", "Go-live window end"
+    DEVELOPMENT_START = "development_start", _("Development start")
+    CODE_FREEZE = "code_freeze", _("Code freeze")
+    QA_START = "qa_start", _("QA start")
+    GO_LIVE_START = "go_live_start", _("Go-live window start")
+    GO_LIVE_END = "go_live_end", _("Go-live window end")
 
 
 # The actual date the system records for each milestone (docs/PLANNING.md says which event).
@@ -39,20 +41,20 @@ class ReleaseSchedule(models.Model):
     project = models.OneToOneField(
         ReleaseProject, on_delete=models.CASCADE, related_name="schedule"
     )
-    development_start = models.DateTimeField("development start", null=True, blank=True)
-    code_freeze = models.DateTimeField("code freeze", null=True, blank=True)
-    qa_start = models.DateTimeField("QA start", null=True, blank=True)
-    go_live_start = models.DateTimeField("go-live window start", null=True, blank=True)
-    go_live_end = models.DateTimeField("go-live window end", null=True, blank=True)
+    development_start = models.DateTimeField(_("development start"), null=True, blank=True)
+    code_freeze = models.DateTimeField(_("code freeze"), null=True, blank=True)
+    qa_start = models.DateTimeField(_("QA start"), null=True, blank=True)
+    go_live_start = models.DateTimeField(_("go-live window start"), null=True, blank=True)
+    go_live_end = models.DateTimeField(_("go-live window end"), null=True, blank=True)
     # Recorded by planning.schedule_actuals when they happen, never typed in.
     development_started_at = models.DateTimeField(
-        "development started", null=True, blank=True, editable=False
+        _("development started"), null=True, blank=True, editable=False
     )
     code_frozen_at = models.DateTimeField(
-        "code freeze happened", null=True, blank=True, editable=False
+        _("code freeze happened"), null=True, blank=True, editable=False
     )
-    qa_started_at = models.DateTimeField("QA started", null=True, blank=True, editable=False)
-    went_live_at = models.DateTimeField("went live", null=True, blank=True, editable=False)
+    qa_started_at = models.DateTimeField(_("QA started"), null=True, blank=True, editable=False)
+    went_live_at = models.DateTimeField(_("went live"), null=True, blank=True, editable=False)
     # Bumped by each edit of the plan: the iCal events' SEQUENCE, so clients take the update.
     revision = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -90,34 +92,40 @@ class CalendarFeed(models.Model):
 
 # --- Freeze windows (issue 10) -------------------------------------------------------------
 
-FREEZE_END_BEFORE_START = "A freeze window must end after it starts."
-FREEZE_ZERO_LENGTH = "A freeze window cannot start and end at the same moment."
-FREEZE_UNKNOWN_ZONE = "“{zone}” is not a time zone name (use an IANA name such as Europe/Zurich)."
-FREEZE_NEEDS = "A {kind} freeze window needs its {field}."
-FREEZE_NO_SUCH_DAY = "{month}/{day} is not a day of the year."
+FREEZE_END_BEFORE_START = gettext_noop("A freeze window must end after it starts.")
+FREEZE_ZERO_LENGTH = gettext_noop("A freeze window cannot start and end at the same moment.")
+FREEZE_UNKNOWN_ZONE = gettext_noop(
+    "“{zone}” is not a time zone name (use an IANA name such as Europe/Zurich)."
+)
+FREEZE_NEEDS_BY_KIND = {
+    "one_off": gettext_noop("A one-off freeze window needs its {field}."),
+    "weekly": gettext_noop("A weekly freeze window needs its {field}."),
+    "annual": gettext_noop("A yearly freeze window needs its {field}."),
+}
+FREEZE_NO_SUCH_DAY = gettext_noop("{month}/{day} is not a day of the year.")
 
 
 class FreezeKind(models.TextChoices):
-    ONE_OFF = "one_off", "One-off (from a date and time to a date and time)"
-    WEEKLY = "weekly", "Every week (from a weekday and time to a weekday and time)"
-    ANNUAL = "annual", "Every year (from a day and time to a day and time, e.g. 20 Dec to 3 Jan)"
+    ONE_OFF = "one_off", _("One-off (from a date and time to a date and time)")
+    WEEKLY = "weekly", _("Every week (from a weekday and time to a weekday and time)")
+    ANNUAL = "annual", _("Every year (from a day and time to a day and time, e.g. 20 Dec to 3 Jan)")
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(FREEZE_UNKNOWN_ZONE.format(zone=value)) from None
+        raise ValidationError(gettext(FREEZE_UNKNOWN_ZONE).format(zone=value)) from None
 
 
 class FreezeWindow(models.Model):
@@ -131,15 +139,17 @@ class FreezeWindow(models.Model):
         null=True,
         blank=True,
         related_name="freeze_windows",
-        help_text="Leave empty for an installation-wide freeze.",
+        help_text=_("Leave empty for an installation-wide freeze."),
     )
     kind = models.CharField(max_length=8, choices=FreezeKind.choices, default=FreezeKind.ONE_OFF)
     time_zone = models.CharField(
         max_length=64,
         default="Europe/Zurich",
         validators=[validate_time_zone],
-        help_text="The IANA zone the recurring times are wall-clock times in (e.g. "
-        "Europe/Zurich); a one-off window's times are shown in it.",
+        help_text=_(
+            "The IANA zone the recurring times are wall-clock times in (e.g. "
+            "Europe/Zurich); a one-off window's times are shown in it."
+        ),
     )
     # One-off: two moments.
     starts_at = models.DateTimeField(null=True, blank=True)
@@ -190,22 +200,17 @@ class FreezeWindow(models.Model):
         }.get(self.kind, ())
         missing = [name for name in required if getattr(self, name) is None]
         if missing:
-            kind = {FreezeKind.ONE_OFF: "one-off", FreezeKind.WEEKLY: "weekly"}.get(
-                self.kind, "yearly"
-            )
+            needs = gettext(FREEZE_NEEDS_BY_KIND.get(self.kind, FREEZE_NEEDS_BY_KIND["annual"]))
             raise ValidationError(
-                {
-                    n: FREEZE_NEEDS.format(kind=kind, field=self._meta.get_field(n).verbose_name)
-                    for n in missing
-                }
+                {n: needs.format(field=self._meta.get_field(n).verbose_name) for n in missing}
             )
         if self.kind == FreezeKind.ONE_OFF and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": FREEZE_END_BEFORE_START})
+            raise ValidationError({"ends_at": gettext(FREEZE_END_BEFORE_START)})
         if self.kind == FreezeKind.WEEKLY and (self.start_weekday, self.start_time) == (
             self.end_weekday,
             self.end_time,
         ):
-            raise ValidationError({"end_time": FREEZE_ZERO_LENGTH})
+            raise ValidationError({"end_time": gettext(FREEZE_ZERO_LENGTH)})
         if self.kind == FreezeKind.ANNUAL:
             for month, day, field in (
                 (self.start_month, self.start_day, "start_day"),
@@ -213,10 +218,11 @@ class FreezeWindow(models.Model):
             ):
                 # 29 February is refused: a yearly window must occur every year.
                 if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2001, month)[1]:
-                    raise ValidationError({field: FREEZE_NO_SUCH_DAY.format(month=month, day=day)})
+                    message = gettext(FREEZE_NO_SUCH_DAY).format(month=month, day=day)
+                    raise ValidationError({field: message})
             if (self.start_month, self.start_day, self.start_time) == (
                 self.end_month,
                 self.end_day,
                 self.end_time,
             ):
-                raise ValidationError({"end_time": FREEZE_ZERO_LENGTH})
+                raise ValidationError({"end_time": gettext(FREEZE_ZERO_LENGTH)})

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from planning.models import ACTUAL_FIELDS, Milestone, ReleaseSchedule
 from projects.access import Access
@@ -14,9 +16,9 @@ from projects.roles import MANAGE
 
 PLANNED_FIELDS: tuple[str, ...] = tuple(Milestone.values)
 
-OUT_OF_ORDER = "{later} must not be before {earlier} ({when})."
-GO_LIVE_EMPTY = "The go-live window must end after it starts."
-GO_LIVE_HALF = "Give both the start and the end of the go-live window, or neither."
+OUT_OF_ORDER = gettext_noop("{later} must not be before {earlier} ({when}).")
+GO_LIVE_EMPTY = gettext_noop("The go-live window must end after it starts.")
+GO_LIVE_HALF = gettext_noop("Give both the start and the end of the go-live window, or neither.")
 
 
 class ScheduleInvalid(Exception):
@@ -36,18 +38,24 @@ def schedule_problems(*, planned: dict[str, datetime | None]) -> dict[str, str]:
     problems: dict[str, str] = {}
     start, end = planned.get(Milestone.GO_LIVE_START), planned.get(Milestone.GO_LIVE_END)
     if (start is None) != (end is None):
-        problems[Milestone.GO_LIVE_END if end is None else Milestone.GO_LIVE_START] = GO_LIVE_HALF
+        problems[Milestone.GO_LIVE_END if end is None else Milestone.GO_LIVE_START] = gettext(
+            GO_LIVE_HALF
+        )
     elif start is not None and end <= start:
-        problems[Milestone.GO_LIVE_END] = GO_LIVE_EMPTY
+        problems[Milestone.GO_LIVE_END] = gettext(GO_LIVE_EMPTY)
     earlier: Milestone | None = None
     for milestone in Milestone:
         when = planned.get(milestone)
         if when is None or milestone in problems:
             continue
         if earlier is not None and when < planned[earlier]:
-            problems[milestone] = OUT_OF_ORDER.format(
+            # English writes the earlier one in lower case; German nouns keep their capital.
+            earlier_name = str(earlier.label)
+            if (translation.get_language() or "en").startswith("en"):
+                earlier_name = earlier_name.lower()
+            problems[milestone] = gettext(OUT_OF_ORDER).format(
                 later=milestone.label,
-                earlier=earlier.label.lower(),
+                earlier=earlier_name,
                 when=planned[earlier].strftime("%Y-%m-%d %H:%M %Z"),
             )
         else:
@@ -96,7 +104,8 @@ def schedule_record_actual(
         if getattr(schedule, field) is not None:
             return False
         setattr(schedule, field, at)
-        schedule._change_reason = f"{milestone.label}: recorded by the system"
+        with translation.override("en"):  # the journal keeps English
+            schedule._change_reason = f"{milestone.label}: recorded by the system"
         return True
 
     return _schedule_change(project_id=project_id, change=record)

@@ -6,6 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
     require_GET,
@@ -33,10 +35,12 @@ from planning.schedule import (
 from projects.access import project_access
 from projects.roles import MANAGE
 
-FEED_NOT_FOUND = "There is nothing here."
-FEED_REVOKED = "Your calendar feed address was revoked: calendars subscribed to it stop updating."
-FEED_NONE = "You have no calendar feed address to revoke."
-SCHEDULE_SAVED = "Saved the schedule of {code}."
+FEED_NOT_FOUND = gettext_noop("There is nothing here.")
+FEED_REVOKED = gettext_noop(
+    "Your calendar feed address was revoked: calendars subscribed to it stop updating."
+)
+FEED_NONE = gettext_noop("You have no calendar feed address to revoke.")
+SCHEDULE_SAVED = gettext_noop("Saved the schedule of {code}.")
 VIEWS = ("month", "list")
 
 
@@ -58,7 +62,7 @@ def schedule_page(request: HttpRequest, code: str) -> HttpResponse:
                 for field, message in error.errors.items():
                     form.add_error(field, message)
             else:
-                messages.success(request, SCHEDULE_SAVED.format(code=code))
+                messages.success(request, _(SCHEDULE_SAVED).format(code=code))
                 return redirect("planning:schedule", code=code)
     context = {
         "access": access,
@@ -75,7 +79,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view") or "month"
     try:
         if view not in VIEWS:
-            raise ValueError(BAD_VIEW.format(value=view[:20]))
+            raise ValueError(_(BAD_VIEW).format(value=view[:20]))
         first = month_parse(request.GET.get("month"), today=timezone.localdate())
     except ValueError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
@@ -105,9 +109,9 @@ def calendar_feed_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_feed_delete(request: HttpRequest) -> HttpResponse:
     if calendar_feed_revoke(user=request.user):
-        messages.success(request, FEED_REVOKED)
+        messages.success(request, _(FEED_REVOKED))
     else:
-        messages.info(request, FEED_NONE)
+        messages.info(request, _(FEED_NONE))
     return redirect("planning:feed")
 
 
@@ -119,7 +123,7 @@ def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
     A wrong or revoked token is the plain 404 page, saying nothing about why."""
     user = calendar_feed_user(token=token)
     if user is None:
-        raise Http404(FEED_NOT_FOUND)
+        raise Http404(_(FEED_NOT_FOUND))
     body = calendar_feed_ics(user=user, base_url=request.build_absolute_uri("/").rstrip("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="releases.ics"'

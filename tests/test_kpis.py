@@ -461,3 +461,22 @@ def test_dashboard_queries_do_not_grow_with_releases_or_journal_rows(client, tea
     for n in range(6):
         move(team, item, REVIEW if n % 2 == 0 else INTEGRATION, at(21 + n))
     _count(client, release_url("HR"), RELEASE_KPI_QUERIES)
+
+
+# --- Languages ----------------------------------------------------------------------------------
+
+
+def test_a_german_reader_sees_the_kpi_page_in_german_and_its_csv_stays_english(client, team, world):
+    client.force_login(team.manager)
+    response = client.get(KPIS, {"by": "month"}, HTTP_ACCEPT_LANGUAGE="de")
+    content = response.content.decode()
+    assert "<h1>Kennzahlen und Fluss</h1>" in content
+    assert "Änderungsfehlerrate (%)" in {row[0] for row in _table(content, "dora")}
+
+    export = client.get(KPIS, {"_export": "csv", "table": "dora"}, HTTP_ACCEPT_LANGUAGE="de")
+    header, *rows = csv.reader(io.StringIO(export.content.decode()))
+    assert header == ["Measure", "Value", "Over"]
+    assert "Change failure rate (%)" in {row[0] for row in rows}
+
+    english = client.get(KPIS, {"by": "month"}).content.decode()  # the cache keeps both apart
+    assert "<h1>KPIs and flow</h1>" in english
