@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -159,10 +160,13 @@ class ImportPlan:
 
 
 def _choice(value: str, choices: list[tuple[Any, str]]) -> Any:
-    """A choice named by its value or its label, in any case; None if neither."""
+    """A choice named by its value or its label, in any case; None if neither. The label in
+    English too: a file exported in one language imports in another."""
     wanted = value.strip().casefold()
-    for stored, label in choices:
-        if wanted in (str(stored).casefold(), label.casefold()):
+    with translation.override("en"):
+        english = [str(label).casefold() for _, label in choices]
+    for (stored, label), label_en in zip(choices, english, strict=True):
+        if wanted in (str(stored).casefold(), str(label).casefold(), label_en):
             return stored
     return None
 
