@@ -115,6 +115,15 @@ def test_the_my_work_page_lists_every_section(work: Team):
     assert "Refund secret" not in page.text
 
 
+def test_a_german_reader_sees_my_work_in_german(work: Team):
+    client = work.client(work.approver)
+    page = client.get("/my-work/", HTTP_ACCEPT_LANGUAGE="de")
+
+    assert page.status_code == 200
+    assert "<h1>Meine Arbeit</h1>" in page.text
+    assert "Genehmigungen, die ich schulde" in page.text
+
+
 def test_the_badge_counts_what_others_wait_for(work: Team):
     badge = work.client(work.approver).get("/my-work/badge/")
 
