@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from items.models import Kind, Priority, ReleaseItem, ReleaseStatus
 from items.selectors import project_member_users
@@ -51,10 +52,10 @@ class ItemFilter(BoardFilter):
 DONE_DAYS_DEFAULT = 30
 # The default first: the select shows what the board does when the user has chosen nothing.
 DONE_CHOICES = [
-    ("30", _("30 days")),
-    ("7", _("7 days")),
-    ("90", _("90 days")),
-    ("never", _("never")),
+    ("30", pgettext_lazy("hide done after", "30 days")),
+    ("7", pgettext_lazy("hide done after", "7 days")),
+    ("90", pgettext_lazy("hide done after", "90 days")),
+    ("never", pgettext_lazy("hide done after", "never")),
 ]
 
 

@@ -750,3 +750,14 @@ def test_items_list_with_an_unknown_state_filter_is_a_bad_request_that_says_so(t
     assert response.status_code == 400
     assert "This filter was ignored." in response.text
     assert "PAY-1" in response.text
+
+
+def test_a_german_user_reads_the_item_page_in_german(team: Team, item: ReleaseItem) -> None:
+    manager = team.client(team.manager)
+    manager.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
+
+    html = manager.get(f"{ITEMS}1/").text
+
+    assert '<h2 id="move-title">Verschieben</h2>' in html
+    assert "<dt>Priorität</dt><dd>Mittel</dd>" in html
+    assert ">Move</h2>" not in html
