@@ -41,7 +41,9 @@ def _watch_said(row: Model, kind: str, names: Any, previous: Model | None) -> Sa
     if kind == "removed":
         summary = _("%(name)s no longer watches it") % {"name": row.watcher_name}
         return Said(subject, _("Watch stopped"), summary, url)
-    summary = _("%(name)s watches it (mailed when it moves)") % {"name": row.watcher_name}
+    summary = _("%(name)s watches it (mailed when it moves or is commented on)") % {
+        "name": row.watcher_name
+    }
     return Said(subject, _("Watching"), summary, url)
 
 

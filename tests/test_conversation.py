@@ -206,7 +206,7 @@ def test_watches_started_and_stopped_are_journaled(team: Team) -> None:
     said = [(e.action, e.summary) for e in entries if e.source == "watches"]
     assert said == [
         ("Watch stopped", "victor no longer watches it"),
-        ("Watching", "victor watches it (mailed when it moves)"),
+        ("Watching", "victor watches it (mailed when it moves or is commented on)"),
     ]
     page = team.client(team.manager).get("/projects/PAY/items/1/journal/").content.decode()
     assert "victor no longer watches it" in page
