@@ -5,14 +5,16 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from projects.auditors import AUDITOR_SQL
 from projects.models import ReleaseProject
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY, RIGHTS, SUPERUSER_RIGHTS, Role
 
-NOT_FOUND = "No such release project."
-READ_ONLY = "You can read this release project but not change it."
-NOT_ALLOWED = "Your role in this release project does not allow that."
+NOT_FOUND = gettext_lazy("No such release project.")
+READ_ONLY = gettext_lazy("You can read this release project but not change it.")
+NOT_ALLOWED = gettext_lazy("Your role in this release project does not allow that.")
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -53,8 +55,8 @@ class Access:
     @property
     def role_label(self) -> str:
         if self.is_auditor:
-            return "Auditor"
-        return Role(self.role).label if self.role else "Administrator"
+            return _("Auditor")
+        return Role(self.role).label if self.role else _("Administrator")
 
     @property
     def can_write(self) -> bool:
@@ -84,7 +86,7 @@ def project_access(*, user: User, code: str, right: str | None = None) -> Access
     """
     found = list(ReleaseProject.objects.raw(_PROJECT_WITH_ROLE, [user.pk, user.pk, user.pk, code]))
     if not found:
-        raise Http404(NOT_FOUND)
+        raise Http404(str(NOT_FOUND))  # Django's 404 page shows a str message only
     project = found[0]
     role = project.user_role if user.is_authenticated else None
     auditor = bool(project.user_audits) and user.is_authenticated and not user.is_superuser
@@ -96,7 +98,7 @@ def project_access(*, user: User, code: str, right: str | None = None) -> Access
         # role there (approver, developer...) gives them nothing until they stop auditing.
         role, rights = None, frozenset()
     elif role is None:
-        raise Http404(NOT_FOUND)
+        raise Http404(str(NOT_FOUND))
     else:
         rights = RIGHTS[role]
     if project.read_only_reason:

@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import Lifecycle, ReleaseMember, ReleaseProject
 from projects.services import START_IN_PLANNING, project_stage_refusal
 
-HISTORY_READ_ONLY = "The journal is read-only: past versions cannot be restored."
+HISTORY_READ_ONLY = _("The journal is read-only: past versions cannot be restored.")
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):

@@ -20,13 +20,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permissi
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 AUDIT_APP_LABEL = "projects"
 AUDIT_CODENAME = "audit_all_releases"
 AUDIT_PERMISSION = f"{AUDIT_APP_LABEL}.{AUDIT_CODENAME}"
 AUDITORS_GROUP = "Auditors (all releases, read-only)"
 
-AUDITORS_CHANGE_NOTHING = "Auditors read every release; they cannot change anything."
+AUDITORS_CHANGE_NOTHING = _("Auditors read every release; they cannot change anything.")
 
 # What an auditor may still post: their own session and password, nothing about releases.
 AUDITOR_MAY_POST = frozenset({"login", "logout", "password_change", "admin:logout"})

@@ -1,12 +1,13 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from projects.models import Lifecycle, ReleaseProject
 
 
 class ProjectFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
     lifecycle = django_filters.ChoiceFilter(
-        choices=Lifecycle.choices, empty_label="Any stage", label="Stage"
+        choices=Lifecycle.choices, empty_label=_("Any stage"), label=_("Stage")
     )
 
     class Meta:

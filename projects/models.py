@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from journal.models import JournalFields
@@ -11,27 +12,27 @@ from releasemgmt.limits import DESCRIPTION_MAX, at_most
 
 
 class Lifecycle(models.TextChoices):
-    PLANNING = "planning", "Planning"
-    IN_PROGRESS = "in_progress", "In progress"
-    RELEASED = "released", "Released"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNING = "planning", _("Planning")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RELEASED = "released", _("Released")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # A release in these stages is read-only for its items (no new items, moves, edits, removals,
 # votes or QA records) until a release manager reopens it with a reason (releases app).
 READ_ONLY_STAGES = frozenset({Lifecycle.RELEASED, Lifecycle.CLOSED, Lifecycle.CANCELLED})
-RELEASE_READ_ONLY = "Release {code} is {stage}: reopen it to change items."
+RELEASE_READ_ONLY = _("Release {code} is {stage}: reopen it to change items.")
 
 
-CODE_RESERVED = (
+CODE_RESERVED = _(
     "The code {code} belonged to a release project that was deleted; codes are never reused, "
     "so that its item keys keep naming one item each. Choose another."
 )
 
 code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$",
-    "Use 2 to 10 capital letters or digits, starting with a letter (e.g. PAY).",
+    _("Use 2 to 10 capital letters or digits, starting with a letter (e.g. PAY)."),
 )
 
 
@@ -41,7 +42,7 @@ class ReleaseProject(models.Model):
         max_length=10,
         unique=True,
         validators=[code_validator],
-        help_text="Short code that prefixes item keys (PAY-12). Cannot be changed later.",
+        help_text=_("Short code that prefixes item keys (PAY-12). Cannot be changed later."),
     )
     description = models.TextField(
         blank=True, max_length=DESCRIPTION_MAX, help_text=at_most(DESCRIPTION_MAX)
@@ -58,7 +59,7 @@ class ReleaseProject(models.Model):
     )
     release_approvals_required = models.PositiveSmallIntegerField(
         default=1,
-        help_text="Approvals by the project's approvers needed before it leaves planning.",
+        help_text=_("Approvals by the project's approvers needed before it leaves planning."),
     )
     # Item numbers are never reused, even after an item is removed.
     next_item_number = models.PositiveIntegerField(default=1, editable=False)

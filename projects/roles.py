@@ -1,14 +1,15 @@
 """Roles in a release project and what each may do: the one place that answers it."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    RELEASE_MANAGER = "manager", "Release manager"
-    DEVELOPER = "developer", "Developer"
-    QA_TESTER = "qa", "QA tester"
-    APPROVER = "approver", "Approver"
-    VIEWER = "viewer", "Viewer"
+    RELEASE_MANAGER = "manager", _("Release manager")
+    DEVELOPER = "developer", _("Developer")
+    QA_TESTER = "qa", _("QA tester")
+    APPROVER = "approver", _("Approver")
+    VIEWER = "viewer", _("Viewer")
 
 
 # Capabilities, named for what they allow.

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from projects.access import Access
 from projects.models import (
@@ -18,15 +19,15 @@ from projects.roles import MANAGE, Role
 from projects.selectors import project_code_reserved
 from projects.stage_gates import stage_blockers
 
-ALREADY_MEMBER = "{user} is already a member of {code}."
-CODE_TAKEN = "The code {code} is already taken by another release project; choose another."
-LAST_MANAGER = "{code} needs at least one release manager; add another before removing this one."
-MEMBER_NOT_FOUND = "There is no such member in {code}."
-START_IN_PLANNING = "{code} must start in planning: leaving it needs approval."
-REOPEN_FIRST = (
+ALREADY_MEMBER = _("{user} is already a member of {code}.")
+CODE_TAKEN = _("The code {code} is already taken by another release project; choose another.")
+LAST_MANAGER = _("{code} needs at least one release manager; add another before removing this one.")
+MEMBER_NOT_FOUND = _("There is no such member in {code}.")
+START_IN_PLANNING = _("{code} must start in planning: leaving it needs approval.")
+REOPEN_FIRST = _(
     "{code} is {stage}: a release manager reopens it, with a reason, before its stage changes."
 )
-NAMED_MANAGER = (
+NAMED_MANAGER = _(
     "{user} is the named release manager of {code}; "
     "name another release manager on the project first."
 )
@@ -137,7 +138,8 @@ def project_stage_refusal(*, project: ReleaseProject, to_stage: str) -> ProjectE
         return StageRefused(REOPEN_FIRST.format(code=project.code, stage=stage), 400)
     blockers, status = stage_blockers(project=project, to_stage=to_stage)
     if blockers:
-        return StageRefused(" ".join(blockers), status)
+        # str(): a gate may word its blockers lazily (in the reader's language).
+        return StageRefused(" ".join(str(blocker) for blocker in blockers), status)
     return None
 
 

@@ -2,6 +2,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import release_panel
@@ -20,7 +22,7 @@ from releasemgmt.pagination import table_configure
 from releases.forms import ReopenForm
 from releases.selectors import release_readiness
 
-NO_RIGHT_TO_CREATE = "You may not create release projects; ask an administrator."
+NO_RIGHT_TO_CREATE = gettext_lazy("You may not create release projects; ask an administrator.")
 PROJECTS_PER_PAGE = 25
 
 
@@ -60,7 +62,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
             status = error.status_code
         else:
-            messages.success(request, f"Created {project.code}.")
+            messages.success(request, _("Created {code}.").format(code=project.code))
             return redirect(project)
     return render(request, "projects/project_form.html", {"form": form}, status=status)
 
@@ -117,7 +119,7 @@ def project_edit(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error("lifecycle" if "lifecycle" in form.fields else None, error.message)
             status = error.status_code
         else:
-            messages.success(request, f"Saved {code}.")
+            messages.success(request, _("Saved {code}.").format(code=code))
             return redirect("projects:detail", code=code)
     context = {"form": form, "project": access.project, "access": access}
     return render(request, "projects/project_form.html", context, status=status)
@@ -136,7 +138,12 @@ def member_add(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, error.message)
             status = error.status_code
         else:
-            messages.success(request, f"Added {member.user} as {member.get_role_display()}.")
+            messages.success(
+                request,
+                _("Added {user} as {role}.").format(
+                    user=member.user, role=member.get_role_display()
+                ),
+            )
             return redirect("projects:detail", code=code)
     else:
         status = 400
@@ -157,5 +164,5 @@ def member_remove(request: HttpRequest, code: str, member_id: int) -> HttpRespon
             _detail_context(access),
             status=error.status_code,
         )
-    messages.success(request, "Member removed.")
+    messages.success(request, _("Member removed."))
     return redirect("projects:detail", code=code)

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import Table
 from django_tables2.export import TableExport
 
@@ -25,7 +27,12 @@ EXPORT_PARAMETER = "_export"
 # names json, latex, ods, tsv, xls and yaml, which answered 500 or were never meant to be offered.
 EXPORT_FORMATS = ("csv", "xlsx")
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-UNKNOWN_EXPORT_FORMAT = 'Unknown export format "{name}": choose csv or xlsx. Nothing was exported.'
+UNKNOWN_EXPORT_FORMAT = _(
+    'Unknown export format "{name}": choose csv or xlsx. Nothing was exported.'
+)
+# Machines read the exports: their headers and cells stay in the installation's English
+# whatever language the reader's pages are in.
+EXPORT_LANGUAGE = "en"
 # The message echoes the requested name, cut short: it is the user's own input.
 ECHOED_NAME_LENGTH = 20
 
@@ -66,5 +73,6 @@ def table_export_response(
         return HttpResponseBadRequest(
             render_to_string("400.html", {"message": message}, request=request)
         )
-    exporter = NeutralisedTableExport(name, table, exclude_columns=tuple(exclude_columns))
-    return exporter.response(f"{filename_stem}.{name}")
+    with translation.override(EXPORT_LANGUAGE):
+        exporter = NeutralisedTableExport(name, table, exclude_columns=tuple(exclude_columns))
+        return exporter.response(f"{filename_stem}.{name}")

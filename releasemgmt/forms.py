@@ -8,8 +8,9 @@ recording the failure in its 255-character column, crashed the page (500).
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
-USERNAME_TOO_LONG = "A username has at most {max} characters."
+USERNAME_TOO_LONG = _("A username has at most {max} characters.")
 
 
 class UsernameLengthMixin:

@@ -12,10 +12,11 @@ import re
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import Table
 
 PER_PAGE_MAX = 100
-BAD_PER_PAGE = "Rows per page must be a whole number from 1 to {max}; showing {default}."
+BAD_PER_PAGE = _("Rows per page must be a whole number from 1 to {max}; showing {default}.")
 # ASCII digits only: int() would also take " 5", "+5", "٣" and "1_0".
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 

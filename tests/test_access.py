@@ -176,10 +176,10 @@ def setup(team: Team) -> Setup:
 def refusal_message(person: str, endpoint: str) -> str:
     rights = RIGHTS[ROLE_OF[person]]
     if not rights:
-        return READ_ONLY
+        return str(READ_ONLY)
     if endpoint == "item set state" and MOVE in rights:
-        return engine.NO_RIGHT_TO_SET_STATE  # refused by the engine, not the access helper
-    return NOT_ALLOWED
+        return str(engine.NO_RIGHT_TO_SET_STATE)  # refused by the engine, not the access helper
+    return str(NOT_ALLOWED)
 
 
 def test_the_table_of_allowed_writes_matches_the_rights_in_roles() -> None:
@@ -215,7 +215,7 @@ def test_outsider_gets_404_on_every_project_page(setup: Setup, name: str) -> Non
     response = ALL_PROJECT_PAGES[name].call(setup.team.client(setup.team.outsider), setup)
 
     assert response.status_code == 404
-    assert escape(NOT_FOUND) in response.text
+    assert escape(str(NOT_FOUND)) in response.text
     assert journal_size() == before
 
 
@@ -305,5 +305,5 @@ def test_creating_a_project_needs_the_add_permission(
         assert ReleaseProject.objects.filter(code="CORE").exists()
     else:
         assert created.status_code == 403
-        assert escape(NO_RIGHT_TO_CREATE) in form.text
+        assert escape(str(NO_RIGHT_TO_CREATE)) in form.text
         assert not ReleaseProject.objects.filter(code="CORE").exists()

@@ -253,7 +253,7 @@ def test_every_post_of_an_auditor_is_refused_and_changes_nothing(
     body = {"version": item.version, "direction": "next", "title": "x", "comment": "x"}
     response = client_for(auditor).post(path, body)
     assert response.status_code == 403, (path, response.status_code)
-    assert AUDITORS_CHANGE_NOTHING in response.text
+    assert str(AUDITORS_CHANGE_NOTHING) in response.text
     assert journal_snapshot() == before, path
 
 

@@ -84,6 +84,24 @@ def test_project_list_exports_csv(team: Team) -> None:
     assert rows[1][:2] == ["PAY", "Payments 4.2"]
 
 
+def test_a_german_reader_sees_the_project_list_and_its_navigation_in_german(team: Team) -> None:
+    response = team.client(team.viewer).get("/projects/", HTTP_ACCEPT_LANGUAGE="de")
+
+    assert response.status_code == 200
+    assert '<html lang="de">' in response.text
+    assert "<h1>Release-Projekte</h1>" in response.text
+    assert ">Meine Arbeit <span" in response.text
+    assert ">Abmelden</button>" in response.text
+
+
+def test_a_german_readers_export_keeps_its_english_headers(team: Team) -> None:
+    response = team.client(team.viewer).get("/projects/?_export=csv", HTTP_ACCEPT_LANGUAGE="de")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Code", "Name", "Stage", "Release manager", "Planned", "Released", "Items"]
+    assert rows[1][2] == "In progress"
+
+
 def test_new_project_button_only_for_those_who_may_create(team: Team) -> None:
     assert "New release project" in team.client(team.manager).get("/projects/").text
     assert "New release project" not in team.client(team.developer).get("/projects/").text

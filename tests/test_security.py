@@ -410,7 +410,7 @@ def test_posting_to_a_history_page_reverts_nothing(team: Team) -> None:
     )
 
     assert response.status_code == 403
-    assert escape(HISTORY_READ_ONLY) in response.text
+    assert escape(str(HISTORY_READ_ONLY)) in response.text
     state.refresh_from_db()
     assert (state.name, state.description) == ("0 - Building", "Renamed")
     assert ReleaseStatus.history.count() == before

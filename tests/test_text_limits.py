@@ -34,7 +34,7 @@ def item_fields(**fields: str) -> dict:
 
 def says_the_limit(html: str, name: str, limit: int) -> bool:
     field = re.search(rf'<textarea name="{name}"[^>]*>', html)
-    return bool(field) and f'maxlength="{limit}"' in field[0] and at_most(limit) in html
+    return bool(field) and f'maxlength="{limit}"' in field[0] and str(at_most(limit)) in html
 
 
 @pytest.fixture
