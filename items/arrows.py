@@ -8,6 +8,7 @@ one form per card (the reorder buttons post to their own URL with `formaction`).
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from items.models import ReleaseItem
 from items.policy import Decision
@@ -65,26 +66,34 @@ def board_arrows(*, columns: list[BoardColumn], project: ReleaseProject, query: 
     and the `move_url` of its form; the board's query string rides along, so an answer keeps
     the user's filter."""
     suffix = f"?{query}" if query else ""
+    # Translated once per answer, filled in per card.
+    move_to = _("Move {key} to {state}")
+    to_top, to_bottom = (
+        _("Send {key} to the top of its column"),
+        _("Send {key} to the bottom of its column"),
+    )
+    up, down = _("Move {key} up"), _("Move {key} down")
     for column in columns:
         last = column.count - 1  # the column's own bottom, shown or not
-        for index, item in enumerate(column.items):
+        for item in column.items:
+            index = item.column_rank - 1  # its place in the whole column (answers send a few)
             item.move_url = f"{item.url}move/{suffix}"
             reorder_url = f"{item.url}reorder/{suffix}"
             key = item.key
             wanted = []
             if column.previous:
-                label = f"Move {key} to {column.previous.name}"
+                label = move_to.format(key=key, state=column.previous.name)
                 wanted.append(("prev", label, item.move_prev))
             if index > 1:
-                wanted.append(("top", f"Send {key} to the top of its column", REORDER))
+                wanted.append(("top", to_top.format(key=key), REORDER))
             if index > 0:
-                wanted.append(("up", f"Move {key} up", REORDER))
+                wanted.append(("up", up.format(key=key), REORDER))
             if index < last:
-                wanted.append(("down", f"Move {key} down", REORDER))
+                wanted.append(("down", down.format(key=key), REORDER))
             if index < last - 1:
-                wanted.append(("bottom", f"Send {key} to the bottom of its column", REORDER))
+                wanted.append(("bottom", to_bottom.format(key=key), REORDER))
             if column.following:
-                label = f"Move {key} to {column.following.name}"
+                label = move_to.format(key=key, state=column.following.name)
                 wanted.append(("next", label, item.move_next))
             arrows = (
                 _arrow(item=item, reorder_url=reorder_url, value=v, label=label, decision=d)

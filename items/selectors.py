@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Case, Count, F, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 
@@ -76,6 +77,83 @@ def board_columns_for_project(
     )
     limit = Case(When(status_id=expanded, then=Value(EVERY_CARD)), default=Value(page))
     for item in ranked.filter(column_rank__lte=limit).order_by("position", "number"):
+        column = columns[item.status_id]
+        column.items.append(item)
+        column.count = item.column_count
+    return list(columns.values())
+
+
+@dataclass(frozen=True, slots=True)
+class CardsWanted:
+    """The cards of one column that an in-place answer sends again, by their rank after the
+    change (1 = the top): the first `top`, the last `bottom`, the one at `rank`, and the item
+    `around` (a primary key) with its two neighbours."""
+
+    state_id: int
+    top: int = 0
+    bottom: int = 0
+    rank: int = 0
+    around: int = 0
+
+
+# The ranks as the board numbers its cards (position, then number), over the filtered items
+# (their SQL goes between the two parts).
+_RANKED = (
+    """
+SELECT id, status_id, column_rank, column_count, above_id, below_id FROM (
+    SELECT id, status_id,
+        row_number() OVER w AS column_rank,
+        count(*) OVER (PARTITION BY status_id) AS column_count,
+        lag(id) OVER w AS above_id,
+        lead(id) OVER w AS below_id
+    FROM (""",
+    """) AS items
+    WINDOW w AS (PARTITION BY status_id ORDER BY position, number)
+) AS ranked WHERE """,
+)
+_WANTED = (
+    "(status_id = %s AND (column_rank <= %s OR column_rank > column_count - %s"
+    " OR column_rank = %s OR %s IN (id, above_id, below_id)))"
+)
+
+
+def board_column_cards(
+    *, items: QuerySet[ReleaseItem], states: list[ReleaseStatus], wanted: list[CardsWanted]
+) -> list[BoardColumn]:
+    """The `wanted` columns with their counts and only the cards asked for (plus each one's
+    top card, which carries the count), each ranked (`column_rank`) as the board ranks it.
+
+    Two queries however long the columns are: the ranks of the cards asked for, then those
+    cards. An arrow press re-sends a few cards, not the columns' pages (docs/PERFORMANCE.md);
+    the ORM's own filtering on window functions cost more to compile than the rest of the
+    answer.
+    """
+    enabled = [s for s in states if s.enabled]
+    asked = {w.state_id for w in wanted}
+    columns = {
+        s.id: BoardColumn(
+            state=s,
+            previous=enabled[i - 1] if i > 0 else None,
+            following=enabled[i + 1] if i + 1 < len(enabled) else None,
+            collapsed=i == len(enabled) - 1 and i > 0,
+        )
+        for i, s in enumerate(enabled)
+        if s.id in asked
+    }
+    wanted = [w for w in wanted if w.state_id in columns]
+    if not wanted:
+        return []
+    base = items.filter(status_id__in=list(columns)).values("id", "status_id", "position", "number")
+    base_sql, base_params = base.query.sql_with_params()
+    sql = _RANKED[0] + base_sql + _RANKED[1] + " OR ".join([_WANTED] * len(wanted))
+    params = [*base_params]
+    for w in wanted:
+        params += [w.state_id, max(w.top, 1), w.bottom, w.rank, w.around]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ranks = {row[0]: row[2:] for row in cursor.fetchall()}
+    for item in items.filter(pk__in=list(ranks)).order_by("position", "number"):
+        item.column_rank, item.column_count, item.above_pk, item.below_pk = ranks[item.pk]
         column = columns[item.status_id]
         column.items.append(item)
         column.count = item.column_count

@@ -1,5 +1,7 @@
 """Board, items list and item pages. Views parse the request, call one service, render."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -7,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals.selectors import approvals_panel
@@ -25,10 +27,13 @@ from items.forms import (
     ReorderForm,
     VersionedForm,
 )
-from items.models import ReleaseItem
+from items.models import ReleaseItem, ReleaseStatus
 from items.panels import item_panels, list_panels
 from items.policy import MovePolicy
 from items.selectors import (
+    COLUMN_PAGE,
+    CardsWanted,
+    board_column_cards,
     board_columns_for_project,
     board_with_decisions,
     item_for_project,
@@ -149,6 +154,141 @@ def _board_in_place(
     return response
 
 
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """A column's heading and "Show all" link, for an answer that sends a few of its cards."""
+
+    state: ReleaseStatus
+    count: int
+    more: int
+    over_limit: bool
+
+
+def _wanted(
+    *, item_pk: int, source: int, target: int, shift: str, expanded: int | None
+) -> list[CardsWanted]:
+    """The cards an arrow press changes, besides the moved one: those whose arrows depend on
+    their place (a column's first two and last two), and the card that moves up into a
+    column's page when the moved one leaves it (the expanded column has no page)."""
+
+    def page(state_id: int) -> int:
+        return 0 if state_id == expanded else COLUMN_PAGE
+
+    if source != target:  # off the old column, to the bottom of the new one
+        return [
+            CardsWanted(source, top=2, bottom=2, rank=page(source)),
+            CardsWanted(target, bottom=3),
+        ]
+    if shift == "top":
+        return [CardsWanted(source, top=3, bottom=2)]
+    if shift == "bottom":
+        return [CardsWanted(source, top=2, bottom=3, rank=page(source))]
+    return [CardsWanted(source, around=item_pk)]  # up or down: it and its neighbour swap
+
+
+def _asked(item: ReleaseItem, wanted: CardsWanted, count: int) -> bool:
+    rank = item.column_rank
+    return (
+        rank <= wanted.top
+        or rank > count - wanted.bottom
+        or rank == wanted.rank
+        or wanted.around in (item.pk, item.above_pk, item.below_pk)
+    )
+
+
+def _board_patch(
+    request: HttpRequest,
+    access: Access,
+    *,
+    item_pk: int,
+    source: int | None,
+    target: int,
+    message: str,
+) -> HttpResponse:
+    """Answer an arrow press on the board with only what changed, swapped out of band: the
+    moved card taken from its old place and put in its new one, the cards whose arrows changed
+    with their place, the card that moved up into a page, the changed columns' counts, and the
+    result for the live region with the control to focus.
+
+    It assumes the board shows the columns as they were before the press (the press came from
+    it); a later page load or filter change shows them afresh. `source` None: an arrow's move,
+    from the state next to `target`.
+    """
+    action = request.POST.get("direction") or request.POST.get("shift") or ""
+    workflow = workflow_current()
+    enabled = [s for s in workflow.states if s.enabled]
+    if source is None:
+        ids = [s.id for s in enabled]
+        source = ids[ids.index(target) + (-1 if action == "next" else 1)]
+    board_filter = BoardQuickFilter(
+        request.GET,
+        queryset=items_for_project(project=access.project),
+        project=access.project,
+        user=access.user,
+        done_state_id=enabled[-1].id if enabled else None,
+    )
+    expanded = _expanded(request)
+    wanted = _wanted(item_pk=item_pk, source=source, target=target, shift=action, expanded=expanded)
+    columns = board_column_cards(items=board_filter.qs, states=workflow.states, wanted=wanted)
+    by_state = {w.state_id: w for w in wanted}
+    replaced, inserted, heads, moved = [], [], [], None
+    for column in columns:
+        count, ask = column.count, by_state[column.state.id]
+        shown = count if column.state.id == expanded else min(count, COLUMN_PAGE)
+        column.items = [i for i in column.items if i.column_rank <= shown and _asked(i, ask, count)]
+        heads.append(_Head(column.state, count, count - shown, column.over_limit))
+        here = next((i for i in column.items if i.pk == item_pk), None)
+        for item in column.items:
+            if item is here:
+                moved = item
+                above = next(
+                    (i for i in column.items if i.column_rank == item.column_rank - 1), None
+                )
+                if item.column_rank == 1:
+                    where = f"afterbegin:#cards-{column.state.id}"
+                elif above is not None:
+                    where = f"afterend:#card-{above.pk}"
+                else:  # not expected: its new neighbour was not read; send the columns whole
+                    states = tuple(dict.fromkeys((source, target)))
+                    return _board_in_place(
+                        request, access, number=item.number, states=states, message=message
+                    )
+                inserted.append((where, item))  # after the cards around it are refreshed
+            elif ask.rank == item.column_rank and (here is None or here.column_rank > ask.rank):
+                # It was the first card below the page: the page's new last card.
+                inserted.append((f"beforeend:#cards-{column.state.id}", item))
+            else:
+                replaced.append(item)
+    cards = [item for column in columns for item in column.items]
+    policy = MovePolicy(access=access, workflow=workflow, items=cards)  # a few: by their ids
+    board_with_decisions(columns=columns, policy=policy)
+    board_urls(columns=columns, project=access.project)
+    query = request.GET.urlencode()
+    can_move = access.can(MOVE)
+    if can_move:
+        board_arrows(columns=columns, project=access.project, query=query)
+    csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
+    for item in replaced:
+        item.html = card_html(item=item, can_move=can_move, csrf_input=csrf_input, oob=True)
+    for _where, item in inserted:
+        item.html = card_html(item=item, can_move=can_move, csrf_input=csrf_input)
+    context = {
+        "project": access.project,
+        "removed": item_pk,
+        "replaced": replaced,
+        "inserted": inserted,
+        "heads": heads,
+        "query": query,
+        "message": message,
+        "failed": False,
+        "focus": f"card-{moved.pk}" if moved else "",
+        "focus_value": action,
+    }
+    response = render(request, "items/board.html#patch", context)
+    response["HX-Reswap"] = "none"  # nothing but the out-of-band parts
+    return response
+
+
 def _in_place(request: HttpRequest) -> bool:
     return bool(request.htmx) and _origin(request) == "board"
 
@@ -206,8 +346,10 @@ def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form_error(form))
         return _after_change(request, access, item=item_or_404(access, number), status=400)
-    # On the board the answer swaps the card's old column too: read where it is first.
-    before = item_or_404(access, number, to_change=True) if _in_place(request) else None
+    # On the board the answer changes the card's old column too. An arrow's move leaves the
+    # state next to the new one; a move to a chosen state (a drop) reads where it was first.
+    chosen = _in_place(request) and form.cleaned_data["to_status"] is not None
+    before = item_or_404(access, number) if chosen else None
     try:
         # The engine finds the item by its number as it locks it: no separate read first.
         moved = engine.item_move(
@@ -222,22 +364,28 @@ def item_move(request: HttpRequest, code: str, number: int) -> HttpResponse:
     except engine.ItemNotFound as error:
         raise Http404(error.message) from None
     except EngineError as error:
-        if before is not None:  # the card snaps back into its column, with the reason
+        item = item_or_404(access, number)
+        if _in_place(request):  # the card snaps back into its column, with the reason
             return _board_in_place(
                 request,
                 access,
                 number=number,
-                states=(before.status_id,),
+                states=(item.status_id,),
                 message=error.message,
                 status=error.status_code,
             )
         messages.error(request, error.message)
-        item = item_or_404(access, number)
         return _after_change(request, access, item=item, status=error.status_code)
-    message = f"Moved {moved.key} to {moved.status.name}."
-    if before is not None:
-        states = (before.status_id, moved.status_id)
-        return _board_in_place(request, access, number=number, states=states, message=message)
+    message = _("Moved {key} to {state}.").format(key=moved.key, state=moved.status.name)
+    if _in_place(request):
+        return _board_patch(
+            request,
+            access,
+            item_pk=moved.pk,
+            source=None if before is None else before.status_id,
+            target=moved.status_id,
+            message=message,
+        )
     messages.success(request, message)
     return _after_change(request, access, item=moved)
 
@@ -272,8 +420,14 @@ def item_reorder(request: HttpRequest, code: str, number: int) -> HttpResponse:
         return _after_change(request, access, item=item, status=error.status_code)
     message = REORDERED[form.cleaned_data["shift"]].format(key=item.key)
     if _in_place(request):
-        states = (item.status_id,)
-        return _board_in_place(request, access, number=number, states=states, message=message)
+        return _board_patch(
+            request,
+            access,
+            item_pk=item.pk,
+            source=item.status_id,
+            target=item.status_id,
+            message=message,
+        )
     messages.success(request, message)
     return _after_change(request, access, item=item)
 
@@ -293,9 +447,12 @@ def items_bulk_move(request: HttpRequest, code: str) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except EngineError as error:
-        messages.error(request, f"Nothing was moved: {error.message}")
+        messages.error(request, _("Nothing was moved: {reason}").format(reason=error.message))
         return _render_list(request, access, status=error.status_code)
-    messages.success(request, f"Moved {len(moved)} item(s) to {moved[0].status.name}.")
+    done = ngettext(
+        "Moved {count} item(s) to {state}.", "Moved {count} item(s) to {state}.", len(moved)
+    )
+    messages.success(request, done.format(count=len(moved), state=moved[0].status.name))
     url = reverse("items:list", kwargs={"code": code})
     query = request.GET.urlencode()
     return redirect(f"{url}?{query}" if query else url)

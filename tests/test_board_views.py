@@ -235,7 +235,7 @@ def test_redirect_after_a_move_keeps_the_board_filters(team: Team) -> None:
     assert response.url == f"{BOARD}?kind=bug"
 
 
-def test_htmx_move_answers_only_the_two_changed_columns_out_of_band(team: Team) -> None:
+def test_htmx_move_answers_the_moved_card_and_the_two_counts_out_of_band(team: Team) -> None:
     item = team.item(number=1)
     team.item(number=2, status=state(READY_FOR_INTEGRATION))
 
@@ -244,12 +244,12 @@ def test_htmx_move_answers_only_the_two_changed_columns_out_of_band(team: Team) 
     assert response.status_code == 200
     assert response["HX-Reswap"] == "none"
     assert "<html" not in response.text
-    assert re.findall(
-        r'<ol class="cards" id="cards-(\d+)"[^>]*hx-swap-oob="true"', response.text
-    ) == [
-        str(DEVELOPING),
-        str(READY_FOR_REVIEW),
-    ]
+    assert f'<li id="card-{item.pk}" data-hx-swap-oob="delete"></li>' in response.text
+    # Into its new column, which was empty: at the top of its list.
+    assert f'<ol data-hx-swap-oob="afterbegin:#cards-{READY_FOR_REVIEW}"><li class="card' in (
+        response.text
+    )
+    assert '<ol class="cards"' not in response.text  # no whole column
     assert "PAY-2" not in response.text  # its column did not change
     assert column_counts(response.text) == ["0", "1"]
     assert "Moved PAY-1 to 1 - Ready for Review." in response.text
@@ -435,3 +435,111 @@ def test_reorder_with_an_unknown_shift_is_a_bad_request(team: Team, shift: str) 
 
     assert response.status_code == 400
     assert ReleaseItem.objects.get(number=1).version == 1
+
+
+# --- An arrow press answers only what changed (issue 11) ------------------------------------
+
+CARD = re.compile(r'<li class="card[^"]*" id="(card-\d+)".*?</li>', re.S)
+SWAP = re.compile(
+    r'<li id="(?P<gone>card-\d+)" data-hx-swap-oob="delete"></li>'
+    r'|<ol data-hx-swap-oob="(?P<how>\w+):#(?P<anchor>cards?-\d+)">(?P<new>.*?)</ol>'
+    r'|(?P<card><li class="card[^"]*" id="(?P<id>card-\d+)"[^>]*data-hx-swap-oob="true".*?</li>)',
+    re.S,
+)
+
+
+def shown_cards(html: str) -> dict[str, list[tuple[str, str]]]:
+    """Each column's list id -> its cards (id, markup) in order, as a browser holds them."""
+    lists = re.findall(r'<ol class="cards" id="(cards-\d+)"[^>]*>(.*?)</ol>', html, re.S)
+    return {list_id: [(m[1], same(m[0])) for m in CARD.finditer(cards)] for list_id, cards in lists}
+
+
+def same(card: str) -> str:
+    """A card's markup without what differs between two answers that mean the same."""
+    card = card.replace(' data-hx-swap-oob="true"', "")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", card)
+
+
+def swap_in(board: dict[str, list[tuple[str, str]]], answer: str) -> None:
+    """Apply an answer's out-of-band card swaps to `board`, in order, as htmx does."""
+    for swap in SWAP.finditer(answer):
+        if swap["gone"]:
+            for cards in board.values():
+                cards[:] = [c for c in cards if c[0] != swap["gone"]]
+        elif swap["card"]:
+            for cards in board.values():
+                at = [c[0] for c in cards].index(swap["id"]) if swap["id"] in dict(cards) else None
+                if at is not None:
+                    cards[at] = (swap["id"], same(swap["card"]))
+        else:
+            new = CARD.search(swap["new"])
+            card = (new[1], same(new[0]))
+            if swap["how"] == "afterend":
+                cards = next(c for c in board.values() if swap["anchor"] in dict(c))
+                cards.insert([c[0] for c in cards].index(swap["anchor"]) + 1, card)
+            elif swap["how"] == "afterbegin":
+                board[swap["anchor"]].insert(0, card)
+            else:
+                assert swap["how"] == "beforeend"
+                board[swap["anchor"]].append(card)
+
+
+@pytest.mark.parametrize("query", ["", f"?column={DEVELOPING}"])
+def test_arrow_presses_answered_with_only_the_changed_cards_leave_the_board_as_a_reload_shows_it(
+    team: Team, monkeypatch, query: str
+) -> None:
+    """Moves and reorders at a column's edges and its page's edge (a page of 4 cards here),
+    into an empty column and out of one: after each answer the board equals a fresh one."""
+    from items import selectors, views
+
+    monkeypatch.setattr(views, "COLUMN_PAGE", 4)
+    monkeypatch.setitem(selectors.board_columns_for_project.__kwdefaults__, "page", 4)
+    for number in range(1, 8):
+        team.item(number=number)
+    for number in range(8, 11):
+        team.item(number=number, status=state(READY_FOR_REVIEW))
+    client = team.client(team.manager)
+    board = shown_cards(client.get(f"{BOARD}{query}").text)
+    presses = [
+        (1, "direction", "next"),  # the top card off a long column, onto a full page
+        (4, "direction", "next"),  # the page's last card: the next one moves up into it
+        (10, "shift", "top"),
+        (1, "shift", "bottom"),  # beyond its column's page
+        (9, "shift", "down"),
+        (9, "shift", "up"),
+        (2, "shift", "bottom"),
+        (7, "shift", "top"),
+        (4, "direction", "prev"),  # back, to the bottom of a long column: beyond its page
+        (6, "direction", "next"),
+        (8, "direction", "next"),  # into an empty column
+        (8, "direction", "prev"),  # and out of it again
+        (5, "shift", "up"),
+    ]
+    for number, field, value in presses:
+        version = ReleaseItem.objects.get(number=number).version
+        action = "move" if field == "direction" else "reorder"
+        answer = client.post(
+            f"/projects/PAY/items/{number}/{action}/{query}",
+            {"version": version, field: value, "origin": "board"},
+            headers={"HX-Request": "true"},
+        )
+        assert answer.status_code == 200, (number, value, answer.text)
+
+        swap_in(board, answer.text)
+
+        fresh = client.get(f"{BOARD}{query}").text
+        assert board == shown_cards(fresh), (number, value)
+        for part in re.findall(
+            r'<(?:h2|p class="more") id="[^"]+" data-hx-swap-oob[^\n]*?</(?:h2|p)>', answer.text
+        ):
+            assert part.replace(' data-hx-swap-oob="true"', "") in fresh
+
+
+def test_a_german_reader_sees_the_board_in_german(team: Team) -> None:
+    team.item(number=1)
+    client = team.client(team.developer)
+
+    html = client.get(BOARD, HTTP_ACCEPT_LANGUAGE="de").text
+
+    assert "<h1>Aufgaben-Board" in html
+    assert 'aria-label="PAY-1 nach 1 - Ready for Review verschieben"' in html

@@ -72,7 +72,7 @@
     const { item, from, to, oldIndex, newIndex } = event;
     if (from === to && oldIndex === newIndex) return;
     // Back where it was until the server answers: a refused drop stays snapped back, and an
-    // accepted one arrives with the swapped columns.
+    // accepted one arrives in its new place with the answer's out-of-band swaps.
     from.insertBefore(item, from.children[oldIndex] || null);
     // htmx carries an old element's attributes over to its swapped-in twin: leave no inline
     // style from the drag behind, or the strict CSP refuses it.
@@ -85,12 +85,10 @@
     const key = item.querySelector("a.key");
     const action = dropAction(from, to, oldIndex, newIndex);
     if (!form || !action) {
-      say(
-        "Drop " + (key ? key.textContent : "a card") +
-          " at the top or bottom of its column, one place up or down, or on another column; " +
-          "the arrows do the rest.",
-        true,
-      );
+      // The text comes from the template, in the reader's language.
+      const board = document.getElementById("board");
+      const help = (board && board.dataset.dropHelp) || "";
+      say(help.replace("{key}", key ? key.textContent : ""), true);
       if (key) key.focus();
       return;
     }
@@ -100,8 +98,12 @@
     window.htmx.ajax("POST", url, { source: form, values: values, swap: "none" });
   }
 
+  // Every column takes a drop, an empty one too (its list stays, with a height: board.css),
+  // but only for a user who may move (whose cards carry the arrows' forms).
   function makeSortable(list) {
-    if (!window.Sortable || !list.querySelector("form.arrows")) return;
+    const board = document.getElementById("board");
+    if (!window.Sortable || !board || !board.dataset.canMove) return;
+    if (window.Sortable.get(list)) return;
     window.Sortable.create(list, {
       group: "board",
       draggable: "li.card",

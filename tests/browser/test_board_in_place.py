@@ -138,6 +138,29 @@ def test_drag_and_drop_moves_a_card_to_the_next_column_through_the_engine(
     assert problems.csp_violations == []
 
 
+def test_a_card_dropped_into_an_empty_column_lands_there_through_the_engine(
+    team, page: Page, page_problems: PageProblems
+) -> None:
+    team.item(number=1, title="Add SEPA instant transfer limit check")
+    team.item(number=2, title="Round fees")
+    problems = page_problems
+    login(page, "david")
+    page.goto(BOARD)
+    assert card_keys(page, READY_FOR_REVIEW) == []
+
+    with page.expect_request(lambda r: r.method == "POST" and "/move/" in r.url):
+        drag(page, page.locator(".card-title").first, column(page, READY_FOR_REVIEW).locator("ol"))
+
+    expect(column(page, READY_FOR_REVIEW).get_by_role("link", name="PAY-1")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text(f"Moved PAY-1 to {READY_FOR_REVIEW}.")
+    assert card_keys(page, DEVELOPING) == ["PAY-2"]
+    moved = ReleaseItem.objects.get(number=1)
+    assert moved.status.name == READY_FOR_REVIEW
+    assert moved.history.filter(change_kind="moved").count() == 1  # journaled
+    assert problems.errors == []
+    assert problems.csp_violations == []
+
+
 def test_a_refused_drop_snaps_back_with_the_reason_shown(team, page: Page) -> None:
     team.item(number=1, title="Add SEPA instant transfer limit check")
     team.item(number=2, title="Round fees", status=workflow_current().states[1])
