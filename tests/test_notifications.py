@@ -621,3 +621,32 @@ def test_posting_a_comment_costs_the_same_queries_however_many_watch(team: Team)
 
     assert counts[0] == counts[1]
     assert queued() == 2  # one task per comment, whatever the number of watchers
+
+
+def test_a_letter_reads_its_recipients_language_and_zone_with_them_in_one_query(
+    team: Team, django_assert_num_queries
+) -> None:
+    from accounts.models import AccountSettings
+    from notifications.tasks import deliver
+
+    AccountSettings.objects.create(user=team.qa, language="de", time_zone="Europe/Berlin")
+    letter = {
+        "event": Event.RELEASE_DUE,
+        "subject": "[{code}] {name} goes live tomorrow ({date})",
+        "template": "notifications/mail/release_due.txt",
+        "context": {
+            "code": "PAY",
+            "name": "Payments",
+            "release": "PAY",
+            "days": 1,
+            "date": "2026-12-02",
+            "url": "http://127.0.0.1:8000/projects/PAY/",
+        },
+        "user_id": team.qa.pk,
+    }
+
+    # The user with their settings (one join), then their muted events.
+    with django_assert_num_queries(2):
+        deliver.call(**letter)
+
+    assert mail.outbox[0].to == ["quinn@example.com"]
