@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import pre_save
+from django.utils.translation import gettext_lazy as _
 
 
 class ApprovalsConfig(AppConfig):
     name = "approvals"
-    verbose_name = "Approvals and emergency moves"
+    verbose_name = _("Approvals and emergency moves")
 
     def ready(self) -> None:
         # The move policy and the engine know gates and hooks, never this app (items.gates).

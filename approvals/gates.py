@@ -2,7 +2,9 @@
 for "n approvals, one rejection blocks", and the emergency moves still owed approvals."""
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext, gettext_noop
 
 from approvals.models import Approval, EmergencyMove, Vote
 from items.gates import Requirements
@@ -13,12 +15,26 @@ if TYPE_CHECKING:
 
 APPROVALS = "approvals"
 
-NEEDS_APPROVALS = "needs {required} of {eligible} approvals ({have} so far)"
-REJECTED_BY = "rejected by {names}"
-QUORUM_UNREACHABLE = (
+NEEDS_APPROVALS = gettext_noop("needs {required} of {eligible} approvals ({have} so far)")
+REJECTED_BY = gettext_noop("rejected by {names}")
+QUORUM_UNREACHABLE = gettext_noop(
     "needs {required} approval(s) but only {eligible} member(s) can approve: add an approver"
 )
-RETROSPECTIVE_PENDING = "retrospective approval pending"
+RETROSPECTIVE_PENDING = gettext_noop("retrospective approval pending")
+
+
+class Refusal(str):
+    """A gate's reason in the reader's language that keeps its English: an emergency move
+    stores the gates it skipped in English (approvals.services.emergency_record)."""
+
+    english: str
+
+
+def refusal(message: str, **params: Any) -> Refusal:
+    """`message` (an English msgid with named {placeholders}) in the active language."""
+    said = Refusal(gettext(message).format(**params))
+    said.english = message.format(**params)
+    return said
 
 
 class ApprovalsGate:
@@ -51,18 +67,21 @@ class ApprovalsGate:
         rejections = [str(v.approver) for v in votes if v.vote == Vote.REJECT]
         reasons = []
         if need.rejection_blocks and rejections:
-            reasons.append(REJECTED_BY.format(names=", ".join(rejections)))
+            reasons.append(refusal(REJECTED_BY, names=", ".join(rejections)))
         if approvals < need.approvals_required:
             eligible = len(self.eligible(item, need, policy))
             if eligible < need.approvals_required:
                 # Never "2 of 2" when only one member can approve: say what is missing.
                 reasons.append(
-                    QUORUM_UNREACHABLE.format(required=need.approvals_required, eligible=eligible)
+                    refusal(QUORUM_UNREACHABLE, required=need.approvals_required, eligible=eligible)
                 )
             else:
                 reasons.append(
-                    NEEDS_APPROVALS.format(
-                        required=need.approvals_required, eligible=eligible, have=approvals
+                    refusal(
+                        NEEDS_APPROVALS,
+                        required=need.approvals_required,
+                        eligible=eligible,
+                        have=approvals,
                     )
                 )
         return reasons
@@ -87,4 +106,4 @@ class ApprovalsGate:
         return [str(v.approver) for v in self.votes_for(item, need) if v.vote == Vote.APPROVE]
 
     def notes(self, item: ReleaseItem) -> list[str]:
-        return [RETROSPECTIVE_PENDING] if self.emergencies.get(item.pk) else []
+        return [refusal(RETROSPECTIVE_PENDING)] if self.emergencies.get(item.pk) else []

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from items.models import ReleaseItem, ReleaseStatus
@@ -11,8 +12,8 @@ from releasemgmt.limits import COMMENT_MAX, at_most
 
 
 class Vote(models.TextChoices):
-    APPROVE = "approve", "Approved"
-    REJECT = "reject", "Rejected"
+    APPROVE = "approve", _("Approved")
+    REJECT = "reject", _("Rejected")
 
 
 class Approval(models.Model):
@@ -87,13 +88,15 @@ class EmergencyMove(models.Model):
     item = models.ForeignKey(ReleaseItem, on_delete=models.CASCADE, related_name="emergencies")
     from_state = models.ForeignKey(ReleaseStatus, on_delete=models.PROTECT, related_name="+")
     to_state = models.ForeignKey(ReleaseStatus, on_delete=models.PROTECT, related_name="+")
-    round = models.PositiveIntegerField(help_text="The round the missing approvals are owed for.")
+    round = models.PositiveIntegerField(
+        help_text=_("The round the missing approvals are owed for.")
+    )
     approvals_required = models.PositiveSmallIntegerField()
     moved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     justification = models.TextField(max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
-    blockers = models.TextField(help_text="What the rule would have blocked on.")
+    blockers = models.TextField(help_text=_("What the rule would have blocked on."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[JournalFields])

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, gettext_noop
 
 from approvals.gates import APPROVALS, ApprovalsGate
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
@@ -16,7 +17,7 @@ from projects.models import Lifecycle, ReleaseMember, ReleaseProject
 from projects.roles import Role
 
 # The waiting list says why an item edited after sign-off is back (see items.engine).
-REAPPROVAL = "re-approval (edited after sign-off)"
+REAPPROVAL = gettext_noop("re-approval (edited after sign-off)")
 
 
 @dataclass(slots=True)
@@ -58,9 +59,11 @@ def _round(
     if not may:
         entry.cannot_vote_because = ""  # not an approver here: say nothing
     elif entry.my_vote:
-        entry.cannot_vote_because = "You have voted in this round."
+        entry.cannot_vote_because = gettext("You have voted in this round.")
     elif sod and failed:
-        entry.cannot_vote_because = f"You cannot approve: {' and '.join(failed)}."
+        entry.cannot_vote_because = gettext("You cannot approve: {why}.").format(
+            why=gettext(" and ").join(failed)
+        )
     else:
         entry.can_vote = True
     return entry
@@ -164,7 +167,7 @@ def items_waiting_for_approval(*, user, roles: dict[int, set[str]]) -> list[Rele
     for item in items:
         waiting_for = targets.get(item.status_id, [])
         if item.needs_reapproval:
-            waiting_for = [REAPPROVAL, *waiting_for]
+            waiting_for = [gettext(REAPPROVAL), *waiting_for]
         item.waiting_for = ", ".join(waiting_for)
     return items
 

@@ -6,7 +6,9 @@ serialised and neither vote is lost; every vote, rejection and withdrawal is jou
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_noop
 
+from approvals.gates import refusal
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
 from approvals.signals import item_vote_cast, release_vote_cast
 from items.engine import (
@@ -24,34 +26,45 @@ from projects.access import Access
 from projects.models import Lifecycle, ReleaseProject
 from projects.roles import Role
 
-NOT_AN_APPROVER = "Your role may not approve moving items from “{source}” to “{target}”."
-NO_APPROVAL_NEEDED = "Moving {key} from “{source}” to “{target}” needs no approval."
-SELF_APPROVAL = "You cannot approve {key}: {why}."
-ALREADY_VOTED = "You have already voted on {key} in this round; withdraw your vote first."
-NO_VOTE_TO_WITHDRAW = "You have no vote on {key} in this round to withdraw."
-NO_RELEASE_VOTE_TO_WITHDRAW = "You have no vote on {code} to withdraw."
-STALE_ROUND = "{key} changed since this page was loaded; its approval round is now {round}."
-NOT_A_RELEASE_APPROVER = "Only the approvers of {code} may approve the release."
-OWN_RELEASE = "The release manager of {code} cannot approve their own release."
-RELEASE_ALREADY_VOTED = "You have already voted on {code}; withdraw your vote first."
-RELEASE_NOT_IN_PLANNING = "{code} is no longer in planning; its release approval is closed."
-RELEASE_NEEDS_APPROVAL = (
+NOT_AN_APPROVER = gettext_noop(
+    "Your role may not approve moving items from “{source}” to “{target}”."
+)
+NO_APPROVAL_NEEDED = gettext_noop("Moving {key} from “{source}” to “{target}” needs no approval.")
+SELF_APPROVAL = gettext_noop("You cannot approve {key}: {why}.")
+ALREADY_VOTED = gettext_noop(
+    "You have already voted on {key} in this round; withdraw your vote first."
+)
+NO_VOTE_TO_WITHDRAW = gettext_noop("You have no vote on {key} in this round to withdraw.")
+NO_RELEASE_VOTE_TO_WITHDRAW = gettext_noop("You have no vote on {code} to withdraw.")
+STALE_ROUND = gettext_noop(
+    "{key} changed since this page was loaded; its approval round is now {round}."
+)
+NOT_A_RELEASE_APPROVER = gettext_noop("Only the approvers of {code} may approve the release.")
+OWN_RELEASE = gettext_noop("The release manager of {code} cannot approve their own release.")
+RELEASE_ALREADY_VOTED = gettext_noop("You have already voted on {code}; withdraw your vote first.")
+RELEASE_NOT_IN_PLANNING = gettext_noop(
+    "{code} is no longer in planning; its release approval is closed."
+)
+RELEASE_NEEDS_APPROVAL = gettext_noop(
     "{code} needs {required} management approval(s) before it leaves planning ({have} so far)."
 )
-RELEASE_REJECTED = "{code} was rejected by {names}; it cannot leave planning."
+RELEASE_REJECTED = gettext_noop("{code} was rejected by {names}; it cannot leave planning.")
+# A journal reason (stored): English, never translated.
 RELEASE_VOTE_VOIDED = (
     "Voided: {code} went back to planning, so its release needs a new round of approval."
 )
 
+# Stored with each vote (sod_checks) for the auditor: English, never translated.
 AUTHOR, ASSIGNEE, REQUESTER = "not the author", "not the assignee", "not the requester"
 
 
 def _sod_failures(*, user, item: ReleaseItem) -> tuple[list[str], list[str]]:
-    """Segregation of duties for a vote on `item`: (checks failed, checks passed)."""
+    """Segregation of duties for a vote on `item`: (checks failed, in the reader's language;
+    checks passed, in English as stored)."""
     checks = [
-        (AUTHOR, item.author_ids, "you created it"),
-        (ASSIGNEE, {item.assignee_id}, "it is assigned to you"),
-        (REQUESTER, {item.state_entered_by_id}, "you requested this move"),
+        (AUTHOR, item.author_ids, gettext("you created it")),
+        (ASSIGNEE, {item.assignee_id}, gettext("it is assigned to you")),
+        (REQUESTER, {item.state_entered_by_id}, gettext("you requested this move")),
     ]
     failed = [why for _, owners, why in checks if user.pk in owners]
     passed = [name for name, owners, _ in checks if user.pk not in owners]
@@ -73,7 +86,7 @@ def _approval_need(*, access: Access, item: ReleaseItem, to_state_id: int) -> Re
     if need is None or not need.approvals_required:
         states = {s.id: s.name for s in states_in_order()}
         raise EngineError(
-            NO_APPROVAL_NEEDED.format(
+            gettext(NO_APPROVAL_NEEDED).format(
                 key=item.key,
                 source=states.get(item.status_id, "?"),
                 target=states.get(to_state_id, "?"),
@@ -106,7 +119,7 @@ def approval_vote(
             item=item, from_state_id=from_state_id, to_state_id=to_state_id, round=round
         ).first()
         if owed is None:
-            raise EngineError(STALE_ROUND.format(key=item.key, round=item.round))
+            raise EngineError(gettext(STALE_ROUND).format(key=item.key, round=item.round))
         rule = TransitionRule.objects.filter(
             from_state_id=from_state_id, to_state_id=to_state_id
         ).first()
@@ -115,7 +128,7 @@ def approval_vote(
         source_id = from_state_id
     else:
         if round != item.round:
-            raise StaleItem(STALE_ROUND.format(key=item.key, round=item.round))
+            raise StaleItem(gettext(STALE_ROUND).format(key=item.key, round=item.round))
         need = _approval_need(access=access, item=item, to_state_id=to_state_id)
         approver_roles, sod, source_id = (
             need.approver_roles,
@@ -127,13 +140,16 @@ def approval_vote(
             s.id: s.name for s in ReleaseStatus.objects.filter(pk__in=[source_id, to_state_id])
         }
         raise MoveNotAllowed(
-            NOT_AN_APPROVER.format(source=names.get(source_id), target=names.get(to_state_id))
+            gettext(NOT_AN_APPROVER).format(
+                source=names.get(source_id), target=names.get(to_state_id)
+            )
         )
     failed, passed = _sod_failures(user=access.user, item=item)
     if sod and failed:
-        raise MoveNotAllowed(SELF_APPROVAL.format(key=item.key, why=" and ".join(failed)))
+        why = gettext(" and ").join(failed)
+        raise MoveNotAllowed(gettext(SELF_APPROVAL).format(key=item.key, why=why))
     if vote not in Vote.values:
-        raise EngineError(f"Unknown vote “{vote}”.")
+        raise EngineError(gettext("Unknown vote “{vote}”.").format(vote=vote))
     approval = Approval(
         item=item,
         from_state_id=source_id,
@@ -150,7 +166,7 @@ def approval_vote(
         with transaction.atomic():
             approval.save()
     except IntegrityError:
-        raise EngineError(ALREADY_VOTED.format(key=item.key)) from None
+        raise EngineError(gettext(ALREADY_VOTED).format(key=item.key)) from None
     item_vote_cast.send(sender=Approval, access=access, approval=approval)
     return approval
 
@@ -159,7 +175,7 @@ def approval_vote(
 def approval_withdraw(*, access: Access, item_id: int, approval_id: int) -> None:
     item = item_lock(access=access, item_id=item_id)
     votes = Approval.objects.filter(pk=approval_id, item=item)
-    _withdraw(access=access, votes=votes, missing=NO_VOTE_TO_WITHDRAW.format(key=item.key))
+    _withdraw(access=access, votes=votes, missing=gettext(NO_VOTE_TO_WITHDRAW).format(key=item.key))
 
 
 def _withdraw(*, access: Access, votes: QuerySet, missing: str) -> None:
@@ -191,7 +207,8 @@ def emergency_record(
         approvals_required=need.approvals_required,
         moved_by=access.user,
         justification=justification,
-        blockers="; ".join(blockers),
+        # Stored in English whatever the mover reads (gates' reasons keep their English).
+        blockers="; ".join(getattr(reason, "english", reason) for reason in blockers),
     )
     emergency._history_user = access.user
     emergency._change_reason = justification
@@ -228,13 +245,13 @@ def emergency_record_on_move(
 def release_vote(*, access: Access, vote: str, comment: str = "") -> ReleaseApproval:
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
     if project.lifecycle != Lifecycle.PLANNING:
-        raise EngineError(RELEASE_NOT_IN_PLANNING.format(code=project.code))
+        raise EngineError(gettext(RELEASE_NOT_IN_PLANNING).format(code=project.code))
     if not access.has_role(Role.APPROVER):
-        raise MoveNotAllowed(NOT_A_RELEASE_APPROVER.format(code=project.code))
+        raise MoveNotAllowed(gettext(NOT_A_RELEASE_APPROVER).format(code=project.code))
     if access.user.pk == project.release_manager_id:
-        raise MoveNotAllowed(OWN_RELEASE.format(code=project.code))
+        raise MoveNotAllowed(gettext(OWN_RELEASE).format(code=project.code))
     if vote not in Vote.values:
-        raise EngineError(f"Unknown vote “{vote}”.")
+        raise EngineError(gettext("Unknown vote “{vote}”.").format(vote=vote))
     approval = ReleaseApproval(
         project=project, approver=access.user, vote=vote, comment=comment.strip()
     )
@@ -244,7 +261,7 @@ def release_vote(*, access: Access, vote: str, comment: str = "") -> ReleaseAppr
         with transaction.atomic():
             approval.save()
     except IntegrityError:
-        raise EngineError(RELEASE_ALREADY_VOTED.format(code=project.code)) from None
+        raise EngineError(gettext(RELEASE_ALREADY_VOTED).format(code=project.code)) from None
     release_vote_cast.send(sender=ReleaseApproval, access=access, approval=approval)
     return approval
 
@@ -254,10 +271,12 @@ def release_withdraw(*, access: Access, approval_id: int) -> None:
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
     if project.lifecycle != Lifecycle.PLANNING:
         # The release left planning on these votes: they stay as they were.
-        raise EngineError(RELEASE_NOT_IN_PLANNING.format(code=project.code))
+        raise EngineError(gettext(RELEASE_NOT_IN_PLANNING).format(code=project.code))
     votes = ReleaseApproval.objects.filter(pk=approval_id, project=project, voided=False)
     _withdraw(
-        access=access, votes=votes, missing=NO_RELEASE_VOTE_TO_WITHDRAW.format(code=project.code)
+        access=access,
+        votes=votes,
+        missing=gettext(NO_RELEASE_VOTE_TO_WITHDRAW).format(code=project.code),
     )
 
 
@@ -270,12 +289,15 @@ def release_gate_blockers(*, project: ReleaseProject) -> list[str]:
     )
     rejections = [str(v.approver) for v in votes if v.vote == Vote.REJECT]
     if rejections:
-        return [RELEASE_REJECTED.format(code=project.code, names=", ".join(rejections))]
+        return [refusal(RELEASE_REJECTED, code=project.code, names=", ".join(rejections))]
     have = sum(v.vote == Vote.APPROVE for v in votes)
     if have < project.release_approvals_required:
         return [
-            RELEASE_NEEDS_APPROVAL.format(
-                code=project.code, required=project.release_approvals_required, have=have
+            refusal(
+                RELEASE_NEEDS_APPROVAL,
+                code=project.code,
+                required=project.release_approvals_required,
+                have=have,
             )
         ]
     return []

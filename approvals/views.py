@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from approvals import services
@@ -41,7 +42,10 @@ def item_vote(request: HttpRequest, code: str, number: int) -> HttpResponse:
         return render_item_page(
             request, access, item_or_404(access, number), status=error.status_code
         )
-    messages.success(request, f"{approval.get_vote_display()}: {item.key}.")
+    messages.success(
+        request,
+        _("{vote}: {key}.").format(vote=approval.get_vote_display(), key=item.key),
+    )
     if request.POST.get("origin") == "waiting":
         return redirect("approvals:waiting")
     return redirect(item.get_absolute_url())
@@ -56,7 +60,7 @@ def item_vote_withdraw(request: HttpRequest, code: str, number: int, approval_id
     except EngineError as error:
         messages.error(request, error.message)
         return render_item_page(request, access, item, status=error.status_code)
-    messages.success(request, f"Your vote on {item.key} was withdrawn.")
+    messages.success(request, _("Your vote on {key} was withdrawn.").format(key=item.key))
     return redirect(item.get_absolute_url())
 
 
@@ -95,7 +99,7 @@ def release_vote(request: HttpRequest, code: str) -> HttpResponse:
     except EngineError as error:
         messages.error(request, error.message)
         return render_project_page(request, access, status=error.status_code)
-    messages.success(request, f"Your vote on the release {code} was recorded.")
+    messages.success(request, _("Your vote on the release {code} was recorded.").format(code=code))
     return redirect("projects:detail", code=code)
 
 
@@ -107,5 +111,5 @@ def release_withdraw(request: HttpRequest, code: str, approval_id: int) -> HttpR
     except EngineError as error:
         messages.error(request, error.message)
         return render_project_page(request, access, status=error.status_code)
-    messages.success(request, "Your vote was withdrawn.")
+    messages.success(request, _("Your vote was withdrawn."))
     return redirect("projects:detail", code=code)

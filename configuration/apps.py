@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConfigurationConfig(AppConfig):
     name = "configuration"
-    verbose_name = "Configuration items and the dependencies between changes"
+    verbose_name = _("Configuration items and the dependencies between changes")
 
     def ready(self) -> None:
         # The move policy and the release gate know plug-ins, never this app.

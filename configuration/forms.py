@@ -1,9 +1,12 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class DependencyAddForm(forms.Form):
     key = forms.CharField(
-        label="Depends on (item key)", max_length=25, help_text="An item's key, e.g. CRM-4."
+        label=_("Depends on (item key)"),
+        max_length=25,
+        help_text=_("An item's key, e.g. CRM-4."),
     )
 
 

@@ -4,6 +4,9 @@ before everything it depends on has reached a production state."""
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_noop
+
+from approvals.gates import refusal
 from configuration.selectors import Need, needs_of, needs_unmet
 from items.gates import Requirements
 from items.models import ReleaseItem
@@ -14,13 +17,13 @@ if TYPE_CHECKING:
 
 DEPENDENCIES = "dependencies"
 
-WAITS_FOR = "waits for {key}"
+WAITS_FOR = gettext_noop("waits for {key}")
 # Governance still blocks on an item the user cannot see, but never names it.
-WAITS_FOR_HIDDEN = "waits for a dependency in another release you cannot see"
+WAITS_FOR_HIDDEN = gettext_noop("waits for a dependency in another release you cannot see")
 
 
 def waits_for(need: Need) -> str:
-    return WAITS_FOR.format(key=need.key) if need.key else WAITS_FOR_HIDDEN
+    return refusal(WAITS_FOR, key=need.key) if need.key else refusal(WAITS_FOR_HIDDEN)
 
 
 class DependencyGate:

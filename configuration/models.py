@@ -3,6 +3,7 @@ items: "PAY-12 needs CRM-4", in the same release or another."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from items.models import ReleaseItem
@@ -11,12 +12,12 @@ from releasemgmt.limits import DESCRIPTION_MAX, at_most
 
 
 class CIType(models.TextChoices):
-    APPLICATION = "application", "Application"
-    SERVICE = "service", "Service"
-    SERVER = "server", "Server"
-    DATABASE = "database", "Database"
-    NETWORK = "network", "Network"
-    OTHER = "other", "Other"
+    APPLICATION = "application", _("Application")
+    SERVICE = "service", _("Service")
+    SERVER = "server", _("Server")
+    DATABASE = "database", _("Database")
+    NETWORK = "network", _("Network")
+    OTHER = "other", _("Other")
 
 
 class ConfigurationItem(models.Model):
@@ -44,8 +45,8 @@ class ConfigurationItem(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "configuration item"
-        verbose_name_plural = "configuration items"
+        verbose_name = _("configuration item")
+        verbose_name_plural = _("configuration items")
 
     def __str__(self) -> str:
         return self.name
@@ -90,7 +91,7 @@ class Dependency(models.Model):
     history = HistoricalRecords(bases=[JournalFields])
 
     class Meta:
-        verbose_name_plural = "dependencies"
+        verbose_name_plural = _("dependencies")
         constraints = [
             models.UniqueConstraint(fields=["item", "depends_on"], name="unique_dependency"),
             models.CheckConstraint(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Expression, Q, QuerySet, Subquery
+from django.utils.translation import gettext_noop
 
 from configuration.models import ChangedConfigurationItem, ConfigurationItem, Dependency
 from items.models import ReleaseItem, ReleaseStatus
@@ -18,7 +19,7 @@ from projects.selectors import project_visible_flag
 
 User = AbstractBaseUser | AnonymousUser
 
-HIDDEN_ITEM = "an item in another release you cannot see"
+HIDDEN_ITEM = gettext_noop("an item in another release you cannot see")
 
 
 def visible_to(user: User, project_field: str) -> Expression:

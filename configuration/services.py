@@ -5,6 +5,7 @@ journaled with who made it, and refuses bad input with a message and nothing cha
 import re
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from configuration.models import ChangedConfigurationItem, ConfigurationItem, Dependency
 from configuration.selectors import HIDDEN_ITEM
@@ -14,14 +15,18 @@ from projects.access import Access
 from projects.roles import EDIT_ITEMS
 from projects.selectors import projects_visible_to
 
-NO_SUCH_ITEM = "There is no item “{key}” in a release you can see (write a key like CRM-4)."
-NOT_ON_ITSELF = "{key} cannot depend on itself."
-ALREADY_DEPENDS = "{key} already depends on {other}."
-CYCLE = "{key} cannot depend on {other}: that would make a cycle ({cycle})."
-NO_SUCH_DEPENDENCY = "{key} has no such dependency (it may have been removed already)."
-NO_SUCH_CI = "There is no such configuration item in the catalogue."
-ALREADY_CHANGES = "{key} already says it changes {name}."
-NO_SUCH_CI_LINK = "{key} does not say it changes that configuration item (any more)."
+NO_SUCH_ITEM = gettext_noop(
+    "There is no item “{key}” in a release you can see (write a key like CRM-4)."
+)
+NOT_ON_ITSELF = gettext_noop("{key} cannot depend on itself.")
+ALREADY_DEPENDS = gettext_noop("{key} already depends on {other}.")
+CYCLE = gettext_noop("{key} cannot depend on {other}: that would make a cycle ({cycle}).")
+NO_SUCH_DEPENDENCY = gettext_noop(
+    "{key} has no such dependency (it may have been removed already)."
+)
+NO_SUCH_CI = gettext_noop("There is no such configuration item in the catalogue.")
+ALREADY_CHANGES = gettext_noop("{key} already says it changes {name}.")
+NO_SUCH_CI_LINK = gettext_noop("{key} does not say it changes that configuration item (any more).")
 
 KEY = re.compile(r"([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,8})")
 # Every insert of a dependency takes this transaction-level lock: a cycle can close through
@@ -46,7 +51,7 @@ def _target(*, access: Access, key: str) -> ReleaseItem:
     for a key that names nothing, so a refusal reveals nothing."""
     match = KEY.fullmatch(key)
     if match is None:
-        raise DependencyError(NO_SUCH_ITEM.format(key=key))
+        raise DependencyError(gettext(NO_SUCH_ITEM).format(key=key))
     code, number = match[1], int(match[2])
     visible = projects_visible_to(user=access.user)
     found = (
@@ -55,7 +60,7 @@ def _target(*, access: Access, key: str) -> ReleaseItem:
         .first()
     )
     if found is None:
-        raise DependencyError(NO_SUCH_ITEM.format(key=key))
+        raise DependencyError(gettext(NO_SUCH_ITEM).format(key=key))
     return found
 
 
@@ -103,15 +108,15 @@ def dependency_add(*, access: Access, item_id: int, key: str) -> Dependency:
     item = item_lock(access=access, item_id=item_id)
     key = key.strip().upper()
     if key == item.key:
-        raise DependencyError(NOT_ON_ITSELF.format(key=item.key))
+        raise DependencyError(gettext(NOT_ON_ITSELF).format(key=item.key))
     other = _target(access=access, key=key)
     if Dependency.objects.filter(item=item, depends_on=other).exists():
-        raise DependencyConflict(ALREADY_DEPENDS.format(key=item.key, other=other.key))
+        raise DependencyConflict(gettext(ALREADY_DEPENDS).format(key=item.key, other=other.key))
     path = _cycle_path(start_id=other.pk, goal_id=item.pk)
     if path:
         names = _keys(access=access, ids=path)
-        cycle = " → ".join([item.key] + [names.get(pk, HIDDEN_ITEM) for pk in path])
-        raise DependencyConflict(CYCLE.format(key=item.key, other=other.key, cycle=cycle))
+        cycle = " → ".join([item.key] + [names.get(pk, gettext(HIDDEN_ITEM)) for pk in path])
+        raise DependencyConflict(gettext(CYCLE).format(key=item.key, other=other.key, cycle=cycle))
     dependency = Dependency(item=item, depends_on=other, created_by=access.user)
     # No change reason naming the other item: the release's journal shows reasons, and the
     # other item may be in a release its readers cannot see (journal.selectors names it).
@@ -120,7 +125,9 @@ def dependency_add(*, access: Access, item_id: int, key: str) -> Dependency:
         with transaction.atomic():
             dependency.save()
     except IntegrityError:  # a double submit that raced past the check above
-        raise DependencyConflict(ALREADY_DEPENDS.format(key=item.key, other=other.key)) from None
+        raise DependencyConflict(
+            gettext(ALREADY_DEPENDS).format(key=item.key, other=other.key)
+        ) from None
     return dependency
 
 
@@ -130,7 +137,7 @@ def dependency_remove(*, access: Access, item_id: int, dependency_id: int) -> No
     item = item_lock(access=access, item_id=item_id)
     dependency = Dependency.objects.select_for_update().filter(pk=dependency_id, item=item).first()
     if dependency is None:
-        raise DependencyNotFound(NO_SUCH_DEPENDENCY.format(key=item.key))
+        raise DependencyNotFound(gettext(NO_SUCH_DEPENDENCY).format(key=item.key))
     dependency._history_user = access.user
     dependency.delete()
 
@@ -142,17 +149,19 @@ def item_ci_add(*, access: Access, item_id: int, configuration_item_id: int) -> 
     item = item_lock(access=access, item_id=item_id)
     ci = ConfigurationItem.objects.filter(pk=configuration_item_id).first()
     if ci is None:
-        raise DependencyError(NO_SUCH_CI)
+        raise DependencyError(gettext(NO_SUCH_CI))
     if ChangedConfigurationItem.objects.filter(item=item, configuration_item=ci).exists():
-        raise DependencyConflict(ALREADY_CHANGES.format(key=item.key, name=ci.name))
+        raise DependencyConflict(gettext(ALREADY_CHANGES).format(key=item.key, name=ci.name))
     link = ChangedConfigurationItem(item=item, configuration_item=ci, created_by=access.user)
     link._history_user = access.user
-    link._change_reason = f"{item.key} changes {ci.name}"
+    link._change_reason = f"{item.key} changes {ci.name}"  # stored: English
     try:
         with transaction.atomic():
             link.save()
     except IntegrityError:
-        raise DependencyConflict(ALREADY_CHANGES.format(key=item.key, name=ci.name)) from None
+        raise DependencyConflict(
+            gettext(ALREADY_CHANGES).format(key=item.key, name=ci.name)
+        ) from None
 
 
 @transaction.atomic
@@ -166,7 +175,7 @@ def item_ci_remove(*, access: Access, item_id: int, link_id: int) -> None:
         .first()
     )
     if link is None:
-        raise DependencyNotFound(NO_SUCH_CI_LINK.format(key=item.key))
+        raise DependencyNotFound(gettext(NO_SUCH_CI_LINK).format(key=item.key))
     link._history_user = access.user
     link._change_reason = f"{item.key} no longer changes {link.configuration_item.name}"
     link.delete()

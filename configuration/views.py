@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from configuration import services
@@ -50,7 +51,9 @@ def _handle(
 
 def _added(access: Access, item_id: int, data: dict) -> str:
     dependency = services.dependency_add(access=access, item_id=item_id, key=data["key"])
-    return f"{dependency.item.key} now depends on {dependency.depends_on.key}."
+    return _("{key} now depends on {other}.").format(
+        key=dependency.item.key, other=dependency.depends_on.key
+    )
 
 
 @require_POST
@@ -62,7 +65,7 @@ def dependency_add(request: HttpRequest, code: str, number: int) -> HttpResponse
 def dependency_remove(request: HttpRequest, code: str, number: int, pk: int) -> HttpResponse:
     def write(access: Access, item_id: int, data: dict) -> str:
         services.dependency_remove(access=access, item_id=item_id, dependency_id=pk)
-        return "Dependency removed."
+        return _("Dependency removed.")
 
     return _handle(request, code, number, None, write)
 
@@ -73,7 +76,7 @@ def ci_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
         services.item_ci_add(
             access=access, item_id=item_id, configuration_item_id=data["configuration_item"]
         )
-        return "Configuration item added."
+        return _("Configuration item added.")
 
     return _handle(request, code, number, CIAddForm, write)
 
@@ -82,7 +85,7 @@ def ci_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
 def ci_remove(request: HttpRequest, code: str, number: int, pk: int) -> HttpResponse:
     def write(access: Access, item_id: int, data: dict) -> str:
         services.item_ci_remove(access=access, item_id=item_id, link_id=pk)
-        return "Configuration item removed."
+        return _("Configuration item removed.")
 
     return _handle(request, code, number, None, write)
 

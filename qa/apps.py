@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class QaConfig(AppConfig):
     name = "qa"
-    verbose_name = "QA: test cases, runs, sign-off, acceptance"
+    verbose_name = _("QA: test cases, runs, sign-off, acceptance")
 
     def ready(self) -> None:
         # The move policy knows gates, never this app (items.gates).

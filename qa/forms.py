@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from items.forms import COMMENT_MAX, INT_MAX
 from qa.models import Decision, Result, TestCase, TestRun
@@ -27,9 +28,13 @@ class TestRunForm(forms.ModelForm):
     # Nothing is pre-selected: a run recorded in haste must not pass by default.
     result = forms.ChoiceField(
         choices=Result.choices,
-        error_messages={"required": "Choose the run's result: passed, failed or blocked."},
+        error_messages={"required": _("Choose the run's result: passed, failed or blocked.")},
     )
     note = forms.CharField(required=False, max_length=COMMENT_MAX, widget=forms.TextInput())
+
+
+class RetireForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=COMMENT_MAX)
 
 
 class SignoffForm(forms.Form):
@@ -41,8 +46,8 @@ class AcceptanceForm(forms.Form):
     round = forms.IntegerField(min_value=1, max_value=INT_MAX)
     decision = forms.ChoiceField(
         choices=Decision.choices,
-        error_messages={"required": "Choose a decision: accepted or rejected."},
+        error_messages={"required": _("Choose a decision: accepted or rejected.")},
     )
     reason = forms.CharField(
-        max_length=COMMENT_MAX, error_messages={"required": ACCEPTANCE_NEEDS_REASON}
+        max_length=COMMENT_MAX, error_messages={"required": _(ACCEPTANCE_NEEDS_REASON)}
     )

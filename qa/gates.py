@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext_noop
 
+from approvals.gates import refusal
 from items.gates import Requirements
 from items.models import ReleaseItem
 from qa.models import AcceptanceDecision, Decision, QASignoff, Result, TestCase, TestRun
@@ -16,11 +18,11 @@ if TYPE_CHECKING:
 
 QA = "qa"
 
-NEEDS_TESTS = "needs test cases"
-TESTS_NOT_PASSING = "needs every test case passing ({failing} not passing)"
-NEEDS_SIGNOFF = "needs QA sign-off"
-NEEDS_ACCEPTANCE = "needs an acceptance decision"
-ACCEPTANCE_REJECTED = "acceptance was rejected"
+NEEDS_TESTS = gettext_noop("needs test cases")
+TESTS_NOT_PASSING = gettext_noop("needs every test case passing ({failing} not passing)")
+NEEDS_SIGNOFF = gettext_noop("needs QA sign-off")
+NEEDS_ACCEPTANCE = gettext_noop("needs an acceptance decision")
+ACCEPTANCE_REJECTED = gettext_noop("acceptance was rejected")
 
 
 @dataclass(slots=True)
@@ -41,7 +43,8 @@ class QAGate:
         """Three queries: test cases with their latest run, sign-offs, acceptance decisions."""
         scope, rounds = policy.scope, policy.rounds
         latest = TestRun.objects.filter(test_case=OuterRef("pk")).order_by("-created_at", "-pk")
-        cases = TestCase.objects.filter(**scope).annotate(
+        # Retired cases no longer count; their runs stay in the journal as evidence.
+        cases = TestCase.objects.filter(retired_at__isnull=True, **scope).annotate(
             latest=Subquery(latest.values("result")[:1]),
             latest_at=Subquery(latest.values("created_at")[:1]),
         )
@@ -68,16 +71,16 @@ class QAGate:
         reasons = []
         if need.requires_passing_tests:
             if not evidence.tests_total:
-                reasons.append(NEEDS_TESTS)
+                reasons.append(refusal(NEEDS_TESTS))
             elif evidence.tests_not_passing:
-                reasons.append(TESTS_NOT_PASSING.format(failing=evidence.tests_not_passing))
+                reasons.append(refusal(TESTS_NOT_PASSING, failing=evidence.tests_not_passing))
         if need.requires_qa_signoff and not evidence.signoffs:
-            reasons.append(NEEDS_SIGNOFF)
+            reasons.append(refusal(NEEDS_SIGNOFF))
         if need.requires_acceptance:
             if evidence.acceptance is None:
-                reasons.append(NEEDS_ACCEPTANCE)
+                reasons.append(refusal(NEEDS_ACCEPTANCE))
             elif evidence.acceptance != Decision.ACCEPTED:
-                reasons.append(ACCEPTANCE_REJECTED)
+                reasons.append(refusal(ACCEPTANCE_REJECTED))
         return reasons
 
     def satisfied_by(self, item: ReleaseItem, need: Requirements) -> list[str]:

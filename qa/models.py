@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from items.models import ReleaseItem
@@ -23,6 +24,9 @@ class TestCase(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Retired, never deleted: its runs are evidence. A retired case no longer counts for the
+    # QA gate and leaves the item page; the journal and the evidence pack keep it.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(bases=[JournalFields])
 
@@ -34,9 +38,9 @@ class TestCase(models.Model):
 
 
 class Result(models.TextChoices):
-    PASSED = "passed", "Passed"
-    FAILED = "failed", "Failed"
-    BLOCKED = "blocked", "Blocked"
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+    BLOCKED = "blocked", _("Blocked")
 
 
 class TestRun(models.Model):
@@ -44,7 +48,7 @@ class TestRun(models.Model):
     test_case = models.ForeignKey(TestCase, on_delete=models.CASCADE, related_name="runs")
     result = models.CharField(max_length=8, choices=Result.choices)
     note = models.TextField(blank=True, max_length=COMMENT_MAX, help_text=at_most(COMMENT_MAX))
-    evidence_url = models.URLField("evidence link", blank=True)
+    evidence_url = models.URLField(_("evidence link"), blank=True)
     tester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -83,8 +87,8 @@ class QASignoff(models.Model):
 
 
 class Decision(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
 
 
 class AcceptanceDecision(models.Model):

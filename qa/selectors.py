@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext, gettext_noop
 
 from items.models import ReleaseItem
 from items.policy import MovePolicy
@@ -11,6 +12,16 @@ from projects.roles import EDIT_ITEMS, Role
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 
 RUNS_SHOWN = 5
+
+# Where a sign-off or decision counts, each a whole sentence for the translators.
+SIGNOFF_WHERE = (
+    gettext_noop("A QA sign-off is not needed: no transition rule asks for one."),
+    gettext_noop("A QA sign-off counts only while the item is in {states}."),
+)
+ACCEPTANCE_WHERE = (
+    gettext_noop("An acceptance decision is not needed: no transition rule asks for one."),
+    gettext_noop("An acceptance decision counts only while the item is in {states}."),
+)
 
 
 @dataclass(slots=True)
@@ -36,7 +47,7 @@ def qa_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> QAPane
     """Four queries: test cases, their runs, sign-offs and decisions of the current round."""
     runs = TestRun.objects.select_related("tester").order_by("-created_at", "-pk")
     cases = list(
-        TestCase.objects.filter(item=item).prefetch_related(
+        TestCase.objects.filter(item=item, retired_at__isnull=True).prefetch_related(
             Prefetch("runs", queryset=runs, to_attr="all_runs")
         )
     )
@@ -58,14 +69,16 @@ def qa_panel(*, access: Access, item: ReleaseItem, policy: MovePolicy) -> QAPane
     signed = any(s.tester_id == access.user.pk for s in signoffs)
     because = ""
     if is_qa and signed:
-        because = "You have signed off this round."
+        because = gettext("You have signed off this round.")
     elif is_qa and item.assignee_id == access.user.pk:
-        because = f"You implemented {item.key}, so someone else must sign it off."
+        because = gettext("You implemented {key}, so someone else must sign it off.").format(
+            key=item.key
+        )
     elif is_qa and not policy.implicit and item.status_id not in signoff_in:
-        because = _only_in("A QA sign-off", signoff_in)
+        because = _only_in(SIGNOFF_WHERE, signoff_in)
     decide_because = ""
     if is_acceptor and not policy.implicit and item.status_id not in acceptance_in:
-        decide_because = _only_in("An acceptance decision", acceptance_in)
+        decide_because = _only_in(ACCEPTANCE_WHERE, acceptance_in)
     return QAPanel(
         cases=cases,
         signoffs=signoffs,
@@ -90,7 +103,8 @@ def _states_needing(policy: MovePolicy, gate: str, item: ReleaseItem) -> dict[in
     }
 
 
-def _only_in(what: str, states: dict[int, str]) -> str:
+def _only_in(where: tuple[str, str], states: dict[int, str]) -> str:
+    not_needed, only_in = where
     if not states:
-        return f"{what} is not needed: no transition rule asks for one."
-    return f"{what} counts only while the item is in {', '.join(states.values())}."
+        return gettext(not_needed)
+    return gettext(only_in).format(states=", ".join(states.values()))

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from items.engine import EngineError
@@ -9,7 +10,7 @@ from items.views import form_error, item_or_404, render_item_page
 from projects.access import READ_ONLY, project_access
 from projects.roles import Role
 from qa import services
-from qa.forms import AcceptanceForm, SignoffForm, TestCaseForm, TestRunForm
+from qa.forms import AcceptanceForm, RetireForm, SignoffForm, TestCaseForm, TestRunForm
 
 
 def _handle(request: HttpRequest, code: str, number: int, form_class, write, done: str):
@@ -44,7 +45,21 @@ def case_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
         lambda access, item, data: services.qa_case_add(
             access=access, item_id=item.pk, fields=data
         ),
-        "Test case added to {key}.",
+        _("Test case added to {key}."),
+    )
+
+
+@require_POST
+def case_retire(request: HttpRequest, code: str, number: int, case_id: int) -> HttpResponse:
+    return _handle(
+        request,
+        code,
+        number,
+        RetireForm,
+        lambda access, item, data: services.qa_case_retire(
+            access=access, item_id=item.pk, test_case_id=case_id, reason=data["reason"]
+        ),
+        _("Test case removed from {key}; its runs stay in the journal."),
     )
 
 
@@ -58,7 +73,7 @@ def run_record(request: HttpRequest, code: str, number: int, case_id: int) -> Ht
         lambda access, item, data: services.qa_run_record(
             access=access, item_id=item.pk, test_case_id=case_id, fields=data
         ),
-        "Test run recorded on {key}.",
+        _("Test run recorded on {key}."),
     )
 
 
@@ -72,7 +87,7 @@ def signoff(request: HttpRequest, code: str, number: int) -> HttpResponse:
         lambda access, item, data: services.qa_signoff(
             access=access, item_id=item.pk, round=data["round"], comment=data["comment"]
         ),
-        "{key} signed off.",
+        _("{key} signed off."),
     )
 
 
@@ -90,5 +105,5 @@ def acceptance(request: HttpRequest, code: str, number: int) -> HttpResponse:
             decision=data["decision"],
             reason=data["reason"],
         ),
-        "Acceptance decision recorded on {key}.",
+        _("Acceptance decision recorded on {key}."),
     )

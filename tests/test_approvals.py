@@ -405,6 +405,18 @@ def test_the_waiting_list_is_empty_for_those_who_do_not_approve(team: Team, rule
         assert "Nothing is waiting for your approval." in html
 
 
+@pytest.mark.django_db
+def test_a_german_user_reads_the_waiting_list_in_german(team: Team, rules: dict) -> None:
+    in_review(team, number=2)
+    approver = team.client(team.approver)
+    approver.defaults["HTTP_ACCEPT_LANGUAGE"] = "de"
+
+    html = approver.get("/approvals/").text
+
+    assert "<h1>Wartet auf meine Genehmigung</h1>" in html
+    assert "Waiting for my approval" not in html
+
+
 # --- Over HTTP -------------------------------------------------------------------------------
 
 

@@ -709,3 +709,169 @@ def test_in_acceptance_test_qa_and_approvers_get_their_forms(team: Team, item4: 
         page = text(team.client(user).get(ITEM))
         assert f'action="{ACCEPTANCE}"' in page
         assert "counts only while" not in page
+
+
+# --- Removing a test case: retired, never deleted ------------------------------------------------
+
+
+def remove_url(case: TestCase) -> str:
+    return f"{ITEM}tests/{case.pk}/remove/"
+
+
+def retire(team: Team, case: TestCase, *, by: AbstractBaseUser | None = None, reason: str = ""):
+    return services.qa_case_retire(
+        access=team.access(by or team.qa),
+        item_id=case.item_id,
+        test_case_id=case.pk,
+        reason=reason,
+    )
+
+
+def test_a_retired_failing_case_no_longer_blocks_the_gate(team: Team, rules: None) -> None:
+    item = item_in(team, INTEGRATION_TEST)
+    record(team, add_case(team, item, "Happy path"), "passed")
+    obsolete = add_case(team, item, "Old limit of 10,000 EUR")
+    record(team, obsolete, "failed")
+    assert_refused(team, item, ACCEPTANCE_TEST, TESTS_NOT_PASSING.format(failing=1))
+
+    retire(team, obsolete, reason="The limit changed")
+
+    assert decision_to(team, item, ACCEPTANCE_TEST).allowed
+    assert move(team, item).status_id == ACCEPTANCE_TEST
+
+
+def test_an_item_whose_only_case_is_retired_needs_test_cases_again(team: Team, rules: None) -> None:
+    item = item_in(team, INTEGRATION_TEST)
+    case = add_case(team, item)
+    record(team, case, "passed")
+
+    retire(team, case)
+
+    assert_refused(team, item, ACCEPTANCE_TEST, NEEDS_TESTS)
+
+
+def test_retiring_keeps_the_case_and_its_runs_and_journals_who_when_and_why(
+    team: Team, rules: None
+) -> None:
+    item = item_in(team, INTEGRATION_TEST)
+    case = add_case(team, item)
+    record(team, case, "failed")
+
+    retire(team, case, by=team.developer, reason="Duplicate of the limit test")
+
+    case.refresh_from_db()
+    assert case.retired_at is not None
+    assert TestRun.objects.filter(test_case=case).count() == 1
+    retired = case.history.first()
+    assert (retired.history_type, retired.history_user, retired.history_change_reason) == (
+        "~",
+        team.developer,
+        "Duplicate of the limit test",
+    )
+    journal = text(team.client(team.manager).get(f"{ITEM}journal/"))
+    assert "Test run failed: Limit is enforced" in journal
+    assert "Duplicate of the limit test" in journal
+
+
+def test_a_retired_case_takes_no_more_runs_and_cannot_be_retired_twice(
+    team: Team, rules: None
+) -> None:
+    item = item_in(team, INTEGRATION_TEST)
+    case = add_case(team, item)
+    retire(team, case)
+
+    with pytest.raises(ItemNotFound):
+        record(team, case, "passed")
+    with pytest.raises(ItemNotFound) as twice:
+        retire(team, case)
+    assert twice.value.message == services.CASE_GONE.format(key="PAY-1")
+
+
+def test_approvers_and_viewers_may_not_retire_test_cases(team: Team, rules: None) -> None:
+    case = add_case(team, item_in(team, INTEGRATION_TEST))
+    for user in (team.approver, team.viewer):
+        with pytest.raises(PermissionDenied):
+            retire(team, case, by=user)
+    case.refresh_from_db()
+    assert case.retired_at is None
+
+
+def test_removing_a_test_case_over_http_retires_it_and_leaves_the_panel(
+    team: Team, item4: ReleaseItem
+) -> None:
+    case = item4.test_cases.get()
+    record(team, case, "failed")
+
+    response = team.client(team.developer).post(
+        remove_url(case), {"reason": "Covered elsewhere"}, follow=True
+    )
+
+    assert response.redirect_chain == [(f"{ITEM}#qa", 302)]
+    assert "Test case removed from PAY-1; its runs stay in the journal." in text(response)
+    assert "No test cases yet." in text(response)
+    case.refresh_from_db()
+    assert case.retired_at is not None
+    assert TestRun.objects.filter(test_case=case).exists()
+
+
+def test_the_qa_panel_asks_before_removing_a_test_case_and_says_what_the_journal_keeps(
+    team: Team, item4: ReleaseItem
+) -> None:
+    case = item4.test_cases.get()
+    page = text(team.client(team.qa).get(ITEM))
+
+    confirm = page.split('<details class="confirm">', 1)[1].split("</details>", 1)[0]
+    assert (
+        '<summary>Remove<span class="visually-hidden"> “Limit is enforced” from PAY-1</span>…'
+        "</summary>" in confirm
+    )
+    assert f'action="{remove_url(case)}"' in confirm
+    assert 'name="csrfmiddlewaretoken"' in confirm
+    assert "the journal keeps the test case and every run of it" in confirm
+    assert "Yes, remove “Limit is enforced” from PAY-1</button>" in confirm
+
+
+def test_those_who_may_not_remove_test_cases_are_not_offered_it(
+    team: Team, item4: ReleaseItem
+) -> None:
+    for user in (team.viewer, team.approver):
+        page = text(team.client(user).get(ITEM))
+        assert "Limit is enforced" in page
+        assert "/remove/" not in page
+
+
+@pytest.mark.parametrize(("who", "status"), [("viewer", 403), ("approver", 403), ("outsider", 404)])
+def test_removing_a_test_case_is_refused_to_those_without_the_right(
+    team: Team, item4: ReleaseItem, who: str, status: int
+) -> None:
+    case = item4.test_cases.get()
+    response = team.client(getattr(team, who)).post(remove_url(case), {"reason": ""})
+    assert response.status_code == status
+    case.refresh_from_db()
+    assert case.retired_at is None
+
+
+def test_removing_a_test_case_needs_post(team: Team, item4: ReleaseItem) -> None:
+    case = item4.test_cases.get()
+    assert team.client(team.qa).get(remove_url(case)).status_code == 405
+    case.refresh_from_db()
+    assert case.retired_at is None
+
+
+def test_removing_a_test_case_with_bad_input_is_4xx_and_changes_nothing(
+    team: Team, item4: ReleaseItem
+) -> None:
+    case = item4.test_cases.get()
+    client = team.client(team.qa)
+
+    too_long = client.post(remove_url(case), {"reason": "r" * 2001})
+    unknown = client.post(f"{ITEM}tests/999999/remove/", {})
+    other_item = client.post(f"/projects/PAY/items/9/tests/{case.pk}/remove/", {})
+
+    assert too_long.status_code == 400
+    assert "at most 2000 characters" in text(too_long)
+    assert unknown.status_code == 404
+    assert services.CASE_GONE.format(key="PAY-1") in text(unknown)
+    assert other_item.status_code == 404
+    case.refresh_from_db()
+    assert case.retired_at is None

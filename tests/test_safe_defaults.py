@@ -49,6 +49,19 @@ def test_the_project_page_asks_before_removing_a_member(team: Team) -> None:
     assert "Yes, remove victor from PAY</button>" in html
 
 
+def test_the_qa_panel_asks_before_removing_a_test_case(team: Team) -> None:
+    item = team.item(number=1)
+    qa_services.qa_case_add(
+        access=team.access(team.qa), item_id=item.pk, fields={"title": "Limit is enforced"}
+    )
+    html = team.client(team.qa).get(ITEM).text
+
+    confirm = html.split('<details class="confirm">', 1)[1].split("</details>", 1)[0]
+    assert 'Remove<span class="visually-hidden"> “Limit is enforced” from PAY-1</span>…' in confirm
+    assert "the journal keeps the test case and every run of it" in confirm
+    assert "Yes, remove “Limit is enforced” from PAY-1</button>" in confirm
+
+
 def test_set_state_and_emergency_move_pre_select_no_state(team: Team) -> None:
     team.item(number=1)
     html = team.client(team.manager).get(ITEM).text
