@@ -127,8 +127,8 @@ class Mover:
 
 
 class BoardArrowMover(Mover):
-    """The same moves as an arrow press on the board with htmx: answered in place (the two
-    changed columns out of band), not with a redirect."""
+    """The same moves as an arrow press on the board with htmx: answered in place (only the
+    cards it changed and the counts, out of band), not with a redirect."""
 
     def post(self):
         item = self.items[self.turn % len(self.items)]
