@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Field, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -29,7 +29,7 @@ from evidence.models import EvidenceView
 from items.models import Change as ItemChange
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule, change_key
 from journal.models import AccessChange, AccessRelation, ChangeKind
-from planning.models import FreezeWindow, ReleaseSchedule
+from planning.models import FreezeWindow, Milestone, ReleaseSchedule
 from projects.models import ReleaseMember, ReleaseProject
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 from releases.models import NotesItemPlacement, Placement, PublishedNotes, ReleaseNotes
@@ -411,11 +411,16 @@ def _project_row(row: Model, kind: str, names: _Names, previous: Model | None) -
 
 
 def _schedule_row(row: Model, kind: str, names: _Names, previous: Model | None) -> Said:
-    # An actual date is written by the system, which names the milestone in the reason (kept
-    # as written: it is the row's reason, shown as the summary).
-    recorded = (row.history_change_reason or "").endswith("recorded by the system")
-    if recorded:
-        action, summary = _("Milestone reached"), row.history_change_reason or ""
+    # An actual date is written by the system, which names the milestone in the (English,
+    # stored) reason; the summary names it again in the reader's language.
+    reason = row.history_change_reason or ""
+    if reason.endswith(": recorded by the system"):
+        english = reason.removesuffix(": recorded by the system")
+        with translation.override("en"):
+            milestone = next((m for m in Milestone if str(m.label) == english), None)
+        named = milestone.label if milestone else english
+        action = _("Milestone reached")
+        summary = _("%(milestone)s: recorded by the system") % {"milestone": named}
     else:
         action = _created_deleted(kind, _("Planned"))
         summary = _("Deleted") if kind == "removed" else _("Milestones planned")

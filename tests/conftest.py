@@ -4,10 +4,12 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import timezone, translation
 
 from items.models import ReleaseItem, ReleaseStatus
 from items.services import status_seed_defaults
@@ -34,6 +36,14 @@ def empty_cache() -> None:
     """Each test starts with an empty cache: rolled-back tests may reuse ids (SQLite), so a
     KPI entry keyed by a journal's last id (measurement/kpi_cache.py) must not outlive its test."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english_and_utc() -> None:
+    """Each test starts in the installation's language and zone: a German request leaves German
+    active on the test's thread (LocaleMiddleware activates, nothing deactivates)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 @pytest.fixture
@@ -86,7 +96,7 @@ def team(states: list[ReleaseStatus]) -> Team:
         ("april", Role.APPROVER),
         ("victor", Role.VIEWER),
     ]:
-        people[role.label.split()[0].lower()] = MemberFactory(
+        people[role.name.split("_")[0].lower()] = MemberFactory(
             project=project, user=UserFactory(username=username), role=role
         ).user
     return Team(

@@ -13,8 +13,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
+from accounts.zones import zone_names
 from items.models import ReleaseStatus
+from planning.models import Milestone
 from tests.conftest import Team
 
 LOCALE = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES"
@@ -169,6 +172,11 @@ def german(team: Team) -> Client:
     return client
 
 
+def english_system_reasons() -> list[str]:
+    with translation.override("en"):
+        return [f"{milestone.label}: recorded by the system" for milestone in Milestone]
+
+
 def page_data(team: Team) -> list[str]:
     """Release data shown on the pages: state names, people, titles (not the portal's words)."""
     users = [team.manager, team.developer, team.qa, team.approver, team.viewer]
@@ -180,6 +188,9 @@ def page_data(team: Team) -> list[str]:
         team.project.code,
         "Kontoauszug drucken",
         "Zahlungslauf",
+        *(zone.replace("_", " ") for zone in zone_names()),
+        # Reasons the system wrote into the journal: stored in English, shown as written.
+        *english_system_reasons(),
     ]
 
 
