@@ -7,6 +7,7 @@ import re
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import generics, status
@@ -135,7 +136,7 @@ def item_response(item: ReleaseItem, serializer_class=ItemSerializer, **kwargs) 
 def item_or_404(access: Access, number: int) -> ReleaseItem:
     item = item_for_project(project=access.project, number=number)
     if item is None:
-        raise Http404(engine.ITEM_NOT_FOUND.format(code=access.project.code))
+        raise Http404(gettext(engine.ITEM_NOT_FOUND).format(code=access.project.code))
     return item
 
 
@@ -443,7 +444,7 @@ class ItemJournalView(ApiView):
         access = project_access(user=request.user, code=code)
         identity = item_history_identity(project=access.project, number=number)
         if identity is None:
-            raise Http404(NO_SUCH_ITEM)
+            raise Http404(gettext(NO_SUCH_ITEM))
         return journal_page(
             request, sources=ITEM_SOURCES, item_id=identity[0], project=access.project
         )

@@ -23,18 +23,11 @@ QUORUM_UNREACHABLE = gettext_noop(
 RETROSPECTIVE_PENDING = gettext_noop("retrospective approval pending")
 
 
-class Refusal(str):
-    """A gate's reason in the reader's language that keeps its English: an emergency move
-    stores the gates it skipped in English (approvals.services.emergency_record)."""
-
-    english: str
-
-
-def refusal(message: str, **params: Any) -> Refusal:
-    """`message` (an English msgid with named {placeholders}) in the active language."""
-    said = Refusal(gettext(message).format(**params))
-    said.english = message.format(**params)
-    return said
+def refusal(message: str, **params: Any) -> str:
+    """`message` (an English msgid with named {placeholders}) in the active language. An
+    emergency move stores what it skipped in English: the engine asks the gates again under
+    English (items/engine.py), so a gate needs nothing more than this."""
+    return gettext(message).format(**params)
 
 
 class ApprovalsGate:

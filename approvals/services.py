@@ -207,8 +207,8 @@ def emergency_record(
         approvals_required=need.approvals_required,
         moved_by=access.user,
         justification=justification,
-        # Stored in English whatever the mover reads (gates' reasons keep their English).
-        blockers="; ".join(getattr(reason, "english", reason) for reason in blockers),
+        # In English whatever the mover reads: the engine asked the gates under English.
+        blockers="; ".join(blockers),
     )
     emergency._history_user = access.user
     emergency._change_reason = justification

@@ -390,3 +390,28 @@ def test_the_manager_who_forced_the_move_is_not_asked_to_approve_it(
     force(team, item)
 
     assert "Retrospective approvals owed" not in team.client(team.manager).get("/approvals/").text
+
+
+def test_a_german_manager_forces_a_move_and_the_skipped_gates_are_stored_in_english(
+    team: Team, rules: dict
+) -> None:
+    item = item_in(team, ACCEPTANCE_TEST)
+    pass_tests(team, item)
+    manager = team.client(team.manager)
+
+    response = manager.post(
+        f"{item_url(item)}move/",
+        {
+            "version": item.version,
+            "origin": "item",
+            "emergency": "on",
+            "direction": "next",
+            "comment": JUSTIFICATION,
+        },
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert response.status_code == 302
+    assert EmergencyMove.objects.get().blockers == f"{NEEDS_SIGNOFF}; {NEEDS_ACCEPTANCE}"
+    page = manager.get(item_url(item), HTTP_ACCEPT_LANGUAGE="de").text
+    assert "Notfallverschiebung" in page
