@@ -210,7 +210,7 @@ def _shown(row: Model, name: str) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
     if name == "kind":
         return TicketKind(value).label if value in TicketKind.values else value
     return str(value)

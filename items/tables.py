@@ -91,7 +91,8 @@ class ItemTable(tables.Table):
     external_key = tables.Column(
         accessor="change__external_key", verbose_name=gettext_lazy("External"), default=""
     )
-    updated_at = tables.DateTimeColumn(verbose_name=gettext_lazy("Updated"), format="Y-m-d H:i")
+    # In the reader's zone, named (T): an export read elsewhere stays unambiguous too.
+    updated_at = tables.DateTimeColumn(verbose_name=gettext_lazy("Updated"), format="Y-m-d H:i T")
 
     class Meta:
         model = ReleaseItem
@@ -174,6 +175,6 @@ class ItemTable(tables.Table):
                 f'<tr>{picked}<td><a href="{base}{number}/">{key}</a></td><td>{escape(title)}</td>'
                 f"<td>{kinds.get(kind, kind)}</td><td>{priorities.get(priority, priority)}</td>"
                 f"<td>{escape(state)}</td><td>{escape(name)}</td><td>{escape(ext)}</td>"
-                f"<td>{timezone.localtime(at):%Y-%m-%d %H:%M}</td></tr>"
+                f"<td>{timezone.localtime(at):%Y-%m-%d %H:%M %Z}</td></tr>"
             )
         return mark_safe("\n".join(out))  # noqa: S308 - every text above went through escape()

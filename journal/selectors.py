@@ -304,7 +304,7 @@ class _Names:
         if isinstance(value, bool):
             return _("yes") if value else _("no")
         if isinstance(value, datetime):
-            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
         if isinstance(value, list):
             return ", ".join(map(str, value)) or NOTHING
         return str(value)

@@ -2,6 +2,7 @@
 installation's; every time shown in that zone with the zone named."""
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -181,3 +182,15 @@ def test_the_zone_does_not_leak_into_the_next_request_on_the_thread(user, client
     client_of.post(SETTINGS_URL, {"time_zone": "Asia/Tokyo", "language": ""})
     client_of.get(SETTINGS_URL)
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+def test_the_items_list_and_the_journal_show_times_in_the_readers_zone_named(team) -> None:
+    team.item(number=1, title="Statement printing")
+    client = team.client(team.manager)
+    client.post(SETTINGS_URL, {"time_zone": "Asia/Tokyo", "language": ""})
+
+    listing = client.get(reverse("items:list", kwargs={"code": "PAY"})).text
+    journal = client.get(reverse("journal:project", kwargs={"code": "PAY"})).text
+
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d JST</td>", listing)
+    assert re.search(r'<time datetime="[^"]+\+09:00"[^>]*>[^<]+ JST</time>', journal)
