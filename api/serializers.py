@@ -150,6 +150,8 @@ class TestCaseSerializer(serializers.Serializer):
     title = serializers.CharField()
     steps = serializers.CharField()
     expected_result = serializers.CharField()
+    # Removed in the portal: no longer counts for the QA gate; it and its runs stay evidence.
+    retired_at = serializers.DateTimeField(allow_null=True)
     runs = TestRunSerializer(many=True, source="runs.all")
 
 

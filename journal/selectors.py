@@ -574,7 +574,8 @@ def _test_case(row: Model, kind: str, names: _Names) -> tuple[str, str]:
     about = {"title": row.title}
     if kind == "created":
         return _("Test case added"), _("Test case added: %(title)s") % about
-    if kind == "removed":
+    # "Remove test case" retires it (its runs stay evidence): the edit that set retired_at.
+    if kind == "removed" or getattr(row, "retired_at", None):
         return _("Test case removed"), _("Test case removed: %(title)s") % about
     return _("Test case edited"), _("Test case edited: %(title)s") % about
 

@@ -11,6 +11,7 @@ from items.models import ReleaseItem
 from journal.models import ChangeKind
 from projects.access import NOT_FOUND, READ_ONLY
 from projects.models import Lifecycle
+from qa import services as qa_services
 from tests.api_fixtures import *  # noqa: F403  (the fixtures)
 from tests.api_fixtures import ApiClient, api_as, if_match
 from tests.conftest import Team
@@ -521,3 +522,22 @@ def test_an_api_move_runs_no_more_queries_than_the_boards(team: Team, tokens: di
 
     assert (moved.status_code, response.status_code) == (302, 200)
     assert len(api.captured_queries) <= len(board.captured_queries)
+
+
+def test_a_removed_test_case_stays_in_the_api_with_when_it_was_retired(
+    team: Team, tokens: dict
+) -> None:
+    item = team.item(number=1)
+    client = ApiClient(tokens["qa"])
+    case_id = client.post(item_url(item, "test-cases/"), {"title": "Limit is enforced"}).json()[
+        "id"
+    ]
+    before = client.get(item_url(item, "qa/")).json()["test_cases"][0]
+    qa_services.qa_case_retire(
+        access=team.access(team.qa), item_id=item.pk, test_case_id=case_id, reason="Duplicate"
+    )
+    after = client.get(item_url(item, "qa/")).json()["test_cases"][0]
+
+    assert before["retired_at"] is None
+    assert after["id"] == case_id
+    assert after["retired_at"] is not None

@@ -770,6 +770,7 @@ def test_retiring_keeps_the_case_and_its_runs_and_journals_who_when_and_why(
     )
     journal = text(team.client(team.manager).get(f"{ITEM}journal/"))
     assert "Test run failed: Limit is enforced" in journal
+    assert "Test case removed: Limit is enforced" in journal
     assert "Duplicate of the limit test" in journal
 
 
