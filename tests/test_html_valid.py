@@ -32,7 +32,11 @@ MAIN_PAGES = [
     "/kpis/",
     "/calendar/",
     "/approvals/",
+    "/my-work/",
+    "/accounts/settings/",
 ]
+# German wording is longer and carries its own markup (blocktranslate): check it too.
+GERMAN_PAGES = ["/projects/PAY/board/", "/projects/PAY/items/1/", "/accounts/settings/"]
 
 
 def vnu_errors(files: list[Path]) -> list[str]:
@@ -70,10 +74,13 @@ def test_the_main_pages_are_valid_html(team: Team, tmp_path: Path) -> None:
     )
     client = team.client(team.manager)
     files = []
-    for number, url in enumerate(MAIN_PAGES):
-        response = client.get(url)
+    pages = [(url, "en") for url in MAIN_PAGES] + [(url, "de") for url in GERMAN_PAGES]
+    for number, (url, language) in enumerate(pages):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200, url
-        page = tmp_path / f"{number:02d}-{url.strip('/').replace('/', '-') or 'root'}.html"
+        assert response.headers["Content-Language"] == language
+        name = url.strip("/").replace("/", "-") or "root"
+        page = tmp_path / f"{number:02d}-{language}-{name}.html"
         page.write_bytes(response.content)
         files.append(page)
 

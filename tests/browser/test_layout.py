@@ -23,6 +23,7 @@ MAIN_PAGES = [
     "/kpis/",
     "/calendar/",
     "/approvals/",
+    "/accounts/settings/",
 ]
 SERIOUS = ("serious", "critical")
 
