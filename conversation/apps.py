@@ -15,7 +15,7 @@ class ConversationConfig(AppConfig):
         from conversation.models import Attachment, Comment
         from conversation.selectors import conversation_panel
         from items.panels import register_item_panel
-        from journal.selectors import register_item_evidence_source, source_register
+        from journal.selectors import ItemRows, source_register
 
         register_item_panel(
             name="conversation",
@@ -23,20 +23,24 @@ class ConversationConfig(AppConfig):
             load=lambda access, item: conversation_panel(access=access, item=item),
             order=90,
         )
-        register_item_evidence_source(
-            name="comments",
-            label=_("Comments"),
-            rank=60,
-            model=Comment.history.model,
-            describe=describe_comment,
-            hidden={"body_html"},
+        source_register(
+            ItemRows(
+                name="comments",
+                label=_("Comments"),
+                rank=60,
+                model=Comment.history.model,
+                describe=describe_comment,
+                hidden=frozenset({"body_html"}),
+            )
         )
-        register_item_evidence_source(
-            name="attachments",
-            label=_("Attachments"),
-            rank=61,
-            model=Attachment.history.model,
-            describe=describe_attachment,
-            hidden={"file"},
+        source_register(
+            ItemRows(
+                name="attachments",
+                label=_("Attachments"),
+                rank=61,
+                model=Attachment.history.model,
+                describe=describe_attachment,
+                hidden=frozenset({"file"}),
+            )
         )
         source_register(watch_source())

@@ -157,6 +157,21 @@ class Source:
     snapshots: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class ItemRows:
+    """A source of rows about one item each (an `item` key, like votes and QA records): it is
+    in the item's, its release's and the installation's journal, with the item as the entry's
+    subject. `describe` returns the entry's badge and summary; `rank` must be one no other
+    source uses."""
+
+    name: str
+    label: str
+    rank: int
+    model: type[Model]
+    describe: Callable[[Model, str, "_Names"], tuple[str, str]]
+    hidden: frozenset[str] = frozenset()
+
+
 # --- Names: what the ids a page mentions are called --------------------------------------
 
 
@@ -715,7 +730,7 @@ def _evidence_read_row(row: Model, kind: str, names: _Names, previous: Model | N
 
 
 def _evidence_source(
-    name: str, label: str, rank: int, model: type[Model], describe: Callable, hidden: set[str]
+    name: str, label: str, rank: int, model: type[Model], describe: Callable, hidden: Iterable[str]
 ) -> Source:
     return Source(
         name,
@@ -948,11 +963,16 @@ PROJECT_SOURCES = [n for n, s in SOURCES.items() if s.of_project]
 ALL_SOURCES = list(SOURCES)
 
 
-def source_register(source: Source) -> None:
+def source_register(source: Source | ItemRows) -> None:
     """Add the journal of an app built on the core ones (from its AppConfig.ready()), so
-    journal imports none of them: its rows join the pages its scopes select them for."""
+    journal imports none of them: its rows join the pages its scopes select them for (an
+    `ItemRows`: those of its rows' items)."""
     if source.name in SOURCES:
         return  # ready() may run twice in tests
+    if isinstance(source, ItemRows):
+        source = _evidence_source(
+            source.name, source.label, source.rank, source.model, source.describe, source.hidden
+        )
     SOURCES[source.name] = source
     ALL_SOURCES.append(source.name)
     if source.of_project:
@@ -976,21 +996,6 @@ def names_project_code(names: "_Names", project_id: int | None) -> str | None:
     if project_id is None or project_id not in names.live_projects:
         return None
     return names.code(project_id)
-
-
-def register_item_evidence_source(
-    *,
-    name: str,
-    label: str,
-    rank: int,
-    model: type[Model],
-    describe: Callable[[Model, str, "_Names"], tuple[str, str]],
-    hidden: Iterable[str] = (),
-) -> None:
-    """source_register for rows about one item each (an `item` key, like votes and QA
-    records): in the item's, its release's and the installation's journal. `describe` returns
-    the entry's badge and summary; `rank` must be one no other source uses."""
-    source_register(_evidence_source(name, label, rank, model, describe, set(hidden)))
 
 
 @dataclass(frozen=True, slots=True)

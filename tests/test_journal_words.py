@@ -5,11 +5,24 @@ import re
 from html import unescape
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from approvals.services import approval_withdraw, release_vote
+from conversation.journal import describe_comment
+from conversation.models import Comment
 from items.models import ReleaseItem
-from journal.selectors import PROJECT_SOURCES, Change, JournalQuery, journal_entries
+from journal.selectors import (
+    ALL_SOURCES,
+    ITEM_SOURCES,
+    PROJECT_SOURCES,
+    SOURCES,
+    Change,
+    ItemRows,
+    JournalQuery,
+    journal_entries,
+    source_register,
+)
 from projects.models import ReleaseProject
 from qa import services as qa_services
 from tests.conftest import Team
@@ -150,3 +163,19 @@ def test_an_edit_after_signoff_says_the_item_needs_reapproval_not_when(team: Tea
 
     assert found[0].changes == [Change("needs reapproval", "no", "yes")]
     assert found[1].changes == [Change("title", "Cap transfers", "Cap transfers at 10k")]
+
+
+def test_rows_an_app_registers_about_one_item_each_are_in_all_three_journals() -> None:
+    comments = SOURCES["comments"]  # registered by conversation as ItemRows
+
+    assert comments.of_item(7) == Q(item_id=7)
+    assert comments.of_project is not None
+    assert comments.hidden == frozenset({"body_html"})
+    assert {"comments", "attachments", "vcs"} <= set(ITEM_SOURCES) & set(PROJECT_SOURCES)
+
+    # A second ready() (tests run it again) registers nothing twice.
+    source_register(
+        ItemRows(name="comments", label="", rank=60, model=Comment, describe=describe_comment)
+    )
+    assert SOURCES["comments"] is comments
+    assert ALL_SOURCES.count("comments") == ITEM_SOURCES.count("comments") == 1

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
-from journal.selectors import register_item_evidence_source
+from journal.selectors import ItemRows, source_register
 from vcs.models import LinkKind, MoveOutcome, Provider, VcsLink
 
 
@@ -80,13 +80,17 @@ PACK_SECTION = PackSection(
 
 
 def journal_source_register() -> None:
-    register_item_evidence_source(
-        name="vcs",
-        label=_("Commits and merge requests"),
-        rank=30,
-        model=VcsLink.history.model,
-        describe=describe_link,
-        # A move request's entry says its verb and outcome, and gives the reason as its "why".
-        hidden={"move_verb", "move_outcome", "move_reason", "move_round", "webhook", "message"},
+    source_register(
+        ItemRows(
+            name="vcs",
+            label=_("Commits and merge requests"),
+            rank=30,
+            model=VcsLink.history.model,
+            describe=describe_link,
+            # A move request's entry says its verb and outcome, and gives the reason as its "why".
+            hidden=frozenset(
+                {"move_verb", "move_outcome", "move_reason", "move_round", "webhook", "message"}
+            ),
+        )
     )
     pack_section_register(PACK_SECTION)
