@@ -179,15 +179,16 @@ class MovePolicy:
     def blockers(self, item: ReleaseItem, rule: TransitionRule) -> list[str]:
         """The open gates of `rule` for `item`, in words (empty: nothing blocks)."""
         need = self.requirements(item, rule)
-        reasons = self._gate_blockers(item, need, every_move=False)
+        reasons = self.gate_blockers(item, need, every_move=False)
         if reasons and item.needs_reapproval and rule.direction == Direction.FORWARD:
             reasons.insert(0, _(REOPENED))
-        return reasons + self._gate_blockers(item, need, every_move=True)
+        return reasons + self.gate_blockers(item, need, every_move=True)
 
-    def _gate_blockers(
+    def gate_blockers(
         self, item: ReleaseItem, need: Requirements, *, every_move: bool
     ) -> list[str]:
-        """What the rule's gates (or the gates guarding every move, e.g. freezes) still miss."""
+        """What the rule's gates (or the gates guarding every move, e.g. freezes) still miss
+        for `need`, in words: also what the release's readiness (releases.checks) reports."""
         gates = [g for g in self._gates.values() if _every_move(g) == every_move]
         if not gates or not (every_move or need.has_gates):
             return []
@@ -226,7 +227,7 @@ class MovePolicy:
             ):
                 # No rules, but the gates guarding every move (freezes) still hold.
                 need = Requirements(from_state_id=item.status_id, to_state_id=target.id)
-                reasons = tuple(self._gate_blockers(item, need, every_move=True))
+                reasons = tuple(self.gate_blockers(item, need, every_move=True))
                 return self._gated(item, target, need, reasons, emergency=emergency)
             if not self.access.can(MOVE):
                 return Decision(allowed=False, reason=_(NO_RIGHT_TO_MOVE).format(code=code))

@@ -14,7 +14,7 @@ from typing import Protocol
 from django.utils.translation import gettext, gettext_noop
 
 from approvals.gates import APPROVALS, ApprovalsGate
-from items.gates import Requirements, registered_gates
+from items.gates import Requirements
 from items.models import ReleaseItem, ReleaseStatus
 from items.policy import REOPENED, MovePolicy, gates_passed
 from projects.models import ReleaseProject
@@ -120,19 +120,6 @@ class GatesCheck:
                 .distinct()
             )
 
-    def _blockers(self, item: ReleaseItem, need: Requirements, policy: MovePolicy) -> list[str]:
-        if not need.has_gates:
-            return []
-        # The rule's gates only: a gate guarding every move (a freeze window) says when the
-        # item may move, not what it misses before release.
-        gates = [policy.gate(name) for name in registered_gates()]
-        return [
-            reason
-            for gate in gates
-            if not getattr(gate, "every_move", False)
-            for reason in gate.blockers(item, need, policy)
-        ]
-
     def shortfalls(self, item: ReleaseItem, context: ReadinessContext) -> list[Shortfall]:
         policy, state = context.policy, context.states[item.status_id]
         if policy.implicit:
@@ -144,7 +131,9 @@ class GatesCheck:
             if rule:
                 need = policy.requirements(item, rule)
                 for kind, part in ((UNAPPROVED, _approvals_only), (NO_QA_SIGNOFF, _qa_only)):
-                    reasons = self._blockers(item, part(need), policy)
+                    # The rule's gates only: a gate guarding every move (a freeze window) says
+                    # when the item may move, not what it misses before release.
+                    reasons = policy.gate_blockers(item, part(need), every_move=False)
                     if reasons:
                         detail = gettext(NEXT_MOVE).format(
                             state=following.name, reasons="; ".join(reasons)

@@ -300,3 +300,32 @@ def test_a_gate_guarding_every_move_is_no_approval_or_qa_shortfall(
     details = [s.detail for entry in readiness.items for s in entry.shortfalls]
     assert not any("Freeze" in detail for detail in details)
     assert {s.kind for s in readiness.items[0].shortfalls} == {NOT_IN_PRODUCTION, NO_QA_SIGNOFF}
+
+
+def test_a_gate_added_to_the_move_policy_is_a_shortfall_too(
+    team: Team, rules, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The readiness asks the move policy's own gates: a new gate needs no copy in releases."""
+    from items import gates
+
+    class SecurityReview:
+        def load(self, policy) -> None:
+            pass
+
+        def blockers(self, item, need, policy) -> list[str]:
+            return ["no security review yet"]
+
+        def satisfied_by(self, item, need) -> list[str]:
+            return []
+
+        def notes(self, item) -> list[str]:
+            return []
+
+    monkeypatch.setattr(gates, "_registry", {**gates._registry, "security": SecurityReview})
+    item_in(team, REVIEW, number=1)  # its way on needs an approval
+
+    readiness = release_readiness(access=team.access(team.manager))
+
+    unapproved = [s.detail for s in readiness.items[0].shortfalls if s.kind == UNAPPROVED]
+    assert len(unapproved) == 1
+    assert "no security review yet" in unapproved[0]
