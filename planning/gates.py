@@ -53,3 +53,10 @@ class FreezeGate:
 
     def notes(self, item: ReleaseItem) -> list[str]:
         return []
+
+
+def freeze_gate_windows(policy: "MovePolicy | None") -> list[FreezeWindow] | None:
+    """The windows `policy`'s freeze gate has read, for the freeze banner to reuse (a page
+    reads them once); None when it has not, and the banner reads them itself."""
+    gate = policy.loaded_gate(FREEZE) if policy is not None else None
+    return gate.windows if isinstance(gate, FreezeGate) else None

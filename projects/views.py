@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from approvals.selectors import release_panel
 from configuration.selectors import release_configuration_items
 from planning.freezes import freeze_banner
+from planning.gates import freeze_gate_windows
 from planning.schedule import schedule_rows_for_project
 from projects import services
 from projects.access import Access, project_access
@@ -73,16 +74,22 @@ def _detail_context(
     reopen_form: ReopenForm | None = None,
 ) -> dict:
     read_only = bool(access.read_only_reason)
+    release = release_panel(access=access)
+    # A released, closed or cancelled release shows how to reopen it instead.
+    readiness = None if read_only else release_readiness(access=access)
     return {
         "access": access,
         "project": access.project,
         "members": project_members(project=access.project),
         "member_form": member_form or (MemberAddForm() if access.can_manage else None),
-        "release": release_panel(access=access),
-        # A released, closed or cancelled release shows how to reopen it instead.
-        "readiness": None if read_only else release_readiness(access=access),
+        "release": release,
+        "readiness": readiness,
         "reopen_form": (reopen_form or ReopenForm()) if read_only and access.can_manage else None,
-        "freeze": freeze_banner(project=access.project),
+        # The readiness's freeze gate may have read the windows already: the banner reuses them.
+        "freeze": freeze_banner(
+            project=access.project,
+            windows=freeze_gate_windows(readiness.policy if readiness else None),
+        ),
         "schedule": schedule_rows_for_project(project=access.project),
         "configuration_items": release_configuration_items(access=access),
     }

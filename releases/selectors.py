@@ -32,6 +32,8 @@ class ItemReadiness:
 @dataclass(slots=True)
 class Readiness:
     items: list[ItemReadiness]
+    # The policy the checks asked: the page reuses the evidence its gates loaded (freezes).
+    policy: MovePolicy | None = None
 
     @property
     def short(self) -> list[ItemReadiness]:
@@ -90,7 +92,8 @@ def release_readiness(*, access: Access) -> Readiness:
                 shortfalls=[s for check in checks for s in check.shortfalls(item, context)],
             )
             for item in items
-        ]
+        ],
+        policy=policy,
     )
 
 

@@ -22,7 +22,7 @@ from items.rules import rule_seed_defaults
 from items.selectors import COLUMN_PAGE
 from items.workflow import workflow_current
 from journal.selectors import PAGE_SIZE
-from projects.models import ReleaseMember
+from projects.models import ReleaseMember, ReleaseProject
 from projects.roles import Role
 from qa.models import AcceptanceDecision, QASignoff, TestCase, TestRun
 from tests.conftest import Team
@@ -53,8 +53,9 @@ CONVERSATION_PANEL = [
     ("conversation_attachment", "the item's newest attachments, with who attached them"),
     ("notifications_watch", "the item's watchers, with their users"),
 ]
-# The board and the release page say which freeze is in force or starts next (the banner).
-FREEZE_BANNER = ("planning_freezewindow", "the freeze windows again, for the banner")
+# The board and the release page say which freeze is in force or starts next (the banner):
+# from the windows the freeze gate read, or, when no gate read them, with one query of its own.
+FREEZE_BANNER = ("planning_freezewindow", "the freeze windows, for the banner (no gate read them)")
 # What the policy loads for its gates once rules with gates exist, for all cards at once.
 GATES = [
     ("approvals_approval", "the live votes, with their approvers"),
@@ -279,8 +280,8 @@ PAGES_WITH_RULES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             *PAGES["project detail"][1][:6],
             ("qa_qasignoff", "the items signed off in any round (readiness)"),
             PAGES["project detail"][1][6],  # the dependencies (readiness)
-            *GATES,
-            *PAGES["project detail"][1][7:],
+            *GATES,  # the banner reuses the freeze gate's windows: no FREEZE_BANNER
+            *PAGES["project detail"][1][8:],
         ],
     ),
     "item detail": (
@@ -463,6 +464,37 @@ def test_page_runs_the_same_queries_whatever_the_size(
     assert response.status_code == 200
     for (table, purpose), query in zip(expected, captured.captured_queries, strict=True):
         assert f'"{table}"' in query["sql"], purpose
+
+
+@pytest.mark.parametrize("stage", ["in_progress", "released"])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_release_page_reads_the_freeze_windows_once(team: Team, mode: str, stage: str) -> None:
+    """The readiness panel's freeze gate and the banner share one read; a released release
+    (no readiness panel) reads them for the banner alone."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from planning.models import FreezeKind, FreezeWindow
+
+    populate(team, 10, rules=mode == "default rules")
+    now = timezone.now()
+    FreezeWindow.objects.create(
+        name="Data centre move",
+        kind=FreezeKind.ONE_OFF,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(days=1),
+    )
+    ReleaseProject.objects.filter(pk=team.project.pk).update(lifecycle=stage)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = team.client(team.manager).get("/projects/PAY/")
+
+    reads = [q for q in captured.captured_queries if '"planning_freezewindow"' in q["sql"]]
+    assert len(reads) == 1
+    assert "Freeze “Data centre move” in force until" in response.text
 
 
 @pytest.mark.parametrize("mode", list(MODES))
