@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,15 +15,13 @@ class ApprovalsConfig(AppConfig):
             release_votes_void_on_replanning,
         )
         from items.gates import emergency_move_made, register_gate
-        from projects.models import ReleaseProject
+        from projects.signals import stage_changed
         from projects.stage_gates import register_stage_gate
 
         register_gate(APPROVALS, ApprovalsGate)
         # 403: leaving planning unapproved is a refusal of authority, not of input.
         register_stage_gate(APPROVALS, release_stage_blockers, status_code=403)
         emergency_move_made.connect(emergency_record_on_move, dispatch_uid="approvals.emergency")
-        pre_save.connect(
-            release_votes_void_on_replanning,
-            sender=ReleaseProject,
-            dispatch_uid="approvals.release_replanning",
+        stage_changed.connect(
+            release_votes_void_on_replanning, dispatch_uid="approvals.release_replanning"
         )

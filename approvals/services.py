@@ -4,6 +4,7 @@ Every vote locks the item (or project) row first, so two approvers voting at onc
 serialised and neither vote is lost; every vote, rejection and withdrawal is journaled.
 """
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext, gettext_noop
@@ -328,13 +329,15 @@ def release_votes_void(*, project: ReleaseProject, actor) -> int:
 
 
 def release_votes_void_on_replanning(
-    sender: type[ReleaseProject], instance: ReleaseProject, **kwargs: object
+    sender: type[ReleaseProject],
+    *,
+    project: ReleaseProject,
+    to_stage: str,
+    by: AbstractBaseUser | None,
+    **kwargs: object,
 ) -> None:
-    """pre_save receiver (ApprovalsConfig.ready()): whoever saves a project back into
-    planning — the project form, the admin — voids its release approval in the same
+    """stage_changed receiver (ApprovalsConfig.ready()): a release that goes back to planning
+    — from the portal, the admin, a reopening — has its release approval voided in the same
     transaction."""
-    if instance.pk is None or instance.lifecycle != Lifecycle.PLANNING:
-        return
-    before = ReleaseProject.objects.filter(pk=instance.pk).values_list("lifecycle", flat=True)
-    if before.first() not in (None, Lifecycle.PLANNING):
-        release_votes_void(project=instance, actor=getattr(instance, "_history_user", None))
+    if to_stage == Lifecycle.PLANNING:
+        release_votes_void(project=project, actor=by)

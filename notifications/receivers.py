@@ -8,7 +8,6 @@ worker (notifications.tasks).
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
 
 from approvals.models import Approval, ReleaseApproval
 from approvals.signals import item_vote_cast, release_vote_cast
@@ -19,6 +18,7 @@ from items.signals import item_moved
 from notifications.models import RELEASE_LIVE, Event
 from projects.access import Access
 from projects.models import Lifecycle, ReleaseProject
+from projects.signals import stage_changed
 
 
 def event_queue(*, event: str, payload: dict[str, Any]) -> None:
@@ -82,23 +82,14 @@ def on_comment_added(sender: object, *, access: Access, comment: Comment, **kwar
     )
 
 
-def remember_lifecycle(sender: object, instance: ReleaseProject, **kwargs: object) -> None:
-    """pre_save: note whether a project saved as released was released before (one query,
-    only when it is saved as released)."""
-    if instance.pk is None or instance.lifecycle != Lifecycle.RELEASED:
-        instance._was_released = False
-        return
-    before = ReleaseProject.objects.filter(pk=instance.pk).values_list("lifecycle", flat=True)
-    instance._was_released = before.first() == Lifecycle.RELEASED
-
-
-def on_project_saved(sender: object, instance: ReleaseProject, **kwargs: object) -> None:
-    """post_save: a release that has just gone live is announced to its distribution list."""
-    if instance.lifecycle == Lifecycle.RELEASED and not getattr(instance, "_was_released", True):
-        actor = getattr(instance, "_history_user", None)
+def on_stage_changed(
+    sender: object, *, project: ReleaseProject, to_stage: str, by: Any, **kwargs: object
+) -> None:
+    """A release that has just gone live is announced to its distribution list."""
+    if to_stage == Lifecycle.RELEASED:
         event_queue(
             event=RELEASE_LIVE,
-            payload={"project_id": instance.pk, "actor_id": getattr(actor, "pk", None)},
+            payload={"project_id": project.pk, "actor_id": getattr(by, "pk", None)},
         )
 
 
@@ -107,9 +98,4 @@ def connect() -> None:
     item_vote_cast.connect(on_item_vote, dispatch_uid="notifications.item_vote")
     release_vote_cast.connect(on_release_vote, dispatch_uid="notifications.release_vote")
     comment_added.connect(on_comment_added, dispatch_uid="notifications.comment_added")
-    pre_save.connect(
-        remember_lifecycle, sender=ReleaseProject, dispatch_uid="notifications.lifecycle"
-    )
-    post_save.connect(
-        on_project_saved, sender=ReleaseProject, dispatch_uid="notifications.release_live"
-    )
+    stage_changed.connect(on_stage_changed, dispatch_uid="notifications.release_live")

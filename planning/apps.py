@@ -15,19 +15,18 @@ class PlanningConfig(AppConfig):
         self._record_actual_dates()
 
     def _record_actual_dates(self) -> None:
-        # A schedule's actual dates come from the journal rows the others write anyway.
+        # A schedule's actual dates come from the stage changes and journal rows the others
+        # make anyway.
         from django.db.models.signals import post_save
         from simple_history.signals import post_create_historical_record
 
         from items.models import ReleaseItem
         from planning import schedule_actuals
-        from projects.models import ReleaseProject
+        from projects.signals import stage_changed
         from qa.models import TestRun
 
-        post_create_historical_record.connect(
-            schedule_actuals.record_project_stage,
-            sender=ReleaseProject.history.model,
-            dispatch_uid="planning_actuals_project_stage",
+        stage_changed.connect(
+            schedule_actuals.record_project_stage, dispatch_uid="planning_actuals_project_stage"
         )
         post_create_historical_record.connect(
             schedule_actuals.record_item_move,

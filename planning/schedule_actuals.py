@@ -5,10 +5,12 @@
 - QA start: the first test run recorded on one of its items;
 - go-live: the release's stage becomes "released".
 
-Receivers of the journal's own signals (and of post_save for test runs), connected in
-PlanningConfig.ready(): the engine and the project services do not know this app exists.
+Receivers of projects' stage_changed, of the items' journal signal and of post_save for test
+runs, connected in PlanningConfig.ready(): the engine and the project services do not know
+this app exists.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -22,15 +24,15 @@ from projects.models import Lifecycle, ReleaseProject
 from qa.models import TestRun
 
 
-def record_project_stage(sender: Any, history_instance: Any, **kwargs: Any) -> None:
-    """A journal row of a release project: did it leave planning, or go live?"""
-    stage, at = history_instance.lifecycle, history_instance.history_date
-    if stage == Lifecycle.PLANNING or history_instance.history_type == "-":
+def record_project_stage(
+    sender: Any, *, project: ReleaseProject, to_stage: str, at: datetime, **kwargs: Any
+) -> None:
+    """A release's stage changed (projects' stage_changed): did it leave planning, or go live?"""
+    if to_stage == Lifecycle.PLANNING:
         return
-    project_id = history_instance.id
-    schedule_record_actual(project_id=project_id, milestone=Milestone.DEVELOPMENT_START, at=at)
-    if stage == Lifecycle.RELEASED:
-        schedule_record_actual(project_id=project_id, milestone=Milestone.GO_LIVE_START, at=at)
+    schedule_record_actual(project_id=project.pk, milestone=Milestone.DEVELOPMENT_START, at=at)
+    if to_stage == Lifecycle.RELEASED:
+        schedule_record_actual(project_id=project.pk, milestone=Milestone.GO_LIVE_START, at=at)
 
 
 def record_item_move(sender: Any, history_instance: Any, **kwargs: Any) -> None:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import Lifecycle, ReleaseMember, ReleaseProject
-from projects.services import START_IN_PLANNING, project_stage_refusal
+from projects.services import START_IN_PLANNING, project_save, project_stage_refusal
 
 HISTORY_READ_ONLY = _("The journal is read-only: past versions cannot be restored.")
 
@@ -58,6 +58,15 @@ class ReleaseProjectAdmin(ReadOnlyHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("code",) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # a new project starts in planning (the form): no stage changes
+            return super().save_model(request, obj, form, change)
+        # Through the portal's one save, so a stage change here gets the same reactions; the
+        # stored stage under a lock (the admin's view is one transaction).
+        rows = ReleaseProject.objects.select_for_update().filter(pk=obj.pk)
+        from_stage = rows.values_list("lifecycle", flat=True).get()
+        project_save(project=obj, from_stage=from_stage, by=request.user)
 
 
 @admin.register(ReleaseMember)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import Access
@@ -17,6 +18,7 @@ from projects.models import (
 )
 from projects.roles import MANAGE, Role
 from projects.selectors import project_code_reserved
+from projects.signals import stage_changed
 from projects.stage_gates import stage_blockers
 
 ALREADY_MEMBER = _("{user} is already a member of {code}.")
@@ -144,6 +146,35 @@ def project_stage_refusal(*, project: ReleaseProject, to_stage: str) -> ProjectE
 
 
 @transaction.atomic
+def project_save(
+    *,
+    project: ReleaseProject,
+    from_stage: str,
+    by: AbstractBaseUser | None,
+    update_fields: list[str] | None = None,
+) -> None:
+    """Save an existing `project` whose stage was `from_stage` (read from its locked row): the
+    one place a stage changes, so that each app's reaction (stage_changed) happens once per
+    change, whichever path made it. The caller has checked the change (project_stage_refusal)."""
+    # The receivers date their reactions by the journal row, back-dated or not.
+    back_dated = getattr(project, "_history_date", None)
+    at = project._history_date = back_dated or timezone.now()
+    project._history_user = by
+    project.save(update_fields=update_fields)
+    if back_dated is None:
+        del project._history_date  # a later save of this instance is dated when it happens
+    if project.lifecycle != from_stage:
+        stage_changed.send(
+            sender=ReleaseProject,
+            project=project,
+            from_stage=from_stage,
+            to_stage=project.lifecycle,
+            by=by,
+            at=at,
+        )
+
+
+@transaction.atomic
 def project_update(*, access: Access, fields: dict[str, Any]) -> ReleaseProject:
     access.require(MANAGE)
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
@@ -154,10 +185,15 @@ def project_update(*, access: Access, fields: dict[str, Any]) -> ReleaseProject:
         refusal = project_stage_refusal(project=project, to_stage=fields["lifecycle"])
         if refusal is not None:
             raise refusal
+    from_stage = project.lifecycle
     for name in changed:
         setattr(project, name, fields[name])
-    project._history_user = access.user
-    project.save(update_fields=[*changed, "updated_at"])
+    project_save(
+        project=project,
+        from_stage=from_stage,
+        by=access.user,
+        update_fields=[*changed, "updated_at"],
+    )
     _ensure_manager_membership(project=project, actor=access.user)
     return project
 

@@ -18,14 +18,8 @@ class ReleasesConfig(AppConfig):
         self._publish_notes_on_go_live()
 
     def _publish_notes_on_go_live(self) -> None:
-        # The stage change's own journal row says when the release goes live, on every path.
-        from simple_history.signals import post_create_historical_record
-
-        from projects.models import ReleaseProject
+        # projects says when a stage changes, on every path; it never imports this app.
+        from projects.signals import stage_changed
         from releases.notes_services import publish_on_go_live
 
-        post_create_historical_record.connect(
-            publish_on_go_live,
-            sender=ReleaseProject.history.model,
-            dispatch_uid="releases_publish_notes_on_go_live",
-        )
+        stage_changed.connect(publish_on_go_live, dispatch_uid="releases_publish_notes_on_go_live")

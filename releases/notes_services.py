@@ -159,16 +159,17 @@ def _notes_publish(
     return published
 
 
-def publish_on_go_live(sender: Any, history_instance: Any, **kwargs: Any) -> None:
-    """A journal row of a release project (post_create_historical_record): when it records the
-    release going live — entering released or closed from another stage — publish its notes.
-    Every path that changes the stage writes that row: the portal, the admin, commands."""
-    if history_instance.history_type == "-" or history_instance.lifecycle not in LIVE_STAGES:
-        return
-    before = history_instance.prev_record
-    if before is not None and before.lifecycle in LIVE_STAGES:
-        return
-    project = ReleaseProject.objects.get(pk=history_instance.id)
-    release_notes_publish(
-        project=project, user=history_instance.history_user, at=history_instance.history_date
-    )
+def publish_on_go_live(
+    sender: Any,
+    *,
+    project: ReleaseProject,
+    from_stage: str,
+    to_stage: str,
+    by: AbstractBaseUser | None,
+    at: datetime,
+    **kwargs: Any,
+) -> None:
+    """projects' stage_changed: a release going live — entering released or closed from
+    another stage — publishes its notes, whichever path changed the stage (portal, admin)."""
+    if to_stage in LIVE_STAGES and from_stage not in LIVE_STAGES:
+        release_notes_publish(project=project, user=by, at=at)

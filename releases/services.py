@@ -6,7 +6,7 @@ from django.utils.translation import gettext, gettext_noop
 from projects.access import Access
 from projects.models import READ_ONLY_STAGES, Lifecycle, ReleaseProject
 from projects.roles import MANAGE
-from projects.services import ProjectConflict, ProjectError
+from projects.services import ProjectConflict, ProjectError, project_save
 
 REOPEN_NEEDS_REASON = gettext_noop("Say why: reopening {code} needs a reason, for the journal.")
 NOT_REOPENABLE = gettext_noop(
@@ -36,10 +36,15 @@ def release_reopen(*, access: Access, reason: str) -> ReleaseProject:
     if project.lifecycle not in READ_ONLY_STAGES:
         stage = str(Lifecycle(project.lifecycle).label).lower()
         raise ProjectConflict(gettext(NOT_REOPENABLE).format(code=project.code, stage=stage))
+    from_stage = project.lifecycle
     project.lifecycle = (
-        Lifecycle.PLANNING if project.lifecycle == Lifecycle.CANCELLED else Lifecycle.IN_PROGRESS
+        Lifecycle.PLANNING if from_stage == Lifecycle.CANCELLED else Lifecycle.IN_PROGRESS
     )
-    project._history_user = access.user
     project._change_reason = reason
-    project.save(update_fields=["lifecycle", "updated_at"])
+    project_save(
+        project=project,
+        from_stage=from_stage,
+        by=access.user,
+        update_fields=["lifecycle", "updated_at"],
+    )
     return project

@@ -40,6 +40,7 @@ from tests.governance_fixtures import (
     move,
     vote,
 )
+from tests.stage_changes import stage_set
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -340,9 +341,8 @@ def test_a_release_going_live_is_announced_to_its_distribution_list(team: Team) 
     )
     project = team.project
 
-    project.lifecycle = Lifecycle.RELEASED
-    project.save()
-    project.save()  # saved again while released: announced once
+    stage_set(project, Lifecycle.RELEASED)
+    stage_set(project, Lifecycle.RELEASED)  # saved again while released: announced once
     drain()
 
     assert sent_to("is live") == ["cab@example.com", "ops@example.com"]
@@ -354,9 +354,7 @@ def test_a_release_going_live_is_announced_to_its_distribution_list(team: Team) 
 
 
 def test_a_release_without_a_distribution_list_goes_live_quietly(team: Team) -> None:
-    project = team.project
-    project.lifecycle = Lifecycle.RELEASED
-    project.save()
+    stage_set(team.project, Lifecycle.RELEASED)
     drain()
 
     assert mail.outbox == []

@@ -17,7 +17,7 @@ from planning.schedule import (
     schedule_update,
 )
 from projects import services as project_services
-from projects.models import Lifecycle
+from projects.models import Lifecycle, ReleaseProject
 from qa.models import Result
 from qa.services import qa_case_add, qa_run_record
 from tests.conftest import Team
@@ -39,7 +39,7 @@ PLAN = {
 
 
 def planned_schedules():
-    # The team's project starts in progress: its schedule already holds that actual date.
+    # A schedule the system made for an actual date alone (revision 0) was never planned.
     return ReleaseSchedule.objects.filter(revision__gt=0)
 
 
@@ -58,7 +58,7 @@ def test_a_schedule_in_order_is_saved_and_journaled_by_the_manager(team: Team) -
     assert schedule.revision == 1
     row = schedule.history.latest()
     assert row.history_user == team.manager
-    assert row.change_kind == "edited"
+    assert row.change_kind == "created"  # nothing was recorded before: PAY never changed stage
     assert row.code_freeze == PLAN["code_freeze"]
 
 
@@ -253,6 +253,12 @@ def test_recording_an_actual_date_keeps_the_plan_and_its_revision(team: Team) ->
 def test_the_projects_journal_says_who_planned_and_when_milestones_were_reached(
     team: Team,
 ) -> None:
+    ReleaseProject.objects.filter(pk=team.project.pk).update(
+        lifecycle=Lifecycle.PLANNING, release_approvals_required=0
+    )
+    project_services.project_update(
+        access=team.access(team.manager), fields={"lifecycle": Lifecycle.IN_PROGRESS}
+    )
     schedule_update(access=team.access(team.manager), planned=PLAN)
     schedule_update(access=team.access(team.manager), planned={**PLAN, "go_live_end": at(15, 23)})
 
@@ -260,5 +266,5 @@ def test_the_projects_journal_says_who_planned_and_when_milestones_were_reached(
 
     assert "Schedule of PAY" in html
     assert "Milestones planned" in html
-    assert "Development start: recorded by the system" in html  # it started in progress
+    assert "Development start: recorded by the system" in html  # it left planning
     assert "go-live window end" in html.lower()  # the edit lists the field it changed

@@ -27,6 +27,7 @@ from projects.services import ReleaseNotApproved, project_create, project_update
 from tests.conftest import Team
 from tests.factories import MemberFactory
 from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
+from tests.stage_changes import admin_project_post
 
 pytestmark = pytest.mark.django_db
 
@@ -297,11 +298,10 @@ def test_going_back_to_planning_voids_the_release_approval(team: Team, planning)
 def test_going_back_to_planning_in_the_admin_voids_it_too(team: Team, planning) -> None:
     approve(team, team.approver)
     project_update(access=team.access(team.manager), fields={"lifecycle": "in_progress"})
-    project = ReleaseProject.objects.get(code="PAY")
-    project.lifecycle = Lifecycle.PLANNING
-    project._history_user = team.admin
-    project.save()
 
+    response = admin_project_post(team, Lifecycle.PLANNING)
+
+    assert response.status_code == 302
     assert ReleaseApproval.objects.get().voided is True
     with pytest.raises(ReleaseNotApproved):
         project_update(access=team.access(team.manager), fields={"lifecycle": "in_progress"})

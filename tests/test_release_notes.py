@@ -25,6 +25,7 @@ from tests.conftest import Team
 from tests.factories import ItemFactory
 from tests.governance_fixtures import *  # noqa: F403  (the fixtures)
 from tests.governance_fixtures import DEVELOPING, PRODUCTION, item_in
+from tests.stage_changes import admin_project_post, stage_set
 
 pytestmark = pytest.mark.django_db
 
@@ -465,9 +466,16 @@ def test_a_refused_release_publishes_nothing(team: Team) -> None:
 
 
 def test_the_admin_path_publishes_too(team: Team, items) -> None:
-    project = ReleaseProject.objects.get(code="PAY")
-    project.lifecycle = Lifecycle.RELEASED
-    project.save()
+    response = admin_project_post(team, Lifecycle.RELEASED)
+
+    assert response.status_code == 302
+    published = PublishedNotes.objects.get()
+    assert published.published_by == team.admin
+    assert f"by {team.admin.get_username()}" in published.markdown
+
+
+def test_a_stage_change_by_the_system_publishes_as_the_system(team: Team, items) -> None:
+    stage_set(ReleaseProject.objects.get(code="PAY"), Lifecycle.RELEASED)
 
     published = PublishedNotes.objects.get()
     assert published.published_by is None
@@ -538,8 +546,7 @@ def test_a_release_with_published_notes_cannot_be_deleted(team: Team) -> None:
     from django.db.models import ProtectedError
 
     project = ReleaseProject.objects.get(code="PAY")
-    project.lifecycle = Lifecycle.RELEASED
-    project.save()
+    stage_set(project, Lifecycle.RELEASED)
 
     with pytest.raises(ProtectedError):
         project.delete()
