@@ -3,6 +3,8 @@ service or selector; refusals are the services' own, turned into problem details
 (api.problems). Every request made with a token is journaled (ApiView.finalize_response)."""
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -14,6 +16,7 @@ from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from api import selectors
@@ -152,6 +155,24 @@ def valid(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def item_record_create(
+    *,
+    access: Access,
+    number: int,
+    data: Any,
+    body: type[Serializer],
+    write: Callable[[Access, ReleaseItem, dict], Any],
+    answer: type[Serializer],
+) -> Response:
+    """A write that adds a record to an item (a vote, a test case, a run): the body checked
+    (400), the item found (404), one service call whose refusals are its own (api.problems),
+    then 201 with the record as `answer` shows it. The view says only what differs."""
+    fields = valid(body, data)
+    item = item_or_404(access, number)
+    record = write(access, item, fields)
+    return Response(answer(record).data, status=status.HTTP_201_CREATED)
 
 
 # --- Releases, states, rules, members ---------------------------------------------------------
@@ -337,19 +358,22 @@ class ItemVotesView(ApiView):
         summary="Approve or reject a move, for the item's current round",
     )
     def post(self, request: Request, code: str, number: int) -> Response:
-        access = project_access(user=request.user, code=code)
-        data = valid(VoteWriteSerializer, request.data)
-        item = item_or_404(access, number)
-        approval = approval_services.approval_vote(
-            access=access,
-            item_id=item.pk,
-            to_state_id=data["to_state"],
-            round=data["round"],
-            vote=data["vote"],
-            comment=data.get("comment", ""),
-            from_state_id=data.get("from_state"),
+        return item_record_create(
+            access=project_access(user=request.user, code=code),
+            number=number,
+            data=request.data,
+            body=VoteWriteSerializer,
+            write=lambda access, item, data: approval_services.approval_vote(
+                access=access,
+                item_id=item.pk,
+                to_state_id=data["to_state"],
+                round=data["round"],
+                vote=data["vote"],
+                comment=data.get("comment", ""),
+                from_state_id=data.get("from_state"),
+            ),
+            answer=VoteSerializer,
         )
-        return Response(VoteSerializer(approval).data, status=status.HTTP_201_CREATED)
 
 
 def qa_access(request: Request, code: str) -> Access:
@@ -381,11 +405,16 @@ class TestCasesView(ApiView):
         summary="Add a test case to an item",
     )
     def post(self, request: Request, code: str, number: int) -> Response:
-        access = qa_access(request, code)
-        data = valid(TestCaseWriteSerializer, request.data)
-        item = item_or_404(access, number)
-        case = qa_services.qa_case_add(access=access, item_id=item.pk, fields=data)
-        return Response(TestCaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        return item_record_create(
+            access=qa_access(request, code),
+            number=number,
+            data=request.data,
+            body=TestCaseWriteSerializer,
+            write=lambda access, item, data: qa_services.qa_case_add(
+                access=access, item_id=item.pk, fields=data
+            ),
+            answer=TestCaseSerializer,
+        )
 
 
 class TestRunsView(ApiView):
@@ -396,13 +425,16 @@ class TestRunsView(ApiView):
         summary="Record a test run (QA testers)",
     )
     def post(self, request: Request, code: str, number: int, case_id: int) -> Response:
-        access = qa_access(request, code)
-        data = valid(TestRunWriteSerializer, request.data)
-        item = item_or_404(access, number)
-        run = qa_services.qa_run_record(
-            access=access, item_id=item.pk, test_case_id=case_id, fields=data
+        return item_record_create(
+            access=qa_access(request, code),
+            number=number,
+            data=request.data,
+            body=TestRunWriteSerializer,
+            write=lambda access, item, data: qa_services.qa_run_record(
+                access=access, item_id=item.pk, test_case_id=case_id, fields=data
+            ),
+            answer=TestRunSerializer,
         )
-        return Response(TestRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
 # --- The journal ---------------------------------------------------------------------------------

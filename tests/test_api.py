@@ -433,6 +433,28 @@ def test_a_vote_where_no_approval_is_needed_is_a_400_and_a_stale_round_409(
     assert_problem(stale, 409)
 
 
+@pytest.mark.parametrize(
+    ("role", "tail", "body"),
+    [
+        ("approver", "approvals/", {"vote": "approve", "to_state": REVIEW, "round": 1}),
+        ("qa", "test-cases/", {"title": "Limit is enforced"}),
+        ("qa", "test-cases/1/runs/", {"result": "passed"}),
+    ],
+)
+def test_a_record_write_checks_the_caller_then_the_body_then_the_item(
+    team: Team, tokens: dict, role: str, tail: str, body: dict
+) -> None:
+    url = f"{V1}/items/99/{tail}"
+
+    outsider = ApiClient(tokens["outsider"]).post(url, body)
+    bad_body = ApiClient(tokens[role]).post(url, {})
+    no_item = ApiClient(tokens[role]).post(url, body)
+
+    assert_problem(outsider, 404, NOT_FOUND)
+    assert assert_problem(bad_body, 400)["errors"]
+    assert_problem(no_item, 404, "There is no such item in PAY.")
+
+
 # --- Query counts ------------------------------------------------------------------------------
 
 # A page of items through a token, whatever the number of items:
