@@ -28,8 +28,9 @@ def account_settings(request: HttpRequest) -> HttpResponse:
                 time_zone=form.cleaned_data["time_zone"],
                 language=form.cleaned_data["language"],
             )
-            # The confirmation speaks the language just chosen.
-            translation.activate(saved.language or request.LANGUAGE_CODE)
+            # The confirmation speaks the language just chosen; none chosen: the browser's
+            # (request.LANGUAGE_CODE is still the language the session held before).
+            translation.activate(saved.language or translation.get_language_from_request(request))
             messages.success(request, _("Your settings are saved."))
             return redirect("accounts:settings")
         status = 400

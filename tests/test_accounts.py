@@ -136,6 +136,19 @@ def test_clearing_the_choices_follows_the_browser_again(user, client_of) -> None
     assert AccountSettings.objects.get(user=user).time_zone == ""
 
 
+def test_clearing_the_language_confirms_in_the_browsers_language_not_the_old_one(
+    client_of,
+) -> None:
+    client_of.post(SETTINGS_URL, {"time_zone": "", "language": "de"}, follow=True)
+
+    response = client_of.post(
+        SETTINGS_URL, {"time_zone": "", "language": ""}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+
+    assert "Your settings are saved." in response.text
+    assert "Ihre Einstellungen sind gespeichert." not in response.text
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
