@@ -5,6 +5,8 @@ succeeds."""
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from django.utils.translation import trans_real
 
 from items.models import ReleaseItem, ReleaseStatus
 from items.policy import NO_RIGHT_TO_MOVE
@@ -64,6 +66,28 @@ def test_the_move_is_journaled_as_the_service_account_with_the_reference(
     assert request.summary == "“Fixes” in Commit 0d1a26e in Codertocat/Hello-World: moved"
     assert request.reason == "Moved to 1 - Ready for Review."
     assert request.changes == []  # the summary and the reason say it all
+
+
+@pytest.fixture
+def german_commit_label():
+    """German that differs from the English label (today's catalogue keeps "Commit")."""
+    catalog = trans_real.translation("de")._catalog
+    saved = catalog.get("Commit")
+    catalog["Commit"] = "Einspielung"
+    yield
+    catalog["Commit"] = saved
+
+
+def test_a_delivery_received_in_german_stores_the_move_comment_in_english(
+    github: Webhook, items, german_commit_label
+) -> None:
+    github_post(github, payload("github_push"), client=Client(headers={"Accept-Language": "de"}))
+
+    entries, _ = journal_entries(sources=ITEM_SOURCES, query=JournalQuery(), item_id=items[1].pk)
+    moved = next(e for e in entries if e.source == "items" and e.kind == "moved")
+    assert moved.reason == (
+        "Fixes PAY-2 in commit 0d1a26e (Codertocat/Hello-World) by Mona Lisa (monalisa)"
+    )
 
 
 def test_a_push_to_another_branch_links_but_moves_nothing_until_it_reaches_the_default(

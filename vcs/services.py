@@ -263,14 +263,15 @@ def _move_request(
         reason = ALREADY_MOVED.format(key=key, ref=previous.short_ref)
     else:
         by = f" by {link.author}" if link.author else ""
-        comment = MOVE_COMMENT.format(
-            verb=verb,
-            key=key,
-            kind=link.get_kind_display().lower(),
-            ref=link.short_ref,
-            repository=repository,
-            by=by,
-        )
+        with translation.override("en"):  # the move's comment is stored in the journal
+            comment = MOVE_COMMENT.format(
+                verb=verb,
+                key=key,
+                kind=link.get_kind_display().lower(),
+                ref=link.short_ref,
+                repository=repository,
+                by=by,
+            )
         try:
             with translation.override("en"):  # its refusal is stored, in English
                 moved = engine.item_move(
