@@ -170,7 +170,8 @@ class ItemTable(tables.Table):
                 if self.selectable
                 else ""
             )
-            name = f"{first} {last}".strip() or user or "—"
+            # first and last are None for an unassigned item (the join found no user).
+            name = " ".join(filter(None, (first, last))) or user or "—"
             out.append(
                 f'<tr>{picked}<td><a href="{base}{number}/">{key}</a></td><td>{escape(title)}</td>'
                 f"<td>{kinds.get(kind, kind)}</td><td>{priorities.get(priority, priority)}</td>"

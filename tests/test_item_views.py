@@ -416,6 +416,16 @@ def test_items_list_offers_bulk_moves_only_to_managers(team: Team, item: Release
     assert 'id="bulk-move"' not in developed
 
 
+def test_items_list_shows_a_dash_for_an_unassigned_item_never_none(team: Team) -> None:
+    team.item(number=1, title="Nobody's yet", assignee=None)
+
+    text = team.client(team.viewer).get(ITEMS).text
+    row = next(r for r in text.split("<tr>") if "PAY-1</a>" in r)
+
+    assert "<td>—</td>" in row
+    assert "None" not in row
+
+
 @pytest.mark.parametrize(
     ("query", "shown"),
     [
