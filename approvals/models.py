@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from approvals.sod import sod_checks_said
 from items.models import ReleaseItem, ReleaseStatus
 from journal.models import JournalFields
 from projects.models import ReleaseProject
@@ -48,6 +49,11 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_vote_display()} by {self.approver} on item {self.item_id}"
+
+    @property
+    def sod_checks_said(self) -> str:
+        """The stored checks in the reader's language."""
+        return sod_checks_said(self.sod_checks)
 
 
 class ReleaseApproval(models.Model):

@@ -55,8 +55,12 @@ RELEASE_VOTE_VOIDED = (
     "Voided: {code} went back to planning, so its release needs a new round of approval."
 )
 
-# Stored with each vote (sod_checks) for the auditor: English, never translated.
-AUTHOR, ASSIGNEE, REQUESTER = "not the author", "not the assignee", "not the requester"
+# Stored with each vote (sod_checks) for the auditor in English; marked so a page can show
+# them in the reader's language (approvals.sod).
+AUTHOR = gettext_noop("not the author")
+ASSIGNEE = gettext_noop("not the assignee")
+REQUESTER = gettext_noop("not the requester")
+SOD_NOT_REQUIRED = gettext_noop("segregation of duties not required")
 
 
 def _sod_failures(*, user, item: ReleaseItem) -> tuple[list[str], list[str]]:
@@ -159,7 +163,7 @@ def approval_vote(
         approver=access.user,
         vote=vote,
         comment=comment.strip(),
-        sod_checks=", ".join(passed) if sod else "segregation of duties not required",
+        sod_checks=", ".join(passed) if sod else SOD_NOT_REQUIRED,
     )
     approval._history_user = access.user
     approval._change_reason = comment.strip()

@@ -38,6 +38,9 @@ class PackField:
     heading: str  # its label on the printable page
     # The journal column it repeats as sealed (checked offline); None: worked out by `derive`.
     column: str | None = None
+    # Its values are codes ("caused", "merge_request"): the page shows them translated (the
+    # pack keeps the code); each is listed in evidence.templatetags.evidence_pack.CODES.
+    coded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from django.db.models import Model, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
@@ -144,17 +144,17 @@ def _pack_names(row: dict[str, Any], names: PackNames) -> dict[str, Any]:
 # The evidence pack: each ticket the release caused or its changes fix, as last journaled.
 PACK_SECTION = PackSection(
     name="tickets",
-    label="Help-desk tickets",
+    label=gettext_noop("Help-desk tickets"),
     source="tickets",
     fields=(
-        PackField("reference", "Reference", "reference"),
-        PackField("type", "Kind", "kind"),
-        PackField("title", "Title", "title"),
-        PackField("relation", "To this release"),
-        PackField("caused_by_change", "Caused by change"),
-        PackField("fixed_by_change", "Fixed by change"),
-        PackField("opened", "Opened (UTC)", "opened_at"),
-        PackField("resolved", "Resolved (UTC)", "resolved_at"),
+        PackField("reference", gettext_noop("Reference"), "reference"),
+        PackField("type", gettext_noop("Kind"), "kind", coded=True),
+        PackField("title", gettext_noop("Title"), "title"),
+        PackField("relation", gettext_noop("To this release"), coded=True),
+        PackField("caused_by_change", gettext_noop("Caused by change")),
+        PackField("fixed_by_change", gettext_noop("Fixed by change")),
+        PackField("opened", gettext_noop("Opened (UTC)"), "opened_at"),
+        PackField("resolved", gettext_noop("Resolved (UTC)"), "resolved_at"),
     ),
     derive=_pack_names,
     order=20,

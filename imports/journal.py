@@ -5,7 +5,7 @@ and as a section of the release's evidence pack (evidence.pack_sections)."""
 from typing import Any
 
 from django.db.models import Model, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
@@ -37,16 +37,16 @@ def _pack_names(row: dict[str, Any], names: PackNames) -> dict[str, Any]:
 # reason naming it ("Import #7 (sprint.csv), line 4").
 PACK_SECTION = PackSection(
     name="imports",
-    label="Imports",
+    label=gettext_noop("Imports"),
     source="imports",
     fields=(
-        PackField("number", "Import #", "id"),
-        PackField("file_name", "File", "file_name"),
-        PackField("sha256", "SHA-256 of the file", "sha256"),
-        PackField("imported_by", "Imported by"),
-        PackField("created", "Items created", "created"),
-        PackField("updated", "Items changed", "updated"),
-        PackField("moved", "Items moved", "moved"),
+        PackField("number", gettext_noop("Import #"), "id"),
+        PackField("file_name", gettext_noop("File"), "file_name"),
+        PackField("sha256", gettext_noop("SHA-256 of the file"), "sha256"),
+        PackField("imported_by", gettext_noop("Imported by")),
+        PackField("created", gettext_noop("Items created"), "created"),
+        PackField("updated", gettext_noop("Items changed"), "updated"),
+        PackField("moved", gettext_noop("Items moved"), "moved"),
     ),
     derive=_pack_names,
     user_columns=("created_by_id",),

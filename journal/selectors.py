@@ -24,10 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
+from approvals.sod import sod_checks_said
 from configuration.models import Dependency
 from evidence.models import EvidenceView
 from items.models import Change as ItemChange
 from items.models import ReleaseItem, ReleaseStatus, TransitionRule, change_key
+from journal.field_labels import field_label
 from journal.models import AccessChange, AccessRelation, ChangeKind
 from planning.models import FreezeWindow, Milestone, ReleaseSchedule
 from projects.models import ReleaseMember, ReleaseProject
@@ -336,8 +338,7 @@ def _changes(row: Model, previous: Model, names: _Names, hidden: frozenset[str])
             continue
         old, new = getattr(previous, f.attname), getattr(row, f.attname)
         if old != new:
-            label = str(f.verbose_name).removesuffix(" id")
-            changes.append(Change(label, names.value(f, old), names.value(f, new)))
+            changes.append(Change(field_label(f), names.value(f, old), names.value(f, new)))
     return changes
 
 
@@ -573,7 +574,7 @@ def _item_evidence(describe: Callable[[Model, str, _Names], tuple[str, str]]) ->
 
 def _approval(row: Model, kind: str, names: _Names) -> tuple[str, str]:
     action, summary = _vote(row, kind, names, to_state=names.state(row.to_state_id))
-    return action, f"{summary} ({row.sod_checks})"
+    return action, f"{summary} ({sod_checks_said(row.sod_checks)})"
 
 
 def _emergency(row: Model, kind: str, names: _Names) -> tuple[str, str]:
@@ -606,7 +607,7 @@ def _test_run(row: Model, kind: str, names: _Names) -> tuple[str, str]:
 
 def _signoff(row: Model, kind: str, names: _Names) -> tuple[str, str]:
     action = _("Sign-off withdrawn") if kind == "removed" else _("QA signed off")
-    return action, _("QA sign-off (%(checks)s)") % {"checks": row.sod_checks}
+    return action, _("QA sign-off (%(checks)s)") % {"checks": sod_checks_said(row.sod_checks)}
 
 
 def _dependency(row: Model, kind: str, names: _Names) -> tuple[str, str]:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from approvals.sod import sod_checks_said
 from items.models import ReleaseItem
 from journal.models import JournalFields
 from releasemgmt.limits import COMMENT_MAX, EXPECTED_RESULT_MAX, TEST_STEPS_MAX, at_most
@@ -84,6 +85,11 @@ class QASignoff(models.Model):
 
     def __str__(self) -> str:
         return f"QA sign-off by {self.tester}"
+
+    @property
+    def sod_checks_said(self) -> str:
+        """The stored checks in the reader's language."""
+        return sod_checks_said(self.sod_checks)
 
 
 class Decision(models.TextChoices):

@@ -117,8 +117,10 @@ def qa_signoff(*, access: Access, item_id: int, round: int, comment: str = "") -
         round=round,
         tester=access.user,
         comment=comment.strip(),
-        # Stored for the auditor: English, never translated.
-        sod_checks="not the implementing developer" if sod else "not required",
+        # Stored for the auditor in English; shown translated (approvals.sod).
+        sod_checks=gettext_noop("not the implementing developer")
+        if sod
+        else gettext_noop("not required"),
     )
     signoff._history_user = access.user
     signoff._change_reason = comment.strip()

@@ -4,7 +4,7 @@ evidence pack (evidence.pack_sections); both registered from VcsConfig.ready()."
 from typing import Any
 
 from django.db.models import Model
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from evidence.pack_sections import PackField, PackNames, PackSection, pack_section_register
@@ -55,24 +55,24 @@ def _pack_names(row: dict[str, Any], names: PackNames) -> dict[str, Any]:
 # author, message, URL, when), and what its closing reference asked of the engine.
 PACK_SECTION = PackSection(
     name="commits",
-    label="Commits and merge requests",
+    label=gettext_noop("Commits and merge requests"),
     source="vcs",
     fields=(
-        PackField("commit", "Commit id or number", "ref"),
-        PackField("link", "Commit or merge request", "kind"),
-        PackField("provider", "Provider", "provider"),
-        PackField("repository", "Repository", "repository"),
-        PackField("item", "Item"),
-        PackField("title", "Title", "title"),
-        PackField("author", "Author", "author"),
-        PackField("when", "When (UTC)", "happened_at"),
-        PackField("url", "URL", "url"),
-        PackField("message", "Message", "message"),
-        PackField("branch", "Branch", "branch"),
-        PackField("state", "Merge request state", "state"),
-        PackField("closing_verb", "Closing verb", "move_verb"),
-        PackField("move_outcome", "Move requested", "move_outcome"),
-        PackField("move_reason", "Engine's answer", "move_reason"),
+        PackField("commit", gettext_noop("Commit id or number"), "ref"),
+        PackField("link", gettext_noop("Commit or merge request"), "kind", coded=True),
+        PackField("provider", gettext_noop("Provider"), "provider"),
+        PackField("repository", gettext_noop("Repository"), "repository"),
+        PackField("item", gettext_noop("Item")),
+        PackField("title", gettext_noop("Title"), "title"),
+        PackField("author", gettext_noop("Author"), "author"),
+        PackField("when", gettext_noop("When (UTC)"), "happened_at"),
+        PackField("url", gettext_noop("URL"), "url"),
+        PackField("message", gettext_noop("Message"), "message"),
+        PackField("branch", gettext_noop("Branch"), "branch"),
+        PackField("state", gettext_noop("Merge request state"), "state"),
+        PackField("closing_verb", gettext_noop("Closing verb"), "move_verb"),
+        PackField("move_outcome", gettext_noop("Move requested"), "move_outcome", coded=True),
+        PackField("move_reason", gettext_noop("Engine's answer"), "move_reason"),
     ),
     derive=_pack_names,
     order=10,
