@@ -6,8 +6,9 @@ releases the reader may see. So each view first reads, in one cheap query, the j
 marks (the largest row id of each table the dashboards read: primary keys, an index's last entry)
 and the ids of the releases the reader sees. Any new journal row, ticket, vote or stay raises a
 mark, so the key changes and the next view recomputes: never stale. Readers who see the same
-releases in the same language share an entry; an entry is never served for another visible set
-(the set's digest is in the key) nor in another language (its titles and headers are words).
+releases in the same language and time zone share an entry; an entry is never served for another
+visible set (the set's digest is in the key), nor in another language (its titles and headers are
+words), nor in another zone (its periods and trends group by the reader's local date).
 The cache is settings' default (per process unless CACHES says otherwise).
 """
 
@@ -74,6 +75,8 @@ class KpiReading:
             seen,
             *map(str, self.marks),
             timezone.localdate().isoformat(),
+            # The dashboards group by the reader's local date: one entry per zone.
+            timezone.get_current_timezone_name(),
             translation.get_language() or "",
         ]
         return "kpis:" + hashlib.sha256("|".join(parts).encode()).hexdigest()

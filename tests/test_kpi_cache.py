@@ -1,13 +1,20 @@
 """The KPI dashboards' cache (measurement/kpi_cache.py): a second view reads only the journals'
 high-water marks, and any journal row between two views makes the next one recompute."""
 
+import datetime as dt
+import zoneinfo
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.zones import BROWSER_ZONE_COOKIE
 from helpdesk.models import TicketKind
 from items.workflow import workflow_current
+from measurement.filters import KpiFilters
+from measurement.kpi_cache import KpiReading
 from tests.factories import MemberFactory, ProjectFactory, UserFactory
 from tests.kpi_fixtures import *  # noqa: F403 (the world fixture)
 from tests.kpi_fixtures import PRODUCTION, REVIEW, at, create, go_live, move, ticket
@@ -87,6 +94,35 @@ def test_two_readers_who_see_the_same_releases_share_the_numbers(client, team, w
     client.force_login(twin)
     _, queries = _view(client, KPIS)
     assert len(queries) == 3
+
+
+def test_a_reader_in_another_time_zone_never_gets_numbers_grouped_by_anothers_dates(
+    client, team, world
+):
+    # The dashboards group by the reader's local date, and midnight falls elsewhere there. A
+    # zone whose date is UTC's today: the key's date alone would not tell the readers apart.
+    zone = "Asia/Tokyo" if timezone.now().hour < 12 else "America/Los_Angeles"
+    client.force_login(team.manager)
+    _view(client, KPIS)
+    twin = UserFactory(username="twin")
+    for project in (team.project, world["crm"], world["hr"]):
+        MemberFactory(project=project, user=twin)
+    client.force_login(twin)
+    client.cookies[BROWSER_ZONE_COOKIE] = zone
+    _, queries = _view(client, KPIS)
+    assert len(queries) == 10  # computed in their zone, not served the UTC reader's entry
+    _, queries = _view(client, KPIS)
+    assert len(queries) == 3  # and kept for the next reader in that zone
+
+
+def test_the_cache_key_names_the_readers_time_zone(monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 12, 1))  # one date for all
+    reading = KpiReading(marks=(1, 2), visible_ids=None)
+    keys = set()
+    for zone in ("UTC", "Asia/Tokyo", "America/Los_Angeles"):
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            keys.add(reading.key(kind="installation", filters=KpiFilters()))
+    assert len(keys) == 3
 
 
 def test_a_member_of_one_release_never_gets_the_numbers_of_another(client, team, world):
