@@ -112,3 +112,13 @@ def test_a_german_reader_reads_the_sections_headings_and_relations(
     assert "Verursacht durch Änderung" in page
     assert "Commit oder Merge Request" in page
     assert "To this release" not in page
+
+
+def test_a_german_reader_reads_an_emergency_moves_blockers_as_recorded_text(
+    story: Team,  # noqa: F811
+) -> None:
+    journal = unescape(german(story, story.manager).get(JOURNAL).text)
+
+    # What the move skipped is stored in English: quoted as recorded, not part of the sentence.
+    assert "übergangen (wie erfasst): “" in journal
+    assert "vorbei an:" not in journal
