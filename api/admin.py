@@ -162,7 +162,7 @@ class ApiTokenAdmin(ReadOnlyHistoryAdmin):
             revoked += 1
         self.message_user(
             request,
-            ngettext("Revoked %(count)d token(s).", "Revoked %(count)d token(s).", revoked)
+            ngettext("Revoked %(count)d token.", "Revoked %(count)d tokens.", revoked)
             % {"count": revoked},
             messages.SUCCESS,
         )

@@ -1,14 +1,16 @@
 """The portal's pages for the API: a user's tokens (create, list, revoke) and the API's
 documentation, rendered on the server from the OpenAPI schema (no script: the CSP holds)."""
 
+import json
 from datetime import timedelta
 from functools import cache
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from drf_spectacular.generators import SchemaGenerator
@@ -68,8 +70,13 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @cache
 def _schema() -> dict:
-    """The OpenAPI document, built once per process (it changes only with the code)."""
-    return SchemaGenerator().get_schema(request=None, public=True)
+    """The OpenAPI document, built once per process (it changes only with the code). In
+    English whoever asks first: the schema's descriptions are English, and the choices' labels
+    in its enum lists must not come out in the first reader's language for everyone after."""
+    with translation.override("en"):
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+        # Lazy texts (help texts) become English text now, not when the page shows them.
+        return json.loads(json.dumps(schema, cls=DjangoJSONEncoder))
 
 
 def _resolve(schema: dict, node: dict | None) -> dict:

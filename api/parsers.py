@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
-TOO_LARGE = _("The request body is larger than {limit:,} bytes.")
+from releasemgmt.limits import grouped
+
+TOO_LARGE = _("The request body is larger than {limit} bytes.")
 TOO_DEEP = _("JSON parse error - the document is nested too deeply.")
 
 
@@ -22,7 +24,7 @@ class BoundedJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(raw) > limit:
-            raise PayloadTooLarge(TOO_LARGE.format(limit=limit))
+            raise PayloadTooLarge(TOO_LARGE.format(limit=grouped(limit)))
         try:
             return super().parse(io.BytesIO(raw), media_type, parser_context)
         except RecursionError:

@@ -4,7 +4,7 @@ for "n approvals, one rejection blocks", and the emergency moves still owed appr
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from approvals.models import Approval, EmergencyMove, Vote
 from items.gates import Requirements
@@ -17,10 +17,27 @@ APPROVALS = "approvals"
 
 NEEDS_APPROVALS = gettext_noop("needs {required} of {eligible} approvals ({have} so far)")
 REJECTED_BY = gettext_noop("rejected by {names}")
-QUORUM_UNREACHABLE = gettext_noop(
-    "needs {required} approval(s) but only {eligible} member(s) can approve: add an approver"
-)
 RETROSPECTIVE_PENDING = gettext_noop("retrospective approval pending")
+
+
+def quorum_unreachable(*, required: int, eligible: int) -> str:
+    """Fewer members may approve than the quorum needs (eligible < required), in the active
+    language. One whole sentence per case, so each count agrees with its noun: with nobody
+    eligible the required count decides the form, otherwise (then required >= 2) the eligible
+    count does. The engine asks again under English for what an emergency move stores."""
+    if eligible == 0:
+        text = ngettext(
+            "needs {required} approval but no member can approve: add an approver",
+            "needs {required} approvals but no member can approve: add an approver",
+            required,
+        )
+    else:
+        text = ngettext(
+            "needs {required} approvals but only {eligible} member can approve: add an approver",
+            "needs {required} approvals but only {eligible} members can approve: add an approver",
+            eligible,
+        )
+    return text.format(required=required, eligible=eligible)
 
 
 def refusal(message: str, **params: Any) -> str:
@@ -66,7 +83,7 @@ class ApprovalsGate:
             if eligible < need.approvals_required:
                 # Never "2 of 2" when only one member can approve: say what is missing.
                 reasons.append(
-                    refusal(QUORUM_UNREACHABLE, required=need.approvals_required, eligible=eligible)
+                    quorum_unreachable(required=need.approvals_required, eligible=eligible)
                 )
             else:
                 reasons.append(

@@ -7,7 +7,7 @@ serialised and neither vote is lost; every vote, rejection and withdrawal is jou
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from approvals.gates import refusal
 from approvals.models import Approval, EmergencyMove, ReleaseApproval, Vote
@@ -45,9 +45,6 @@ OWN_RELEASE = gettext_noop("The release manager of {code} cannot approve their o
 RELEASE_ALREADY_VOTED = gettext_noop("You have already voted on {code}; withdraw your vote first.")
 RELEASE_NOT_IN_PLANNING = gettext_noop(
     "{code} is no longer in planning; its release approval is closed."
-)
-RELEASE_NEEDS_APPROVAL = gettext_noop(
-    "{code} needs {required} management approval(s) before it leaves planning ({have} so far)."
 )
 RELEASE_REJECTED = gettext_noop("{code} was rejected by {names}; it cannot leave planning.")
 # A journal reason (stored): English, never translated.
@@ -271,6 +268,15 @@ def release_vote(*, access: Access, vote: str, comment: str = "") -> ReleaseAppr
     return approval
 
 
+def release_needs_approval(*, code: str, required: int, have: int) -> str:
+    """The release's missing management approvals, in the active language, counted."""
+    return ngettext(
+        "{code} needs {required} management approval before it leaves planning ({have} so far).",
+        "{code} needs {required} management approvals before it leaves planning ({have} so far).",
+        required,
+    ).format(code=code, required=required, have=have)
+
+
 @transaction.atomic
 def release_withdraw(*, access: Access, approval_id: int) -> None:
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
@@ -298,11 +304,8 @@ def release_gate_blockers(*, project: ReleaseProject) -> list[str]:
     have = sum(v.vote == Vote.APPROVE for v in votes)
     if have < project.release_approvals_required:
         return [
-            refusal(
-                RELEASE_NEEDS_APPROVAL,
-                code=project.code,
-                required=project.release_approvals_required,
-                have=have,
+            release_needs_approval(
+                code=project.code, required=project.release_approvals_required, have=have
             )
         ]
     return []

@@ -22,6 +22,7 @@ from helpdesk.selectors import ITEM_KEY, Actor, Resolved, key_normal, refs_resol
 from helpdesk.services import TicketError, TicketValues, ticket_upsert
 from items.models import CHANGE_KEY_PREFIX, Change
 from projects.models import ReleaseProject
+from releasemgmt.limits import grouped_lazy
 
 COLUMNS = (
     "reference",
@@ -47,13 +48,12 @@ NUL_CHARACTER = _("Contains a NUL character.")
 UNKNOWN_FIELD = format_lazy(
     _("Unknown field; the fields are: {fields}."), fields=", ".join(COLUMNS)
 )
-MISSING_COLUMNS = _("The file lacks the column(s) {columns}; the first line names the columns.")
 NO_RELEASE = _("No release {code} you can see.")
 NO_ITEM = _("No item {key} in a release you can see.")
 BAD_ITEM = _("Write an item key such as PAY-12 (or a change id such as CH-7).")
 ITEM_NOT_IN_RELEASE = _("{key} is in {actual}, not in the release {code} named on this line.")
 DUPLICATE = _("Reference {reference} appears again on this batch (first at {first}).")
-TOO_MANY = format_lazy(_("At most {count} tickets at once."), count=f"{MAX_TICKETS:,}")
+TOO_MANY = format_lazy(_("At most {count} tickets at once."), count=grouped_lazy(MAX_TICKETS))
 TOO_BIG = format_lazy(_("The file is larger than {size} MB."), size=CSV_MAX_BYTES // (1024 * 1024))
 NOT_UTF8 = _("The file is not UTF-8 text.")
 NOT_CSV = _("The file could not be read as CSV: {error}")
@@ -97,8 +97,8 @@ class ImportResult:
 
     def __str__(self) -> str:
         return ngettext(
-            "{created} ticket(s) recorded, {updated} updated, {unchanged} already up to date.",
-            "{created} ticket(s) recorded, {updated} updated, {unchanged} already up to date.",
+            "{created} ticket recorded, {updated} updated, {unchanged} already up to date.",
+            "{created} tickets recorded, {updated} updated, {unchanged} already up to date.",
             self.created,
         ).format(created=self.created, updated=self.updated, unchanged=self.unchanged)
 
@@ -300,7 +300,12 @@ def csv_records(*, data: bytes) -> list[tuple[int, Mapping[str, object]]]:
     headers = [_text(h).lower() for h in dataset.headers or []]
     missing = [c for c in REQUIRED if c not in headers]
     if missing:
-        raise ImportRefused([LineError(1, "", MISSING_COLUMNS.format(columns=", ".join(missing)))])
+        lacks = ngettext(
+            "The file lacks the column {columns}; the first line names the columns.",
+            "The file lacks the columns {columns}; the first line names the columns.",
+            len(missing),
+        )
+        raise ImportRefused([LineError(1, "", lacks.format(columns=", ".join(missing)))])
     return [
         (number, dict(zip(headers, row, strict=False)))
         for number, row in enumerate(dataset, start=2)

@@ -3,6 +3,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from imports.uploads import MAX_ROWS, MAX_UPLOAD_BYTES
+from releasemgmt.limits import grouped_lazy
 
 
 class UploadForm(forms.Form):
@@ -14,7 +15,7 @@ class UploadForm(forms.Form):
                 "kind, priority, state, assignee, external key, external URL, description."
             ),
             size=MAX_UPLOAD_BYTES // 1024,
-            rows=f"{MAX_ROWS:,}",
+            rows=grouped_lazy(MAX_ROWS),
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )

@@ -27,7 +27,7 @@ from items.services import RELEASE_FIELDS
 from items.workflow import Workflow, workflow_current
 from projects.access import Access
 from projects.roles import MOVE_ANY
-from releasemgmt.limits import DESCRIPTION_MAX
+from releasemgmt.limits import DESCRIPTION_MAX, grouped
 
 User = get_user_model()
 
@@ -61,7 +61,7 @@ NO_SUCH_KEY = _("There is no item {value} in {code}.")
 AMBIGUOUS_EXTERNAL = _("{count} items of {code} have the external key “{value}”; give the key.")
 DUPLICATE_ROW = _("The same item as line {line}: one row per item.")
 TITLE_MISSING = _("A new item needs a title.")
-TOO_LONG = _("{label} is longer than {limit:,} characters.")
+TOO_LONG = _("{label} is longer than {limit} characters.")
 UNKNOWN_KIND = _("Unknown kind “{value}”: use one of {choices}.")
 UNKNOWN_PRIORITY = _("Unknown priority “{value}”: use one of {choices}.")
 UNKNOWN_STATE = _("Unknown state “{value}”.")
@@ -291,7 +291,7 @@ def _row_fields(
         if not value:
             continue
         if len(value) > limit:
-            planned.errors.append(TOO_LONG.format(label=label, limit=limit))
+            planned.errors.append(TOO_LONG.format(label=label, limit=grouped(limit)))
             continue
         values[name] = value
     if "external_url" in values:

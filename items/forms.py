@@ -65,6 +65,8 @@ class ItemForm(forms.Form):
         self.fields["description"].widget.attrs["rows"] = 6
         # Only members of the release can be assigned.
         self.fields["assignee"].queryset = project_member_users(project=project)
+        # Django's "- Select an option -" lacks a German translation: say what empty means.
+        self.fields["assignee"].empty_label = _("Unassigned")
         if instance is not None and instance.change.inclusions.count() > 1:
             self.fields["title"].help_text = SHARED_CONTENT_HELP
 

@@ -449,9 +449,7 @@ def items_bulk_move(request: HttpRequest, code: str) -> HttpResponse:
     except EngineError as error:
         messages.error(request, _("Nothing was moved: {reason}").format(reason=error.message))
         return _render_list(request, access, status=error.status_code)
-    done = ngettext(
-        "Moved {count} item(s) to {state}.", "Moved {count} item(s) to {state}.", len(moved)
-    )
+    done = ngettext("Moved {count} item to {state}.", "Moved {count} items to {state}.", len(moved))
     messages.success(request, done.format(count=len(moved), state=moved[0].status.name))
     url = reverse("items:list", kwargs={"code": code})
     query = request.GET.urlencode()

@@ -10,7 +10,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 
 from items.models import ReleaseStatus
 from items.workflow import workflow_current
@@ -42,16 +42,39 @@ GRAIN_COLUMN = {
     "quarter": gettext_noop("Quarter"),
     "month": gettext_noop("Month"),
 }
-GRAIN_COUNT = {  # the trend's span, in the DORA table
-    "year": gettext_noop("{n} years"),
-    "quarter": gettext_noop("{n} quarters"),
-    "month": gettext_noop("{n} months"),
-}
-DEPLOYMENTS_SUMMARY = {
-    "year": gettext_noop("{deployments} release(s) went live in {n} year(s)"),
-    "quarter": gettext_noop("{deployments} release(s) went live in {n} quarter(s)"),
-    "month": gettext_noop("{deployments} release(s) went live in {n} month(s)"),
-}
+
+
+def _grain_count(grain: str, n: int) -> str:
+    """The trend's span, in the DORA table: "1 month", "12 months"."""
+    if grain == "year":
+        return ngettext("{n} year", "{n} years", n).format(n=n)
+    if grain == "quarter":
+        return ngettext("{n} quarter", "{n} quarters", n).format(n=n)
+    return ngettext("{n} month", "{n} months", n).format(n=n)
+
+
+def _deployments_summary(grain: str, n: int, deployments: int) -> str:
+    """How many releases went live in the span. The count of releases stands alone after a
+    colon, so each sentence has one count to agree with: the span's."""
+    if grain == "year":
+        text = ngettext(
+            "Releases gone live in {n} year: {deployments}",
+            "Releases gone live in {n} years: {deployments}",
+            n,
+        )
+    elif grain == "quarter":
+        text = ngettext(
+            "Releases gone live in {n} quarter: {deployments}",
+            "Releases gone live in {n} quarters: {deployments}",
+            n,
+        )
+    else:
+        text = ngettext(
+            "Releases gone live in {n} month: {deployments}",
+            "Releases gone live in {n} months: {deployments}",
+            n,
+        )
+    return text.format(n=n, deployments=deployments)
 
 
 def _grain(grain: str) -> str:
@@ -173,9 +196,7 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
     dashboard = Dashboard()
     deployments = sum(row[1] for row in per_period)
     spelled = _grain(grain)
-    went_live = _(DEPLOYMENTS_SUMMARY.get(grain, DEPLOYMENTS_SUMMARY["month"])).format(
-        deployments=deployments, n=len(periods)
-    )
+    went_live = _deployments_summary(grain, len(periods), deployments)
     if live:
         most = max(per_period, key=lambda r: r[1])[0]
         went_live = _("{went_live}, most in {period}.").format(went_live=went_live, period=most)
@@ -413,13 +434,13 @@ def states_panel(
         }
         if rework is not None:
             summary = _(
-                "Longest median stay: {state}, {days} days. {backward} backward move(s) "
-                "(rework) of {moves} moves, most from {rework}."
+                "Longest median stay: {state}, {days} days. Backward moves (rework): "
+                "{backward} of {moves}, most from {rework}."
             ).format(rework=rework.name, **values)
         else:
             summary = _(
-                "Longest median stay: {state}, {days} days. {backward} backward move(s) "
-                "(rework) of {moves} moves."
+                "Longest median stay: {state}, {days} days. Backward moves (rework): "
+                "{backward} of {moves}."
             ).format(**values)
     rows = []
     for state in shown:
@@ -552,7 +573,7 @@ def _dora_table(
             [
                 _("Deployment frequency (releases per {grain})").format(grain=_grain(grain)),
                 frequency,
-                _(GRAIN_COUNT.get(grain, GRAIN_COUNT["month"])).format(n=len(periods)),
+                _grain_count(grain, len(periods)),
             ],
             [
                 _("Lead time for changes, median (days)"),

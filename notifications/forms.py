@@ -20,6 +20,7 @@ class WatchForm(forms.Form):
 
 class MailingForm(forms.Form):
     distribution_list = forms.CharField(
+        label=_("Distribution list"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),

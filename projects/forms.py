@@ -39,6 +39,8 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["release_manager"].queryset = get_user_model().objects.filter(is_active=True)
+        # Django's "- Select an option -" is missing from its German catalogue.
+        self.fields["release_manager"].empty_label = _("Choose a person")
         if self.instance.pk:
             # The code prefixes every item key: it never changes.
             del self.fields["code"]

@@ -6,7 +6,7 @@ or test procedure. The database columns stay `text`: the limits are a form rule,
 without rewriting tables.
 """
 
-from django.utils.formats import get_format
+from django.utils.formats import get_format, number_format
 from django.utils.functional import Promise, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -25,6 +25,15 @@ def _at_most_text(limit: int) -> str:
 
 
 _at_most = lazy(_at_most_text, str)
+
+
+def grouped(number: int) -> str:
+    """`number` with the reader's thousands separator: "1,000" in English, "1.000" in German."""
+    return number_format(number, force_grouping=True)
+
+
+# For texts built at import time (form help texts, module constants): grouped when shown.
+grouped_lazy = lazy(grouped, str)
 
 
 class _AtMost(type(_at_most(0))):

@@ -3,20 +3,58 @@
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from items.models import ReleaseItem
 from items.policy import MovePolicy
 from items.workflow import workflow_current
 from projects.access import Access
 from projects.models import Lifecycle, ReleaseProject
-from releases.checks import KINDS, ReadinessContext, Shortfall, registered_readiness_checks
+from releases.checks import (
+    KINDS,
+    NO_QA_SIGNOFF,
+    NOT_IN_PRODUCTION,
+    UNAPPROVED,
+    WAITING_FOR_DEPENDENCY,
+    ReadinessContext,
+    Shortfall,
+    registered_readiness_checks,
+)
 
 READINESS = "readiness"
 SHOWN_KEYS = 5  # the refusal names this many items per kind, then "and n more"
 NOT_READY = gettext_noop("{code} cannot be released yet: {shortfalls}.")
-KIND_SUMMARY = gettext_noop("{count} item(s) {kind} ({keys})")
 AND_MORE = gettext_noop("{keys} and {more} more")
+
+
+def _kind_summary(*, kind: str, count: int, keys: str) -> str:
+    """One whole counted sentence per kind: the count decides the noun's and the verb's form,
+    which a translated kind dropped into one shared sentence could not agree with."""
+    if kind == NOT_IN_PRODUCTION:
+        text = ngettext(
+            "{count} item not in a production state ({keys})",
+            "{count} items not in a production state ({keys})",
+            count,
+        )
+    elif kind == UNAPPROVED:
+        text = ngettext(
+            "{count} item unapproved ({keys})", "{count} items unapproved ({keys})", count
+        )
+    elif kind == NO_QA_SIGNOFF:
+        text = ngettext(
+            "{count} item without QA sign-off ({keys})",
+            "{count} items without QA sign-off ({keys})",
+            count,
+        )
+    elif kind == WAITING_FOR_DEPENDENCY:
+        text = ngettext(
+            "{count} item waiting for a dependency ({keys})",
+            "{count} items waiting for a dependency ({keys})",
+            count,
+        )
+    else:  # a kind a plugged-in check brings: its name stands apart, after a colon
+        text = ngettext("{count} item: {kind} ({keys})", "{count} items: {kind} ({keys})", count)
+    return text.format(count=count, kind=gettext(kind), keys=keys)
 
 
 @dataclass(slots=True)
@@ -62,9 +100,7 @@ class Readiness:
             shown = ", ".join(keys[:SHOWN_KEYS])
             if len(keys) > SHOWN_KEYS:
                 shown = gettext(AND_MORE).format(keys=shown, more=len(keys) - SHOWN_KEYS)
-            parts.append(
-                gettext(KIND_SUMMARY).format(count=len(keys), kind=gettext(kind), keys=shown)
-            )
+            parts.append(_kind_summary(kind=kind, count=len(keys), keys=shown))
         return "; ".join(parts)
 
 

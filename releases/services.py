@@ -9,10 +9,24 @@ from projects.roles import MANAGE
 from projects.services import ProjectConflict, ProjectError, project_save
 
 REOPEN_NEEDS_REASON = gettext_noop("Say why: reopening {code} needs a reason, for the journal.")
-NOT_REOPENABLE = gettext_noop(
-    "{code} is {stage}: only a released, closed or cancelled release can be reopened."
-)
-REOPENED = gettext_noop("Reopened {code}: it is {stage} again, and its items can change.")
+# One whole sentence per stage: a stage's label lowercased into a shared sentence reads
+# "in arbeit" in German, whose nouns keep their capital.
+NOT_REOPENABLE = {
+    Lifecycle.PLANNING: gettext_noop(
+        "{code} is in planning: only a released, closed or cancelled release can be reopened."
+    ),
+    Lifecycle.IN_PROGRESS: gettext_noop(
+        "{code} is in progress: only a released, closed or cancelled release can be reopened."
+    ),
+}
+REOPENED = {  # the stage a reopened release goes back to
+    Lifecycle.PLANNING: gettext_noop(
+        "Reopened {code}: it is in planning again, and its items can change."
+    ),
+    Lifecycle.IN_PROGRESS: gettext_noop(
+        "Reopened {code}: it is in progress again, and its items can change."
+    ),
+}
 
 
 class ReopenError(ProjectError):
@@ -34,8 +48,7 @@ def release_reopen(*, access: Access, reason: str) -> ReleaseProject:
     # release_lock_writable): the reopening and the changes it allows come strictly after.
     project = ReleaseProject.objects.select_for_update().get(pk=access.project.pk)
     if project.lifecycle not in READ_ONLY_STAGES:
-        stage = str(Lifecycle(project.lifecycle).label).lower()
-        raise ProjectConflict(gettext(NOT_REOPENABLE).format(code=project.code, stage=stage))
+        raise ProjectConflict(gettext(NOT_REOPENABLE[project.lifecycle]).format(code=project.code))
     from_stage = project.lifecycle
     project.lifecycle = (
         Lifecycle.PLANNING if from_stage == Lifecycle.CANCELLED else Lifecycle.IN_PROGRESS

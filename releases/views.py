@@ -25,6 +25,6 @@ def release_reopen(request: HttpRequest, code: str) -> HttpResponse:
     except services.ProjectError as error:
         messages.error(request, error.message)
         return render_project_page(request, access, status=error.status_code, reopen_form=form)
-    stage = str(project.get_lifecycle_display()).lower()
-    messages.success(request, gettext(services.REOPENED).format(code=code, stage=stage))
+    reopened = services.REOPENED[project.lifecycle]
+    messages.success(request, gettext(reopened).format(code=code))
     return redirect(project)

@@ -300,6 +300,20 @@ def test_an_administrator_revokes_tokens_from_the_admin(team: Team) -> None:
     assert fresh(token).revoked_by == team.admin
 
 
+def test_revoking_in_the_admin_says_token_for_one_and_tokens_for_two(team: Team) -> None:
+    for _ in range(3):
+        make_token(team.developer)
+    first, *rest = ApiToken.objects.order_by("pk")
+    admin = team.client(team.admin)
+
+    def revoke(tokens: list[ApiToken]) -> str:
+        selected = {"action": "revoke", "_selected_action": [t.pk for t in tokens]}
+        return admin.post("/admin/api/apitoken/", selected, follow=True).text
+
+    assert "Revoked 1 token." in revoke([first])
+    assert "Revoked 2 tokens." in revoke(rest)
+
+
 def test_the_admin_pages_of_tokens_and_service_accounts_open(team: Team) -> None:
     admin = team.client(team.admin)
     admin.post("/admin/api/serviceaccount/add/", {"username": "ci-payments"})
@@ -343,3 +357,15 @@ def test_a_german_user_reads_the_tokens_page_and_the_api_refusals_in_german(team
     )
     assert body["title"] == "Verboten"
     assert body["type"] == "/api/docs/#problem-forbidden"  # machines read the same type
+
+
+def test_a_german_reader_of_the_api_docs_is_told_the_schema_is_english(team: Team) -> None:
+    # The German sentence passes once the lead has merged nia's catalogue fragment.
+    german = team.client(team.developer).get("/api/docs/", HTTP_ACCEPT_LANGUAGE="de").text
+    english = team.client(team.developer).get("/api/docs/").text
+
+    assert "wie im OpenAPI-Schema" in german
+    # The choices keep their English labels, whoever opened the page first.
+    assert "`in_progress` - In progress" in german
+    assert "In Arbeit" not in german.split('id="operations"')[1]
+    assert "`in_progress` - In progress" in english

@@ -122,7 +122,26 @@ def test_an_import_naming_an_item_the_user_cannot_see_is_refused(team, items):
 def test_a_file_without_the_required_columns_is_refused(team):
     response = upload(team.client(team.manager), "/projects/PAY/tickets/import/", "a,b\n1,2\n")
     assert response.status_code == 400
-    assert "lacks the column(s) reference, title, opened_at" in response.content.decode()
+    assert "lacks the columns reference, title, opened_at" in response.content.decode()
+
+
+def test_a_file_lacking_one_column_names_it_in_the_singular(team):
+    text = "reference,title\nINC-1,x\n"
+    response = upload(team.client(team.manager), "/projects/PAY/tickets/import/", text)
+    assert response.status_code == 400
+    assert "lacks the column opened_at;" in response.content.decode()
+
+
+def test_a_german_reader_reads_the_ticket_limit_with_a_german_thousands_separator():
+    # The msgid is unchanged: the committed catalogue translates it already.
+    from django.utils import translation
+
+    from helpdesk.imports import TOO_MANY
+
+    with translation.override("de"):
+        assert str(TOO_MANY) == "Höchstens 5.000 Tickets auf einmal."
+    with translation.override("en"):
+        assert str(TOO_MANY) == "At most 5,000 tickets at once."
 
 
 def test_a_viewer_cannot_import(team, items):
@@ -327,3 +346,10 @@ def test_a_date_at_the_end_of_time_is_400_not_an_overflow(team, token, when):
     response = post(ticket_json(opened_at=when))
     assert response.status_code == 400
     assert response.json()["field"] == "opened_at"
+
+
+def test_an_import_receipt_says_ticket_for_one_and_tickets_for_two():
+    from helpdesk.imports import ImportResult
+
+    assert str(ImportResult(created=1, updated=2)).startswith("1 ticket recorded, 2 updated")
+    assert str(ImportResult(created=2)).startswith("2 tickets recorded, 0 updated")

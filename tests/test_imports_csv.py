@@ -60,6 +60,16 @@ def test_the_items_list_links_to_the_import_page(team):
     assert _urls()[0] in page.content.decode()
 
 
+def test_the_import_page_groups_the_row_limit_in_the_readers_language(team):
+    client = team.client(team.manager)
+
+    english = client.get(_urls()[0]).content.decode()
+    german = client.get(_urls()[0], HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "1,000 rows" in english
+    assert "1.000 Zeilen" in german
+
+
 def test_a_preview_shows_every_row_and_writes_nothing(team, existing):
     fix, docs = existing["fix"], existing["docs"]
     before = (ReleaseItem.objects.count(), Change.objects.count(), _journal_size())

@@ -333,6 +333,19 @@ def test_bulk_move_moves_every_selected_item(team: Team, manager: Client) -> Non
     assert states == {READY_FOR_INTEGRATION}
 
 
+def test_a_bulk_move_says_item_for_one_and_items_for_two(team: Team, manager: Client) -> None:
+    one, two, three = (team.item(number=n) for n in (1, 2, 3))
+    data = {"to_status": READY_FOR_INTEGRATION}
+
+    single = manager.post(f"{ITEMS}bulk-move/", data | {"selected": [f"{one.pk}:1"]}, follow=True)
+    double = manager.post(
+        f"{ITEMS}bulk-move/", data | {"selected": [f"{two.pk}:1", f"{three.pk}:1"]}, follow=True
+    )
+
+    assert "Moved 1 item to " in single.text
+    assert "Moved 2 items to " in double.text
+
+
 def test_bulk_move_with_another_projects_item_is_404_and_moves_nothing(
     team: Team, manager: Client
 ) -> None:
@@ -771,3 +784,14 @@ def test_a_german_user_reads_the_item_page_in_german(team: Team, item: ReleaseIt
     assert '<h2 id="move-title">Verschieben</h2>' in html
     assert "<dt>Priorität</dt><dd>Mittel</dd>" in html
     assert ">Move</h2>" not in html
+
+
+def test_the_assignee_choice_names_its_empty_choice_in_the_readers_language(
+    manager: Client,
+) -> None:
+    english = manager.get(f"{ITEMS}new/").text
+    german = manager.get(f"{ITEMS}new/", HTTP_ACCEPT_LANGUAGE="de").text
+
+    assert ">Unassigned</option>" in english
+    assert ">Nicht zugewiesen</option>" in german
+    assert "Select an option" not in english + german

@@ -254,10 +254,15 @@ def test_deployments_per_period_and_the_period_filter(client, team, world):
     ]
     dora = {row[0]: row[1:] for row in _table(content, "dora")}
     assert dora["Deployment frequency (releases per quarter)"] == ["0.5", "4 quarters"]
+    assert "Releases gone live in 4 quarters: 2, most in 2026-Q1." in content
     # A month holds only the releases gone live in it.
     content = client.get(KPIS, {"period": "2026-04", "by": "month"}).content.decode()
     assert [row[0] for row in _table(content, "releases")] == ["CRM"]
     assert _table(content, "periods") == [["2026-04", "1", "1", "0", "0"]]
+    # One month is said in the singular.
+    dora = {row[0]: row[1:] for row in _table(content, "dora")}
+    assert dora["Deployment frequency (releases per month)"][1] == "1 month"
+    assert "Releases gone live in 1 month: 1, most in 2026-04." in content
 
 
 def test_the_releases_table_shows_no_ratio_where_nothing_was_fixed(client, team, world):

@@ -16,9 +16,10 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.tasks import TaskResultStatus
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from conversation.services import ConversationError, comment_add
@@ -189,7 +190,24 @@ def test_eligible_approvers_are_asked_when_an_item_waits_for_approval(
     assert sent_to("Your approval is requested") == ["april@example.com", "arthur@example.com"]
     message = next(m for m in mail.outbox if "approval is requested" in m.subject)
     assert f"{item.key} to 2 - Ready for Integration" in message.subject
-    assert "needs 1 approval(s)" in message.body
+    assert "needs 1 approval, and your role may give it." in message.body
+
+
+@pytest.mark.parametrize("template", ["approval_requested", "approval_owed"])
+def test_the_approval_letters_count_one_approval_and_two_approvals_in_words(
+    template: str,
+) -> None:
+    def letter(required: int, language: str = "en") -> str:
+        context = {"actor": "Dana", "key": "PAY-1", "title": "T", "required": required}
+        with translation.override(language):
+            return render_to_string(f"notifications/mail/{template}.txt", context)
+
+    one, two, german = letter(1), letter(2), letter(2, "de")
+
+    assert "1 approval," in one or "1 approval your" in one
+    assert "approval(s)" not in one
+    assert "2 approvals" in two
+    assert "2 Genehmigungen" in german  # passes once the lead merged nia's fragment
 
 
 def test_approvers_excluded_by_segregation_of_duties_are_not_asked(team: Team, rules: dict) -> None:

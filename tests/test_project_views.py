@@ -335,3 +335,14 @@ def test_project_item_counts_ignore_other_projects(team: Team) -> None:
 
     rows = {row[0]: row for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))}
     assert rows["OPS"][-1] == rows["PAY"][-1] == "1"
+
+
+def test_the_release_manager_choice_asks_for_a_person_in_the_readers_language(
+    manager: Client,
+) -> None:
+    english = manager.get("/projects/new/").text
+    german = manager.get("/projects/new/", HTTP_ACCEPT_LANGUAGE="de").text
+
+    assert ">Choose a person</option>" in english
+    assert ">Person auswählen</option>" in german
+    assert "Select an option" not in english + german

@@ -11,10 +11,10 @@ from approvals.services import (
     NOT_A_RELEASE_APPROVER,
     OWN_RELEASE,
     RELEASE_ALREADY_VOTED,
-    RELEASE_NEEDS_APPROVAL,
     RELEASE_NOT_IN_PLANNING,
     RELEASE_REJECTED,
     RELEASE_VOTE_VOIDED,
+    release_needs_approval,
     release_vote,
     release_withdraw,
 )
@@ -67,7 +67,7 @@ def test_a_release_cannot_leave_planning_without_approval(team: Team, planning) 
     response = start(team.client(team.manager), team)
 
     assert response.status_code == 403
-    assert RELEASE_NEEDS_APPROVAL.format(code="PAY", required=1, have=0) in response.text
+    assert release_needs_approval(code="PAY", required=1, have=0) in response.text
     assert lifecycle() == Lifecycle.PLANNING
 
 
@@ -88,7 +88,7 @@ def test_a_quorum_of_two_needs_both_approvers(team: Team, planning, approver2) -
 
     with pytest.raises(ReleaseNotApproved) as refused:
         project_update(access=team.access(team.manager), fields={"lifecycle": "in_progress"})
-    assert refused.value.message == RELEASE_NEEDS_APPROVAL.format(code="PAY", required=2, have=1)
+    assert refused.value.message == release_needs_approval(code="PAY", required=2, have=1)
 
     approve(team, approver2)
     project_update(access=team.access(team.manager), fields={"lifecycle": "in_progress"})
@@ -285,7 +285,7 @@ def test_going_back_to_planning_voids_the_release_approval(team: Team, planning)
     # Leaving planning again needs a new approval; the page says why the old one is gone.
     response = start(team.client(team.manager), team)
     assert response.status_code == 403
-    assert RELEASE_NEEDS_APPROVAL.format(code="PAY", required=1, have=0) in response.text
+    assert release_needs_approval(code="PAY", required=1, have=0) in response.text
     page = team.client(team.viewer).get("/projects/PAY/").text
     assert "0 of 1 approved" in page
     assert "voided when the release went back to planning" in page
@@ -305,3 +305,12 @@ def test_going_back_to_planning_in_the_admin_voids_it_too(team: Team, planning) 
     assert ReleaseApproval.objects.get().voided is True
     with pytest.raises(ReleaseNotApproved):
         project_update(access=team.access(team.manager), fields={"lifecycle": "in_progress"})
+
+
+def test_the_missing_management_approvals_are_counted_in_words() -> None:
+    assert release_needs_approval(code="PAY", required=1, have=0) == (
+        "PAY needs 1 management approval before it leaves planning (0 so far)."
+    )
+    assert release_needs_approval(code="PAY", required=2, have=1) == (
+        "PAY needs 2 management approvals before it leaves planning (1 so far)."
+    )

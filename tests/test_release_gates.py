@@ -4,6 +4,7 @@ release page lists, per item, what is missing."""
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from items.models import ReleaseItem
 from items.policy import REOPENED
@@ -83,12 +84,26 @@ def test_released_is_refused_naming_each_kind_of_shortfall(team: Team, rules) ->
     assert response.status_code == 400
     text = response.text
     assert "PAY cannot be released yet" in text
-    assert f"2 item(s) {NOT_IN_PRODUCTION} (PAY-2, PAY-3)" in text
-    assert f"1 item(s) {UNAPPROVED} (PAY-2)" in text
-    assert f"1 item(s) {NO_QA_SIGNOFF} (PAY-3)" in text
+    assert "2 items not in a production state (PAY-2, PAY-3)" in text
+    assert "1 item unapproved (PAY-2)" in text
+    assert "1 item without QA sign-off (PAY-3)" in text
     assert "PAY-1" not in text.split("cannot be released yet")[1].split(".")[0]
     assert stage() == Lifecycle.IN_PROGRESS
     assert journal_rows() == before
+
+
+def test_a_german_reader_reads_each_kind_of_shortfall_as_one_counted_sentence(
+    team: Team, rules
+) -> None:
+    # Passes once the lead has merged nia's catalogue fragment.
+    item_in(team, REVIEW, number=1)
+    item_in(team, REVIEW, number=2)
+
+    with translation.override("de"):
+        summary = release_readiness(access=team.access(team.manager)).summary()
+
+    assert "2 Elemente nicht in einem Produktionsstatus (PAY-1, PAY-2)" in summary
+    assert "2 Elemente nicht genehmigt (PAY-1, PAY-2)" in summary
 
 
 def test_the_service_refuses_too_with_a_400(team: Team, rules) -> None:
@@ -140,7 +155,7 @@ def test_an_item_edited_after_sign_off_in_production_is_not_ready(team: Team, ru
     assert details == [REOPENED, REOPENED]
     with pytest.raises(StageRefused) as refused:
         project_update(access=team.access(team.manager), fields={"lifecycle": "released"})
-    assert f"1 item(s) {UNAPPROVED} (PAY-1)" in refused.value.message
+    assert "1 item unapproved (PAY-1)" in refused.value.message
 
 
 def test_an_emergency_move_into_production_is_unapproved_and_without_sign_off(
@@ -185,7 +200,7 @@ def test_a_plugged_in_check_waiting_for_a_dependency_blocks_the_release(
     with pytest.raises(StageRefused) as refused:
         project_update(access=team.access(team.manager), fields={"lifecycle": "released"})
 
-    assert f"1 item(s) {WAITING_FOR_DEPENDENCY} (PAY-1)" in refused.value.message
+    assert "1 item waiting for a dependency (PAY-1)" in refused.value.message
 
 
 def test_the_refusal_names_the_first_five_items_of_a_kind(team: Team) -> None:
@@ -195,7 +210,7 @@ def test_the_refusal_names_the_first_five_items_of_a_kind(team: Team) -> None:
     with pytest.raises(StageRefused) as refused:
         project_update(access=team.access(team.manager), fields={"lifecycle": "released"})
 
-    expected = f"7 item(s) {NOT_IN_PRODUCTION} (PAY-1, PAY-2, PAY-3, PAY-4, PAY-5 and 2 more)"
+    expected = "7 items not in a production state (PAY-1, PAY-2, PAY-3, PAY-4, PAY-5 and 2 more)"
     assert expected in refused.value.message
 
 
@@ -266,7 +281,7 @@ def test_the_admin_refuses_released_with_shortfalls_too(team: Team, rules) -> No
     )
 
     assert response.status_code == 200  # the form again, with the error
-    assert f"1 item(s) {NOT_IN_PRODUCTION} (PAY-1)" in response.text
+    assert "1 item not in a production state (PAY-1)" in response.text
     assert stage() == Lifecycle.IN_PROGRESS
 
 

@@ -278,7 +278,27 @@ def test_a_release_in_progress_has_nothing_to_reopen(team: Team) -> None:
     response = team.client(team.manager).post(REOPEN, {"reason": "Why not"})
 
     assert response.status_code == 409
-    assert NOT_REOPENABLE.format(code="PAY", stage="in progress") in response.text
+    assert NOT_REOPENABLE[Lifecycle.IN_PROGRESS].format(code="PAY") in response.text
+
+
+def test_reopening_says_the_stage_the_release_is_in_again(team: Team) -> None:
+    set_stage(Lifecycle.CANCELLED)
+
+    response = team.client(team.manager).post(REOPEN, {"reason": "Budget found"}, follow=True)
+
+    assert "Reopened PAY: it is in planning again, and its items can change." in response.text
+
+
+def test_a_german_reader_reads_the_stage_with_its_capital(team: Team) -> None:
+    # Passes once the lead has merged nia's catalogue fragment.
+    set_stage(Lifecycle.RELEASED)
+
+    response = team.client(team.manager).post(
+        REOPEN, {"reason": "Hotfix"}, follow=True, HTTP_ACCEPT_LANGUAGE="de"
+    )
+
+    assert "Es ist wieder in Arbeit" in response.text
+    assert "in arbeit" not in response.text
 
 
 def test_the_project_page_offers_reopening_to_managers_only(team: Team) -> None:
