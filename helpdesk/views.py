@@ -181,8 +181,8 @@ def _import(request: HttpRequest) -> tuple[list, int]:
         messages.error(
             request,
             ngettext(
-                "Nothing was imported: the file has {count} error(s).",
-                "Nothing was imported: the file has {count} error(s).",
+                "Nothing was imported: the file has {count} error.",
+                "Nothing was imported: the file has {count} errors.",
                 count,
             ).format(count=count),
         )

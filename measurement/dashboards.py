@@ -234,9 +234,12 @@ def installation_dashboard(*, numbers: InstallationNumbers) -> Dashboard:
             chart=charts.chart_lines(
                 id="chart-caused",
                 title=_("Help-desk tickets caused per {grain}").format(grain=spelled),
-                summary=_(
-                    "{caused} ticket(s) caused within {window} days of a go-live, "
-                    "{incidents} of them incidents; by the {grain} the release went live."
+                summary=ngettext(
+                    "{caused} ticket caused within {window} days of a go-live, "
+                    "{incidents} of them incidents; by the {grain} the release went live.",
+                    "{caused} tickets caused within {window} days of a go-live, "
+                    "{incidents} of them incidents; by the {grain} the release went live.",
+                    caused_total,
                 ).format(
                     caused=caused_total,
                     window=window,
@@ -372,9 +375,12 @@ def _items_summary(releases: Sequence[ReleaseKpis]) -> str:
         return _("No release to show.")
     most = max(releases, key=lambda r: r.items)
     total = sum(r.items for r in releases)
-    return _(
-        "{total} change item(s) in {releases} release(s), {mean} per release; most in {code} "
-        "({most})."
+    # The count of items stands alone after a colon: one count per sentence to agree with.
+    return ngettext(
+        "Change items in {releases} release: {total}, {mean} per release; most in {code} ({most}).",
+        "Change items in {releases} releases: {total}, {mean} per release; most in {code} "
+        "({most}).",
+        len(releases),
     ).format(
         total=total,
         releases=len(releases),
@@ -389,9 +395,12 @@ def _issues_summary(live: Sequence[ReleaseKpis], window: int) -> str:
         return _("No release has gone live yet.")
     most = max(live, key=lambda r: r.caused or 0)
     total = sum(r.caused or 0 for r in live)
-    return _(
-        "{total} ticket(s) caused within {window} days of go-live by {live} live release(s); "
-        "most by {code} ({most})."
+    return ngettext(
+        "Tickets caused within {window} days of go-live by {live} live release: {total}; "
+        "most by {code} ({most}).",
+        "Tickets caused within {window} days of go-live by {live} live releases: {total}; "
+        "most by {code} ({most}).",
+        len(live),
     ).format(total=total, window=window, live=len(live), code=most.code, most=most.caused)
 
 
@@ -401,12 +410,17 @@ def _ratio_summary(live: Sequence[ReleaseKpis]) -> str:
     defined = [r for r in live if r.ratio is not None]
     worst = max(defined, key=lambda r: r.ratio, default=None)
     if worst is None:
-        return _("{defined} of {live} live release(s) fixed tickets (a ratio exists).").format(
-            defined=len(defined), live=len(live)
-        )
-    return _(
-        "{defined} of {live} live release(s) fixed tickets (a ratio exists). Highest ratio: "
-        "{code}, {ratio} new per fixed ticket."
+        return ngettext(
+            "{defined} of {live} live release fixed tickets (a ratio exists).",
+            "{defined} of {live} live releases fixed tickets (a ratio exists).",
+            len(live),
+        ).format(defined=len(defined), live=len(live))
+    return ngettext(
+        "{defined} of {live} live release fixed tickets (a ratio exists). Highest ratio: "
+        "{code}, {ratio} new per fixed ticket.",
+        "{defined} of {live} live releases fixed tickets (a ratio exists). Highest ratio: "
+        "{code}, {ratio} new per fixed ticket.",
+        len(live),
     ).format(defined=len(defined), live=len(live), code=worst.code, ratio=_ratio(worst))
 
 

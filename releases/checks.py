@@ -20,7 +20,7 @@ from items.policy import REOPENED, MovePolicy, gates_passed
 from projects.models import ReleaseProject
 from qa.models import QASignoff
 
-# The kinds of shortfall, as the release gate names them ("3 item(s) not in a production state").
+# The kinds of shortfall, as the release gate names them ("3 items not in a production state").
 # A kind is also its key: kept in English, translated where it is shown (gettext(kind)).
 NOT_IN_PRODUCTION = gettext_noop("not in a production state")
 UNAPPROVED = gettext_noop("unapproved")

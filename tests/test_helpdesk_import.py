@@ -2,6 +2,7 @@
 error with its line (or position) and field, idempotent on the reference, journaled."""
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -98,6 +99,7 @@ def test_an_import_with_errors_writes_nothing_and_names_every_line(team, items):
     assert not Ticket.objects.exists()
     page = response.content.decode()
     assert "Nothing was imported." in page
+    assert re.search(r"Nothing was imported: the file has [2-9]\d* errors\.", page)
     for expected in (
         "line 3, opened_at: Not a date and time",
         "line 4, title: Required.",
@@ -130,6 +132,7 @@ def test_a_file_lacking_one_column_names_it_in_the_singular(team):
     response = upload(team.client(team.manager), "/projects/PAY/tickets/import/", text)
     assert response.status_code == 400
     assert "lacks the column opened_at;" in response.content.decode()
+    assert "Nothing was imported: the file has 1 error." in response.content.decode()
 
 
 def test_a_german_reader_reads_the_ticket_limit_with_a_german_thousands_separator():

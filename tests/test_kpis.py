@@ -240,6 +240,10 @@ def test_the_dashboard_shows_the_dora_measures(client, team, world):
     assert dora["Time to restore, median (hours)"] == ["27.0", "2 resolved incidents"]
     assert dora["Lead time for changes, median (days)"] == ["10.0", "3 items"]
     assert dora["Backward moves (rework)"][0] == "1"
+    # Counted in words: two live releases, in the plural.
+    content = response.content.decode()
+    assert "of go-live by 2 live releases: " in content
+    assert " of 2 live releases fixed tickets (a ratio exists)." in content
 
 
 def test_deployments_per_period_and_the_period_filter(client, team, world):
