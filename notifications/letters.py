@@ -267,7 +267,8 @@ def release_live_letters(payload: dict[str, Any]) -> list[Letter]:
         if published
         else project.items.select_related("project", "change").order_by("change__kind", "number")
     ):
-        by_kind[str(item.get_kind_display())].append(f"{item.key} {item.title}")
+        # The kind's value: put into words when each letter is written, in its language.
+        by_kind[item.kind].append(f"{item.key} {item.title}")
     context = {
         "code": project.code,
         "name": project.name,

@@ -378,6 +378,24 @@ def test_a_release_without_a_distribution_list_goes_live_quietly(team: Team) -> 
     assert mail.outbox == []
 
 
+def test_a_german_go_live_mail_names_the_kinds_in_german(team: Team, settings) -> None:
+    from django.utils import translation
+
+    from notifications.letters import release_live_letters
+    from notifications.tasks import deliver
+
+    item_in(team, DEVELOPING, number=1, title="Faster payouts")  # a change request
+    ReleaseMailing.objects.create(project=team.project, distribution_list="cab@example.com")
+    with translation.override("en"):  # the worker builds the letters in English
+        (letter,) = release_live_letters({"project_id": team.project.pk})
+    settings.LANGUAGE_CODE = "de"  # a bare address reads the installation's language
+
+    deliver.call(**letter)
+
+    assert "Änderungsantrag:\n  - PAY-1 Faster payouts" in mail.outbox[0].body
+    assert "Change request" not in mail.outbox[0].body
+
+
 def test_members_are_reminded_once_n_days_before_the_go_live(team: Team, settings) -> None:
     settings.NOTIFY_DAYS_BEFORE_GO_LIVE = 3
     project = team.project

@@ -539,7 +539,7 @@ def test_a_release_live_before_notes_existed_is_announced_with_its_items(team: T
     (letter,) = release_live_letters({"project_id": team.project.pk})
 
     assert letter["context"]["notes"] == ""
-    assert letter["context"]["kinds"] == [("Bug", ["PAY-1 Fix rounding"])]
+    assert letter["context"]["kinds"] == [("bug", ["PAY-1 Fix rounding"])]  # labelled when sent
 
 
 def test_a_release_with_published_notes_cannot_be_deleted(team: Team) -> None:
