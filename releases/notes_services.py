@@ -4,9 +4,10 @@ placements, and the version published when the release goes live."""
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from items.models import ReleaseItem
@@ -125,9 +126,10 @@ def release_notes_publish(
     *, project: ReleaseProject, user: AbstractBaseUser | None, at: datetime
 ) -> PublishedNotes:
     """Keep the notes as they are now as the next published version. Called inside the stage
-    change that makes the release go live (its project row is locked). Written in English
-    whoever makes it go live: the published document is kept as it was published."""
-    with translation.override("en"):
+    change that makes the release go live (its project row is locked). Written in English and
+    its times in the installation's zone (settings.TIME_ZONE), whoever makes it go live and
+    wherever they are: the published document is kept as it was published, one text for all."""
+    with translation.override("en"), timezone.override(settings.TIME_ZONE):
         return _notes_publish(project=project, user=user, at=at)
 
 

@@ -3,9 +3,13 @@ changes, known issues); the release manager adds an introduction and known issue
 internal items; shown as a page, downloadable as Markdown and HTML; published — kept as
 published and journaled — when the release goes live."""
 
+import datetime
+import zoneinfo
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.utils import timezone
 
 from items.models import Change, Kind, ReleaseItem
 from projects.models import Lifecycle, ReleaseProject
@@ -385,6 +389,19 @@ def test_going_live_publishes_the_notes_journaled(team: Team, items) -> None:
     journal = PublishedNotes.history.get(project=team.project)
     assert journal.history_user == team.manager
     assert journal.history_change_reason == "Published when the release went live"
+
+
+def test_the_published_text_is_in_the_installations_zone_whoever_publishes(
+    team: Team, items
+) -> None:
+    # What accounts.middleware does for a publisher whose session holds Asia/Tokyo.
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        go_live(team)
+
+    published = PublishedNotes.objects.get(project=team.project)
+    at = published.published_at.astimezone(datetime.UTC)  # settings.TIME_ZONE in the tests
+    assert f"_Published {at:%Y-%m-%d %H:%M} UTC by maria (version 1)._" in published.markdown
+    assert "JST" not in published.markdown
 
 
 def test_the_page_shows_the_published_version_not_a_live_regeneration(team: Team, items) -> None:
