@@ -191,6 +191,8 @@ def page_data(team: Team) -> list[str]:
         *(zone.replace("_", " ") for zone in zone_names()),
         # Reasons the system wrote into the journal: stored in English, shown as written.
         *english_system_reasons(),
+        # Each language is offered in its own name ("English", "Deutsch"), as is the custom.
+        *(name for _, name in settings.LANGUAGES),
     ]
 
 
