@@ -290,6 +290,15 @@ def main() -> None:
     if args.only == "board":
         projects = {BIG: big, SMALL: small}
         timings = board_timings(page, clients, projects, args.repeat)
+        # The yardstick: the board beside the framework floor, in the same run.
+        timings.append(
+            measure(
+                "framework floor, POST",
+                "/bench/floor/",
+                lambda: clients[BIG].post("/bench/floor/"),
+                50,
+            )
+        )
         out = RESULTS / "timings-board.json"
         out.write_text(json.dumps([asdict(t) for t in timings], indent=1))
         return
