@@ -41,6 +41,24 @@ class BoardColumn:
         return self.state.wip_limit is not None and self.count > self.state.wip_limit
 
 
+def _board_columns(
+    states: list[ReleaseStatus], *, only: set[int] | None = None
+) -> dict[int, BoardColumn]:
+    """Empty columns of the enabled states (or of `only` those), each knowing its neighbours;
+    the last state's column starts folded."""
+    enabled = [s for s in states if s.enabled]
+    return {
+        s.id: BoardColumn(
+            state=s,
+            previous=enabled[i - 1] if i > 0 else None,
+            following=enabled[i + 1] if i + 1 < len(enabled) else None,
+            collapsed=i == len(enabled) - 1 and i > 0,
+        )
+        for i, s in enumerate(enabled)
+        if only is None or s.id in only
+    }
+
+
 def items_for_project(*, project: ReleaseProject) -> QuerySet[ReleaseItem]:
     return ReleaseItem.objects.filter(project=project).select_related(
         "project", "status", "assignee", "change"
@@ -60,16 +78,7 @@ def board_columns_for_project(
     Two queries whatever the data size: `states` (already fetched) and the items, numbered
     and counted per column by window functions so only the cards shown are read.
     """
-    enabled = [s for s in states if s.enabled]
-    columns = {
-        s.id: BoardColumn(
-            state=s,
-            previous=enabled[i - 1] if i > 0 else None,
-            following=enabled[i + 1] if i + 1 < len(enabled) else None,
-            collapsed=i == len(enabled) - 1 and i > 0,
-        )
-        for i, s in enumerate(enabled)
-    }
+    columns = _board_columns(states)
     per_column = {"partition_by": [F("status_id")]}
     ranked = items.filter(status__enabled=True).annotate(
         column_rank=Window(RowNumber(), order_by=[F("position"), F("number")], **per_column),
@@ -128,18 +137,7 @@ def board_column_cards(
     the ORM's own filtering on window functions cost more to compile than the rest of the
     answer.
     """
-    enabled = [s for s in states if s.enabled]
-    asked = {w.state_id for w in wanted}
-    columns = {
-        s.id: BoardColumn(
-            state=s,
-            previous=enabled[i - 1] if i > 0 else None,
-            following=enabled[i + 1] if i + 1 < len(enabled) else None,
-            collapsed=i == len(enabled) - 1 and i > 0,
-        )
-        for i, s in enumerate(enabled)
-        if s.id in asked
-    }
+    columns = _board_columns(states, only={w.state_id for w in wanted})
     wanted = [w for w in wanted if w.state_id in columns]
     if not wanted:
         return []
