@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
@@ -109,7 +110,14 @@ class ApiListView(TokenJournal, generics.GenericAPIView):
 
 
 class SchemaView(TokenJournal, SpectacularAPIView):
-    """The OpenAPI 3 schema of this API (YAML, or JSON with ?format=json)."""
+    """The OpenAPI 3 schema of this API (YAML, or JSON with ?format=json). In English whatever
+    the caller's Accept-Language: generated clients must not change with who fetched it."""
+
+    def dispatch(self, request, *args, **kwargs) -> Response:
+        with translation.override("en"):
+            response = super().dispatch(request, *args, **kwargs)
+            response.render()  # lazy labels turn into text while English is active
+        return response
 
 
 def etag(item: ReleaseItem) -> str:

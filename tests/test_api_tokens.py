@@ -369,3 +369,17 @@ def test_a_german_reader_of_the_api_docs_is_told_the_schema_is_english(team: Tea
     assert "`in_progress` - In progress" in german
     assert "In Arbeit" not in german.split('id="operations"')[1]
     assert "`in_progress` - In progress" in english
+
+
+def test_the_schema_is_the_same_english_document_whatever_the_callers_language(
+    team: Team,
+) -> None:
+    client = ApiClient(make_token(team.developer, scope=Scope.READ))
+
+    german = client.get("/api/schema/?format=json", **{"Accept-Language": "de"})
+    english = client.get("/api/schema/?format=json", **{"Accept-Language": "en"})
+
+    assert german.status_code == english.status_code == 200
+    assert german.content == english.content
+    assert b"In progress" in german.content
+    assert b"In Arbeit" not in german.content
