@@ -44,7 +44,7 @@ from items.selectors import (
 from items.tables import PAGE_SIZES, ItemTable
 from items.workflow import workflow_current
 from planning.freezes import freeze_banner
-from planning.gates import FREEZE
+from planning.gates import freeze_gate_windows
 from projects.access import Access, project_access
 from projects.roles import EDIT_ITEMS, MANAGE, MOVE, MOVE_ANY
 from qa.selectors import qa_panel
@@ -118,7 +118,7 @@ def _board_context(
         "query": query,
         "can_move": can_move,
         # The freeze gate has read the windows for the arrows: the banner reuses them.
-        "freeze": freeze_banner(project=access.project, windows=_freeze_windows(policy)),
+        "freeze": freeze_banner(project=access.project, windows=freeze_gate_windows(policy)),
         "can_include": access.can(MANAGE) and not access.read_only_reason,
     }
 
@@ -291,11 +291,6 @@ def _board_patch(
 
 def _in_place(request: HttpRequest) -> bool:
     return bool(request.htmx) and _origin(request) == "board"
-
-
-def _freeze_windows(policy: MovePolicy) -> list | None:
-    gate = policy.loaded_gate(FREEZE)
-    return None if gate is None else gate.windows
 
 
 def _render_board(request: HttpRequest, access: Access, *, status: int = 200) -> HttpResponse:
