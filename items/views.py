@@ -42,7 +42,7 @@ from items.selectors import (
     other_inclusions,
 )
 from items.tables import PAGE_SIZES, ItemTable
-from items.workflow import workflow_current
+from items.workflow import Workflow, workflow_current
 from planning.freezes import freeze_banner
 from planning.gates import freeze_gate_windows
 from projects.access import Access, project_access
@@ -78,19 +78,24 @@ def form_error(form) -> str:
 # --- The board -------------------------------------------------------------------------
 
 
-def _board_context(
-    request: HttpRequest, access: Access, *, only_states: tuple[int, ...] = ()
-) -> dict:
-    """The board (or, with `only_states`, those columns of it) as the user's filter shows it."""
-    workflow = workflow_current()
+def _board_filter(request: HttpRequest, access: Access, workflow: Workflow) -> BoardQuickFilter:
+    """The quick filter of the board's query string; the last enabled state is "done"."""
     enabled = [s for s in workflow.states if s.enabled]
-    board_filter = BoardQuickFilter(
+    return BoardQuickFilter(
         request.GET,
         queryset=items_for_project(project=access.project),
         project=access.project,
         user=access.user,
         done_state_id=enabled[-1].id if enabled else None,
     )
+
+
+def _board_context(
+    request: HttpRequest, access: Access, *, only_states: tuple[int, ...] = ()
+) -> dict:
+    """The board (or, with `only_states`, those columns of it) as the user's filter shows it."""
+    workflow = workflow_current()
+    board_filter = _board_filter(request, access, workflow)
     items = board_filter.qs
     if only_states:
         items = items.filter(status_id__in=only_states)
@@ -216,17 +221,10 @@ def _board_patch(
     """
     action = request.POST.get("direction") or request.POST.get("shift") or ""
     workflow = workflow_current()
-    enabled = [s for s in workflow.states if s.enabled]
     if source is None:
-        ids = [s.id for s in enabled]
+        ids = [s.id for s in workflow.states if s.enabled]
         source = ids[ids.index(target) + (-1 if action == "next" else 1)]
-    board_filter = BoardQuickFilter(
-        request.GET,
-        queryset=items_for_project(project=access.project),
-        project=access.project,
-        user=access.user,
-        done_state_id=enabled[-1].id if enabled else None,
-    )
+    board_filter = _board_filter(request, access, workflow)
     expanded = _expanded(request)
     wanted = _wanted(item_pk=item_pk, source=source, target=target, shift=action, expanded=expanded)
     columns = board_column_cards(items=board_filter.qs, states=workflow.states, wanted=wanted)
