@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from accounts.zones import BROWSER_ZONE_COOKIE, installation_zone, zone_is_known
+from accounts.zones import browser_zone, installation_zone, zone_is_known
 
 SESSION_TIME_ZONE = "account_time_zone"
 SESSION_LANGUAGE = "account_language"
@@ -20,8 +20,8 @@ def request_zone(request: HttpRequest) -> tuple[str, str]:
     chosen = request.session.get(SESSION_TIME_ZONE) if hasattr(request, "session") else None
     if chosen and zone_is_known(chosen):
         return chosen, "account"
-    browser = request.COOKIES.get(BROWSER_ZONE_COOKIE, "")
-    if browser and zone_is_known(browser):
+    browser = browser_zone(request)
+    if browser:
         return browser, "browser"
     return installation_zone(), "installation"
 

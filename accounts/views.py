@@ -9,18 +9,13 @@ from accounts.forms import AccountSettingsForm
 from accounts.middleware import request_zone
 from accounts.selectors import account_settings_get
 from accounts.services import account_settings_update
-from accounts.zones import BROWSER_ZONE_COOKIE, installation_zone, zone_is_known
-
-
-def browser_zone(request: HttpRequest) -> str:
-    zone = request.COOKIES.get(BROWSER_ZONE_COOKIE, "")
-    return zone if zone_is_known(zone) else installation_zone()
+from accounts.zones import browser_zone, installation_zone
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:
-    current = account_settings_get(user=request.user)
+    browser = browser_zone(request) or installation_zone()
     if request.method == "POST":
-        form = AccountSettingsForm(request.POST, browser_zone=browser_zone(request))
+        form = AccountSettingsForm(request.POST, browser_zone=browser)
         if form.is_valid():
             saved = account_settings_update(
                 user=request.user,
@@ -35,9 +30,10 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:settings")
         status = 400
     else:
+        current = account_settings_get(user=request.user)
         form = AccountSettingsForm(
             initial={"time_zone": current.time_zone, "language": current.language},
-            browser_zone=browser_zone(request),
+            browser_zone=browser,
         )
         status = 200
     zone, source = request_zone(request)

@@ -4,6 +4,7 @@ import functools
 import zoneinfo
 
 from django.conf import settings
+from django.http import HttpRequest
 
 # Set by static/js/timezone.js from the browser's Intl API: the zone of users who chose none.
 BROWSER_ZONE_COOKIE = "tz"
@@ -25,3 +26,9 @@ def zone_choices() -> list[tuple[str, str]]:
 
 def installation_zone() -> str:
     return settings.TIME_ZONE
+
+
+def browser_zone(request: HttpRequest) -> str | None:
+    """The zone the browser reported (static/js/timezone.js), if it is a real one."""
+    zone = request.COOKIES.get(BROWSER_ZONE_COOKIE, "")
+    return zone if zone_is_known(zone) else None
