@@ -30,7 +30,11 @@ AUDITORS_GROUP = "Auditors (all releases, read-only)"
 AUDITORS_CHANGE_NOTHING = _("Auditors read every release; they cannot change anything.")
 
 # What an auditor may still post: their own session and password, nothing about releases.
-AUDITOR_MAY_POST = frozenset({"login", "logout", "password_change", "admin:logout"})
+# An auditor's own account, not release data: signing in and out, the password, and the time
+# zone and language the portal shows them (accounts/).
+AUDITOR_MAY_POST = frozenset(
+    {"login", "logout", "password_change", "admin:logout", "accounts:settings"}
+)
 
 User = AbstractBaseUser | AnonymousUser
 

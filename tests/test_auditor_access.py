@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.models import AccountSettings
 from evidence.journal_tables import journal_tables
 from items import engine
 from items.models import ReleaseItem
@@ -272,6 +273,18 @@ def test_an_auditor_may_still_change_their_own_password_and_log_out(team: Team, 
     )
     assert response.status_code == 200  # the form's own refusal: the old password is wrong
     assert client.post("/accounts/logout/").status_code == 302
+
+
+def test_an_auditor_may_choose_the_time_zone_and_language_the_evidence_is_shown_in(
+    team: Team, auditor
+):
+    before = journal_snapshot()
+    response = client_for(auditor).post(
+        "/accounts/settings/", {"time_zone": "Europe/Berlin", "language": "de"}
+    )
+    assert response.status_code == 302
+    assert AccountSettings.objects.get(user=auditor).time_zone == "Europe/Berlin"
+    assert journal_snapshot() == before
 
 
 def test_without_the_middleware_the_services_still_refuse_an_auditor(team: Team, auditor, settings):

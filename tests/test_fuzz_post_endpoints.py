@@ -6,6 +6,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from accounts.models import AccountSettings
 from approvals.models import Approval, EmergencyMove, ReleaseApproval
 from conversation.models import COMMENT_MAX, Attachment, Comment, WatchChange
 from items.models import ReleaseItem
@@ -19,6 +20,8 @@ from tests.factories import ProjectFactory
 from workplace.models import NAME_MAX, SavedFilter
 
 FIELDS = [
+    "time_zone",
+    "language",
     "version",
     "direction",
     "to_status",
@@ -125,6 +128,7 @@ ENDPOINTS = [
     "/projects/PAY/items/1/watch/",
     "/projects/PAY/items/filters/",
     "/projects/PAY/items/filters/1/delete/",
+    "/accounts/settings/",
 ]
 # Watching and saved filters are the reader's own, not the release's: a closed release allows them.
 NOT_RELEASE_CHANGES = ("/watch/", "/filters/")
@@ -154,6 +158,7 @@ def _snapshot() -> tuple:
         ),
         WatchChange.objects.count(),
         SavedFilter.objects.count(),
+        list(AccountSettings.objects.values_list("user_id", "time_zone", "language")),
     )
 
 
@@ -196,6 +201,9 @@ def test_random_posts_never_fail_with_500_and_refusals_change_nothing(team, path
     @example(body={"action": "stare"})
     @example(body={"name": "n" * (NAME_MAX + 1), "query": "status=1"})
     @example(body={"name": "mine", "query": "q=\x00"})
+    # Time and language: a forged zone, an unknown language.
+    @example(body={"time_zone": "../../etc/passwd", "language": ""})
+    @example(body={"time_zone": "", "language": "xx\x00"})
     def check(body: dict) -> None:
         before = _snapshot()
         response = client.post(path, body)
